@@ -1,0 +1,104 @@
+import type { Action, ActionSettings } from '../domain/action.js';
+import type { Pipeline } from '../domain/pipeline.js';
+import type { Project } from '../domain/project.js';
+import type { AccessToken, User } from '../domain/token.js';
+import type { Workspace } from '../domain/workspace.js';
+
+export interface Page {
+  page: number;
+  perPage: number;
+  sortBy?: string;
+  sortDirection?: 'ASC' | 'DESC';
+}
+
+export type NewWorkspace = Omit<Workspace, 'id' | 'createdAt'>;
+export type NewProject = Omit<Project, 'id' | 'createdAt'>;
+export type NewPipeline = Omit<Pipeline, 'id' | 'createdAt' | 'lastExecutionStatus' | 'lastExecutionRevision'>;
+export type NewAction = ActionSettings & { pipelineId: number };
+export type NewToken = Omit<AccessToken, 'createdAt'> & { tokenHash: string };
+
+export interface WorkspaceRepo {
+  create(input: NewWorkspace): Promise<Workspace>;
+  byDomain(domain: string): Promise<Workspace | undefined>;
+  list(filter: { domains?: string[] }, page: Page): Promise<Workspace[]>;
+  update(id: number, patch: Partial<Pick<Workspace, 'name' | 'domain'>>): Promise<Workspace>;
+  remove(id: number): Promise<void>;
+}
+
+export interface ProjectRepo {
+  create(input: NewProject): Promise<Project>;
+  byName(workspaceId: number, name: string): Promise<Project | undefined>;
+  list(filter: { workspaceId: number; status?: string }, page: Page): Promise<Project[]>;
+  update(project: Project): Promise<Project>;
+  remove(id: number): Promise<void>;
+}
+
+export interface PipelineRepo {
+  create(input: NewPipeline): Promise<Pipeline>;
+  byId(projectId: number, id: number): Promise<Pipeline | undefined>;
+  list(filter: { projectId: number }, page: Page): Promise<Pipeline[]>;
+  update(pipeline: Pipeline): Promise<Pipeline>;
+  remove(id: number): Promise<void>;
+}
+
+export interface ActionRepo {
+  /** Inserts at `position` (0-based), shifting later actions down; call inside a transaction. */
+  create(input: NewAction, position: number): Promise<Action>;
+  byId(pipelineId: number, id: number): Promise<Action | undefined>;
+  /** In pipeline order. */
+  list(pipelineId: number, page: Page): Promise<Action[]>;
+  count(pipelineId: number): Promise<number>;
+  update(action: Action): Promise<Action>;
+  /** Removes and closes the gap in positions; call inside a transaction. */
+  remove(action: Action): Promise<void>;
+}
+
+export interface UserRepo {
+  create(input: Omit<User, 'id' | 'createdAt'>): Promise<User>;
+  byId(id: number): Promise<User | undefined>;
+  first(): Promise<User | undefined>;
+}
+
+export interface TokenRepo {
+  create(input: NewToken): Promise<AccessToken>;
+  byHash(tokenHash: string): Promise<AccessToken | undefined>;
+  byId(userId: number, id: string): Promise<AccessToken | undefined>;
+  list(userId: number, page: Page): Promise<AccessToken[]>;
+  remove(id: string): Promise<void>;
+  count(): Promise<number>;
+}
+
+/**
+ * Persistence. Lifecycle: created by a composition root (cli/), migrated on open, closed once on shutdown.
+ * Concurrency: safe for concurrent calls; `transaction` runs its callback with a store bound to one
+ * transaction (all-or-nothing; the callback's error rolls back and is rethrown). Failure: driver errors are
+ * wrapped in StoreError; unique-key clashes surface as ConflictError.
+ */
+export interface Store {
+  workspaces: WorkspaceRepo;
+  projects: ProjectRepo;
+  pipelines: PipelineRepo;
+  actions: ActionRepo;
+  users: UserRepo;
+  tokens: TokenRepo;
+  transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}
+
+/**
+ * Encryption of secrets at rest (passwords, repository credentials, encrypted variables). Synchronous and
+ * stateless after construction; `open` throws ValidationError for text that is not a ciphertext of this key.
+ */
+export interface Secrets {
+  seal(plain: string): string;
+  open(sealed: string): string;
+  /** True when the text is a ciphertext this key can open (clients echo back what GET returned). */
+  isSealed(text: string): boolean;
+  /** One-way digest for bearer tokens (high-entropy, so a fast hash is enough). */
+  digestToken(token: string): string;
+  newToken(): string;
+}
+
+export interface Clock {
+  now(): Date;
+}

@@ -1,0 +1,91 @@
+import { ValidationError } from '../domain/errors.js';
+import { assertHandle, handleFromDisplayName } from '../domain/names.js';
+import { DEFAULT_BRANCH, type Project, type ProjectAccess, type ProjectStatus } from '../domain/project.js';
+import { checkRepoUrl } from '../domain/repo-url.js';
+import { workspaceFor, type Caller } from './caller.js';
+import type { Page, Secrets, Store } from './ports.js';
+import { notFound } from './not-found.js';
+
+export interface ProjectInput {
+  name?: string;
+  displayName?: string;
+  status?: ProjectStatus;
+  access?: ProjectAccess;
+  repoUrl?: string | null;
+  repoUser?: string | null;
+  /** Plain text as sent; sealed before it is stored. */
+  repoPassword?: string | null;
+  defaultBranch?: string;
+  withoutRepository?: boolean;
+  fetchSubmodules?: boolean;
+  fetchSubmodulesEnvKey?: string | null;
+  allowPullRequests?: boolean;
+  updateDefaultBranchFromExternal?: boolean;
+}
+
+export function createProjectUseCases(store: Store, secrets: Secrets) {
+  const find = async (caller: Caller, domain: string, name: string) => {
+    const workspace = await workspaceFor(store, caller, domain);
+    return (await store.projects.byName(workspace.id, name)) ?? notFound(`Project "${name}" not found in workspace "${domain}".`);
+  };
+
+  function apply(project: Omit<Project, 'id' | 'createdAt'>, input: ProjectInput): Omit<Project, 'id' | 'createdAt'> {
+    const next = { ...project, repository: { ...project.repository } };
+    if (input.displayName !== undefined) {
+      if (input.displayName.trim() === '') throw new ValidationError('"display_name" must not be empty.');
+      next.displayName = input.displayName.trim();
+    }
+    if (input.name !== undefined) next.name = input.name;
+    assertHandle('name', next.name);
+    if (input.status !== undefined) next.status = input.status;
+    if (input.access !== undefined) next.access = input.access;
+    if (input.repoUrl !== undefined) next.repository.url = input.repoUrl === null ? null : checkRepoUrl(input.repoUrl);
+    if (input.repoUser !== undefined) next.repository.user = input.repoUser;
+    if (input.repoPassword !== undefined) next.repository.passwordEncrypted = sealUnlessSealed(secrets, input.repoPassword);
+    if (input.defaultBranch !== undefined) next.repository.defaultBranch = input.defaultBranch;
+    for (const key of ['withoutRepository', 'fetchSubmodules', 'allowPullRequests', 'updateDefaultBranchFromExternal'] as const) {
+      if (input[key] !== undefined) next[key] = input[key];
+    }
+    if (input.fetchSubmodulesEnvKey !== undefined) next.fetchSubmodulesEnvKey = input.fetchSubmodulesEnvKey;
+    if (next.fetchSubmodules && !next.fetchSubmodulesEnvKey) {
+      throw new ValidationError('"fetch_submodules_env_key" is required when "fetch_submodules" is true.');
+    }
+    if (next.repository.passwordEncrypted && !next.repository.user) throw new ValidationError('"custom_repo_pass" needs "custom_repo_user".');
+    return next;
+  }
+
+  return {
+    async create(caller: Caller, domain: string, input: ProjectInput): Promise<Project> {
+      const workspace = await workspaceFor(store, caller, domain);
+      if (!input.displayName?.trim()) throw new ValidationError('"display_name" is required, e.g. "Company Website".');
+      const name = input.name ?? handleFromDisplayName(input.displayName);
+      if (name === '') throw new ValidationError('"name" could not be derived from "display_name"; send a "name" of letters, digits, "_" or "-".');
+      const blank: Omit<Project, 'id' | 'createdAt'> = {
+        workspaceId: workspace.id, name, displayName: input.displayName, status: 'ACTIVE', access: 'PRIVATE', createdById: caller.user.id,
+        repository: { url: null, user: null, passwordEncrypted: null, defaultBranch: DEFAULT_BRANCH },
+        withoutRepository: false, fetchSubmodules: false, fetchSubmodulesEnvKey: null, allowPullRequests: false, updateDefaultBranchFromExternal: false,
+      };
+      return store.projects.create(apply(blank, { ...input, name }));
+    },
+    get: find,
+    async list(caller: Caller, domain: string, filter: { status?: string }, page: Page): Promise<Project[]> {
+      const workspace = await workspaceFor(store, caller, domain);
+      return store.projects.list({ workspaceId: workspace.id, ...filter }, page);
+    },
+    async update(caller: Caller, domain: string, name: string, input: ProjectInput): Promise<Project> {
+      const project = await find(caller, domain, name);
+      return store.projects.update({ ...project, ...apply(project, input) });
+    },
+    async remove(caller: Caller, domain: string, name: string): Promise<void> {
+      const project = await find(caller, domain, name);
+      await store.projects.remove(project.id);
+    },
+  };
+}
+export type ProjectUseCases = ReturnType<typeof createProjectUseCases>;
+
+/** Clients echo back the sealed value a GET returned; keep it instead of sealing it twice. */
+export function sealUnlessSealed(secrets: Secrets, value: string | null): string | null {
+  if (value === null || value === '') return null;
+  return secrets.isSealed(value) ? value : secrets.seal(value);
+}

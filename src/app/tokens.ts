@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { isScope, SCOPES, type Scope } from '../domain/scopes.js';
+import { isExpired, type AccessToken, type User } from '../domain/token.js';
+import type { Caller } from './caller.js';
+import { notFound } from './not-found.js';
+import type { Clock, Page, Secrets, Store } from './ports.js';
+
+export interface TokenInput {
+  name?: string;
+  scopes?: string[];
+  workspaceRestrictions?: string[];
+  ipRestrictions?: string[];
+  /** Days until the token expires; absent = never. */
+  expiresIn?: number | null;
+}
+
+const ADMIN_NAME = 'admin';
+
+export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock) {
+  async function issue(user: User, input: TokenInput, value = secrets.newToken()): Promise<{ token: AccessToken; value: string }> {
+    if (!input.name?.trim()) throw new ValidationError('"name" is required.');
+    const scopes = input.scopes ?? [];
+    if (scopes.length === 0) throw new ValidationError(`"scopes" must list at least one scope; allowed: ${SCOPES.join(', ')}.`);
+    const unknown = scopes.filter((s) => !isScope(s));
+    if (unknown.length) throw new ValidationError(`"scopes" has unknown values ${unknown.join(', ')}; allowed: ${SCOPES.join(', ')}.`);
+    const days = input.expiresIn;
+    if (days != null && (!Number.isInteger(days) || days < 1)) throw new ValidationError('"expires_in" must be a whole number of days, at least 1.');
+    const expiresAt = days == null ? null : new Date(clock.now().getTime() + days * 86_400_000);
+    const token = await store.tokens.create({
+      id: randomBytes(12).toString('hex'), userId: user.id, name: input.name.trim(), scopes: [...new Set(scopes)] as Scope[],
+      workspaceRestrictions: input.workspaceRestrictions ?? [], ipRestrictions: input.ipRestrictions ?? [], expiresAt,
+      tokenHash: secrets.digestToken(value),
+    });
+    return { token, value };
+  }
+
+  async function adminUser(): Promise<User> {
+    return (await store.users.first()) ?? store.users.create({ name: ADMIN_NAME, email: 'admin@localhost' });
+  }
+
+  return {
+    /** Resolves a bearer token to its caller; 401 for a missing, unknown or expired token. */
+    async authenticate(value: string | undefined): Promise<Caller> {
+      if (!value) throw new UnauthorizedError('Missing access token: send "Authorization: Bearer <token>".');
+      const token = await store.tokens.byHash(secrets.digestToken(value));
+      if (!token) throw new UnauthorizedError('Invalid access token.');
+      if (isExpired(token, clock.now())) throw new UnauthorizedError('The access token has expired.');
+      const user = await store.users.byId(token.userId);
+      if (!user) throw new UnauthorizedError('Invalid access token.');
+      return { token, user };
+    },
+    /**
+     * Start-up: makes ARCHWAY_BOOTSTRAP_TOKEN a full-scope token when given; otherwise, on an empty store,
+     * creates an admin token and returns its value so the caller prints it once.
+     */
+    async bootstrap(bootstrapToken: string | undefined): Promise<{ createdValue?: string }> {
+      const user = await adminUser();
+      const everything = { name: 'bootstrap', scopes: [...SCOPES] };
+      if (bootstrapToken) {
+        if (!(await store.tokens.byHash(secrets.digestToken(bootstrapToken)))) await issue(user, everything, bootstrapToken);
+        return {};
+      }
+      if ((await store.tokens.count()) > 0) return {};
+      const { value } = await issue(user, { ...everything, name: 'admin' });
+      return { createdValue: value };
+    },
+    create: (caller: Caller, input: TokenInput) => issue(caller.user, input),
+    list: (caller: Caller, page: Page) => store.tokens.list(caller.user.id, page),
+    async get(caller: Caller, id: string): Promise<AccessToken> {
+      return (await store.tokens.byId(caller.user.id, id)) ?? notFound(`Token "${id}" not found.`);
+    },
+    async remove(caller: Caller, id: string): Promise<void> {
+      const token = (await store.tokens.byId(caller.user.id, id)) ?? notFound(`Token "${id}" not found.`);
+      await store.tokens.remove(token.id);
+    },
+  };
+}
+export type TokenUseCases = ReturnType<typeof createTokenUseCases>;

@@ -1,0 +1,50 @@
+import { resolve } from 'node:path';
+import { ValidationError } from '../domain/errors.js';
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  publicUrl: string;
+  bootstrapToken: string | undefined;
+  secretKey: string | undefined;
+  /** PostgreSQL connection string for the scaled mode; SQLite in the data dir when absent. */
+  databaseUrl: string | undefined;
+  rateLimit: { max: number; windowSeconds: number };
+  logLevel: string;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ValidationError(`${name} must be an integer from ${min} to ${max} (got "${raw}").`);
+  }
+  return value;
+}
+
+/** Reads the environment into a validated, frozen Config. Throws ValidationError naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const port = integer(env, 'PORT', 8080, 0, 65535);
+  const publicUrl = (env.ARCHWAY_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ValidationError(`ARCHWAY_PUBLIC_URL must be an absolute URL such as https://ci.example.com (got "${publicUrl}").`);
+  }
+  return Object.freeze({
+    port,
+    host: env.HOST || '0.0.0.0',
+    dataDir: resolve(env.ARCHWAY_DATA_DIR || './data'),
+    publicUrl,
+    bootstrapToken: env.ARCHWAY_BOOTSTRAP_TOKEN || undefined,
+    secretKey: env.ARCHWAY_SECRET_KEY || undefined,
+    databaseUrl: env.ARCHWAY_DATABASE_URL || undefined,
+    rateLimit: Object.freeze({
+      max: integer(env, 'ARCHWAY_RATE_LIMIT', 1000, 1, 10_000_000),
+      windowSeconds: integer(env, 'ARCHWAY_RATE_LIMIT_WINDOW', 60, 1, 86_400),
+    }),
+    logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
+  });
+}

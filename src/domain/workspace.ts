@@ -1,0 +1,8 @@
+export interface Workspace {
+  id: number;
+  domain: string;
+  name: string;
+  ownerId: number;
+  frozen: boolean;
+  createdAt: Date;
+}

@@ -1,0 +1,14 @@
+import type { Kysely } from 'kysely';
+import type { Database } from './schema.js';
+
+/**
+ * What differs between SQLite and PostgreSQL, as capability flags; query code never asks which one it has.
+ */
+export interface DialectAdapter {
+  db: Kysely<Database>;
+  /** Column type of an auto-generated integer primary key ('integer' + autoIncrement, or 'serial'). */
+  autoIdType: 'integer' | 'serial';
+  autoIdNeedsAutoIncrement: boolean;
+  isUniqueViolation(error: unknown): boolean;
+  close(): Promise<void>;
+}

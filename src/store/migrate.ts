@@ -1,0 +1,22 @@
+import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { StoreError } from '../domain/errors.js';
+import type { DialectAdapter } from './dialect.js';
+import * as initial from './migrations/0001-initial.js';
+
+/** Migrations live in code, in order; each gets the dialect's capabilities. */
+const MIGRATIONS = { '0001-initial': initial } as const;
+
+export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
+  const provider: MigrationProvider = {
+    async getMigrations() {
+      const out: Record<string, Migration> = {};
+      for (const [name, m] of Object.entries(MIGRATIONS)) out[name] = { up: (db) => m.up(db, dialect) };
+      return out;
+    },
+  };
+  const { error, results } = await new Migrator({ db: dialect.db, provider }).migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new StoreError(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}

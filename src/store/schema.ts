@@ -1,0 +1,91 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes. One code path for both dialects: dates are ISO-8601 text, booleans are 0/1 integers,
+ * structured values are JSON text, so no query needs to know which database it talks to.
+ */
+export interface Database {
+  users: UsersTable;
+  tokens: TokensTable;
+  workspaces: WorkspacesTable;
+  projects: ProjectsTable;
+  pipelines: PipelinesTable;
+  actions: ActionsTable;
+}
+
+export interface UsersTable {
+  id: Generated<number>;
+  name: string;
+  email: string;
+  created_at: string;
+}
+
+export interface TokensTable {
+  id: string;
+  user_id: number;
+  name: string;
+  token_hash: string;
+  scopes: string;
+  workspace_restrictions: string;
+  ip_restrictions: string;
+  expires_at: string | null;
+  created_at: string;
+}
+
+export interface WorkspacesTable {
+  id: Generated<number>;
+  domain: string;
+  name: string;
+  owner_id: number;
+  frozen: number;
+  created_at: string;
+}
+
+export interface ProjectsTable {
+  id: Generated<number>;
+  workspace_id: number;
+  name: string;
+  display_name: string;
+  status: string;
+  access: string;
+  created_at: string;
+  created_by: number;
+  repo_url: string | null;
+  repo_user: string | null;
+  repo_password: string | null;
+  default_branch: string;
+  /** JSON: the project's boolean/text options. */
+  settings: string;
+}
+
+export interface PipelinesTable {
+  id: Generated<number>;
+  project_id: number;
+  name: string;
+  identifier: string;
+  created_at: string;
+  creator_id: number;
+  cache_scope: string;
+  priority: string;
+  disabled: number;
+  /** JSON: {refs, events, triggerConditions}. */
+  triggers: string;
+  /** JSON: options stored as given. */
+  options: string;
+  last_execution_status: string;
+  last_execution_revision: string | null;
+}
+
+export interface ActionsTable {
+  id: Generated<number>;
+  pipeline_id: number;
+  position: number;
+  name: string;
+  type: string;
+  created_at: string;
+  disabled: number;
+  /** JSON: the generic run settings and the type's build settings. */
+  settings: string;
+  last_execution_status: string;
+  current_revision: string | null;
+}
