@@ -66,6 +66,8 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
       return { createdValue: value };
     },
     create: (caller: Caller, input: TokenInput) => issue(caller.user, input),
+    /** For the CLI on the server host: a token of the admin user, made without an API call. */
+    issueForAdmin: async (input: TokenInput) => issue(await adminUser(), input),
     list: (caller: Caller, page: Page) => store.tokens.list(caller.user.id, page),
     async get(caller: Caller, id: string): Promise<AccessToken> {
       return (await store.tokens.byId(caller.user.id, id)) ?? notFound(`Token "${id}" not found.`);

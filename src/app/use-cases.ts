@@ -14,6 +14,12 @@ export function createUseCases(deps: { store: Store; secrets: Secrets; clock: Cl
     pipelines,
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
     tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),
+    users: {
+      /** The member shown as a creator; a removed user still renders. */
+      async member(id: number) {
+        return (await deps.store.users.byId(id)) ?? { id, name: 'removed user', email: '', createdAt: new Date(0) };
+      },
+    },
   };
 }
 export type UseCases = ReturnType<typeof createUseCases>;

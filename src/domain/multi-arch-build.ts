@@ -84,13 +84,14 @@ function checkLiteral(value: string, pattern: RegExp, message: string): void {
 }
 
 /**
- * Normalises and validates the build settings against the pipeline they live in. Returns the stored form.
+ * Validates the build settings against the pipeline they live in and returns the stored form: paths are kept
+ * as the client wrote them (Buddy echoes them back) and normalised when a build resolves them.
  * Throws ValidationError naming the field and what it allows.
  */
 export function validateMultiArchBuild(build: MultiArchBuild, pipelineCacheScope: CacheScope): MultiArchBuild {
   const dockerfilePath = normaliseRepoPath('dockerfile_path', build.dockerfilePath);
   check(dockerfilePath !== '', '"dockerfile_path" must name a file in the repository, e.g. "Dockerfile".');
-  const contextPath = normaliseRepoPath('context_path', build.contextPath);
+  normaliseRepoPath('context_path', build.contextPath);
   const secretSrc = build.secretSrc === null ? null : normaliseRepoPath('secret_src', build.secretSrc);
   check(secretSrc !== '', '"secret_src" must name a file in the repository.');
   check((build.secretId === null) === (secretSrc === null),
@@ -107,7 +108,7 @@ export function validateMultiArchBuild(build: MultiArchBuild, pipelineCacheScope
   checkRegistryFields(build);
   check(build.cacheMode === null || cacheModeAllowed(pipelineCacheScope),
     `"cache_mode" is available only when the pipeline's "cache_scope" is WORKSPACE or PROJECT (this pipeline's is ${pipelineCacheScope}).`);
-  return { ...build, dockerfilePath, contextPath, secretSrc, targetPlatforms };
+  return { ...build, targetPlatforms };
 }
 
 function checkRegistryFields(build: MultiArchBuild): void {

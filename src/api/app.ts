@@ -1,0 +1,55 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import type { UseCases } from '../app/use-cases.js';
+import { NotFoundError } from '../domain/errors.js';
+import { safeUrl } from '../log/logger.js';
+import { registerAuth } from './auth.js';
+import { ErrorBody } from './buddy-json/common.js';
+import { createUrls } from './buddy-json/urls.js';
+import { describeSchemaIssues, handleError } from './errors.js';
+import { createRateLimiter } from './rate-limit.js';
+import { actionRoutes } from './routes/actions.js';
+import { pipelineRoutes } from './routes/pipelines.js';
+import { projectRoutes } from './routes/projects.js';
+import { userRoutes } from './routes/user.js';
+import { workspaceRoutes } from './routes/workspaces.js';
+
+export interface ApiOptions {
+  useCases: UseCases;
+  publicUrl: string;
+  rateLimit: { max: number; windowSeconds: number };
+  logger: FastifyBaseLogger | false;
+}
+
+/** The Buddy-compatible REST API: every route, the error envelope, auth, rate limits and /openapi.json. */
+export async function buildApi(opts: ApiOptions) {
+  const app = Fastify({
+    loggerInstance: opts.logger || undefined,
+    logger: opts.logger ? undefined : false,
+    bodyLimit: 1024 * 1024,
+    schemaErrorFormatter: (issues, dataVar) => Object.assign(new Error(describeSchemaIssues(issues, dataVar)), { statusCode: 400 }),
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Archway API (Buddy.Works-compatible)', version: '0.1.0' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  app.addSchema(ErrorBody);
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((req) => {
+    throw new NotFoundError(`No such endpoint: ${req.method} ${safeUrl(req.url).split('?')[0]}`);
+  });
+  registerAuth(app, { tokens: opts.useCases.tokens, limiter: createRateLimiter(opts.rateLimit) });
+
+  const deps = { useCases: opts.useCases, urls: createUrls(opts.publicUrl) };
+  workspaceRoutes(app, deps);
+  projectRoutes(app, deps);
+  pipelineRoutes(app, deps);
+  actionRoutes(app, deps);
+  userRoutes(app, deps);
+  app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
+  return app;
+}

@@ -1,0 +1,55 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Caller } from '../app/caller.js';
+import type { TokenUseCases } from '../app/tokens.js';
+import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../domain/errors.js';
+import { grants, type Scope } from '../domain/scopes.js';
+import type { RateLimiter } from './rate-limit.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    caller?: Caller;
+  }
+  interface FastifyContextConfig {
+    /** The scope a route needs; routes without one (and not public) need only a valid token. */
+    scope?: Scope;
+    /** Served without a token (the OpenAPI document). */
+    public?: boolean;
+  }
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (header) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match) throw new UnauthorizedError('The Authorization header must be "Bearer <token>".');
+    return match[1];
+  }
+  const query = request.query as Record<string, unknown> | undefined;
+  return typeof query?.access_token === 'string' ? query.access_token : undefined;
+}
+
+/** Rate limiting (every response carries the headers), authentication and the route's scope, in that order. */
+export function registerAuth(app: FastifyInstance, deps: { tokens: TokenUseCases; limiter: RateLimiter }) {
+  app.addHook('onRequest', async (request, reply) => {
+    if (request.routeOptions.config.public) return;
+    let bearer: string | undefined;
+    try {
+      bearer = bearerOf(request);
+    } finally {
+      const state = deps.limiter.hit(bearer ? `t:${bearer}` : `ip:${request.ip}`);
+      reply.header('X-Rate-Limit-Limit', state.limit).header('X-Rate-Limit-Remaining', state.remaining).header('X-Rate-Limit-Reset', state.reset);
+      if (state.exceeded) throw new RateLimitedError(state.reset);
+    }
+    request.caller = await deps.tokens.authenticate(bearer);
+    const scope = request.routeOptions.config.scope;
+    if (scope && !grants(request.caller.token.scopes, scope)) {
+      throw new ForbiddenError(`This token lacks the ${scope} scope that this request needs.`);
+    }
+  });
+}
+
+/** The authenticated caller of a route that is not public. */
+export function callerOf(request: FastifyRequest): Caller {
+  if (!request.caller) throw new UnauthorizedError();
+  return request.caller;
+}
