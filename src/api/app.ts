@@ -9,6 +9,7 @@ import { ErrorBody } from './buddy-json/common.js';
 import { createUrls } from './buddy-json/urls.js';
 import { describeSchemaIssues, handleError } from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
+import { createValidatorCompiler } from './validation.js';
 import { actionRoutes } from './routes/actions.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
@@ -37,6 +38,7 @@ export async function buildApi(opts: ApiOptions) {
       security: [{ bearer: [] }],
     },
   });
+  app.setValidatorCompiler(createValidatorCompiler());
   app.addSchema(ErrorBody);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req) => {

@@ -128,7 +128,6 @@ function checkRegistryFields(build: MultiArchBuild): void {
   if (INTEGRATION_REGISTRIES.includes(kind) && !(kind === 'DOCKER_HUB' && build.login !== null)) {
     check(build.integrationHash !== null, `"integration_hash" (or "integration": {"hash_id": ...}) is required for ${kind}.`);
   }
-  if (kind !== 'NONE') check(build.repository !== null, `"repository" is required to push the image (docker_registry ${kind}).`);
 }
 
 function checkRepository(repository: string): void {
