@@ -10,7 +10,9 @@ import { createUrls } from './buddy-json/urls.js';
 import { describeSchemaIssues, handleError } from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createValidatorCompiler } from './validation.js';
+import { agentRoutes } from './agent-routes.js';
 import { actionRoutes } from './routes/actions.js';
+import { executionRoutes } from './routes/executions.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/user.js';
@@ -21,6 +23,8 @@ export interface ApiOptions {
   publicUrl: string;
   rateLimit: { max: number; windowSeconds: number };
   logger: FastifyBaseLogger | false;
+  /** How long an agent's claim waits for a job (default 25 s). */
+  claimWaitMs?: number;
 }
 
 /** The Buddy-compatible REST API: every route, the error envelope, auth, rate limits and /openapi.json. */
@@ -52,6 +56,8 @@ export async function buildApi(opts: ApiOptions) {
   pipelineRoutes(app, deps);
   actionRoutes(app, deps);
   userRoutes(app, deps);
+  executionRoutes(app, deps);
+  agentRoutes(app, deps, { claimWaitMs: opts.claimWaitMs });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   return app;
 }

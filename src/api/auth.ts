@@ -14,6 +14,8 @@ declare module 'fastify' {
     scope?: Scope;
     /** Served without a token (the OpenAPI document). */
     public?: boolean;
+    /** Agent protocol: authenticated by an agent token in agent-routes.ts instead. */
+    agent?: boolean;
   }
 }
 
@@ -31,7 +33,7 @@ function bearerOf(request: FastifyRequest): string | undefined {
 /** Rate limiting (every response carries the headers), authentication and the route's scope, in that order. */
 export function registerAuth(app: FastifyInstance, deps: { tokens: TokenUseCases; limiter: RateLimiter }) {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public) return;
+    if (request.routeOptions.config.public || request.routeOptions.config.agent) return;
     let bearer: string | undefined;
     try {
       bearer = bearerOf(request);

@@ -1,4 +1,5 @@
 import type { Action, ActionSettings } from '../domain/action.js';
+import type { AgentRepo, ExecutionRepo, JobRepo, LogRepo } from './execution-ports.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import type { AccessToken, User } from '../domain/token.js';
@@ -20,6 +21,7 @@ export type NewToken = Omit<AccessToken, 'createdAt'> & { tokenHash: string };
 export interface WorkspaceRepo {
   create(input: NewWorkspace): Promise<Workspace>;
   byDomain(domain: string): Promise<Workspace | undefined>;
+  find(id: number): Promise<Workspace | undefined>;
   list(filter: { domains?: string[] }, page: Page): Promise<Workspace[]>;
   update(id: number, patch: Partial<Pick<Workspace, 'name' | 'domain'>>): Promise<Workspace>;
   remove(id: number): Promise<void>;
@@ -28,6 +30,7 @@ export interface WorkspaceRepo {
 export interface ProjectRepo {
   create(input: NewProject): Promise<Project>;
   byName(workspaceId: number, name: string): Promise<Project | undefined>;
+  find(id: number): Promise<Project | undefined>;
   list(filter: { workspaceId: number; status?: string }, page: Page): Promise<Project[]>;
   update(project: Project): Promise<Project>;
   remove(id: number): Promise<void>;
@@ -36,6 +39,7 @@ export interface ProjectRepo {
 export interface PipelineRepo {
   create(input: NewPipeline): Promise<Pipeline>;
   byId(projectId: number, id: number): Promise<Pipeline | undefined>;
+  find(id: number): Promise<Pipeline | undefined>;
   list(filter: { projectId: number }, page: Page): Promise<Pipeline[]>;
   update(pipeline: Pipeline): Promise<Pipeline>;
   remove(id: number): Promise<void>;
@@ -81,6 +85,10 @@ export interface Store {
   actions: ActionRepo;
   users: UserRepo;
   tokens: TokenRepo;
+  executions: ExecutionRepo;
+  jobs: JobRepo;
+  logs: LogRepo;
+  agents: AgentRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

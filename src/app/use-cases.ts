@@ -1,4 +1,9 @@
 import { createActionUseCases } from './actions.js';
+import { createAgentJobs } from './agent-jobs.js';
+import type { Notifier, RevisionSource } from './execution-ports.js';
+import { createExecutionUseCases } from './executions.js';
+import { createOrchestrator } from './orchestrator.js';
+import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
 import type { Clock, Secrets, Store } from './ports.js';
 import { createProjectUseCases } from './projects.js';
@@ -6,9 +11,19 @@ import { createTokenUseCases } from './tokens.js';
 import { createWorkspaceUseCases } from './workspaces.js';
 
 /** Every use case over one set of ports. */
-export function createUseCases(deps: { store: Store; secrets: Secrets; clock: Clock }) {
+export function createUseCases(deps: {
+  store: Store; secrets: Secrets; clock: Clock; notifier: Notifier; revisions: RevisionSource; variableLayers: VariableLayers; leaseMs?: number;
+}) {
+  const { store, secrets, clock, notifier } = deps;
   const pipelines = createPipelineUseCases(deps.store);
+  const scopes = createVariableScopes({
+    layers: deps.variableLayers, secrets,
+    domainOf: async (workspaceId) => (await store.workspaces.find(workspaceId))?.domain ?? '',
+  });
+  const orchestrator = createOrchestrator({ store, secrets, notifier, clock, scopes });
   return {
+    executions: createExecutionUseCases({ store, secrets, clock, pipelines, orchestrator, revisions: deps.revisions }),
+    agentJobs: createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs }),
     workspaces: createWorkspaceUseCases(deps.store),
     projects: createProjectUseCases(deps.store, deps.secrets),
     pipelines,

@@ -1,9 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Notifier, RevisionSource } from '../app/execution-ports.js';
 import type { Store } from '../app/ports.js';
 import { createUseCases, type UseCases } from '../app/use-cases.js';
+import type { VariableLayers } from '../app/variable-scope.js';
 import type { Config } from '../config/config.js';
+import { createMemoryNotifier } from '../notify/memory.js';
 import { loadSecretKey } from '../secrets/key-source.js';
 import { createSecretBox } from '../secrets/secret-box.js';
 import { createPostgresDialect } from '../store/dialects/postgres.js';
@@ -14,24 +17,55 @@ import { buildApi } from '../api/app.js';
 export interface Core {
   store: Store;
   useCases: UseCases;
+  notifier: Notifier;
 }
 
+/** Adapters a test may replace (a fake revision source for runtime tests). */
+export interface CoreOverrides {
+  revisions?: RevisionSource;
+  variableLayers?: VariableLayers;
+  claimWaitMs?: number;
+}
+
+const noLayers: VariableLayers = { layers: async () => [] };
+const noRevisions: RevisionSource = {
+  resolve: async () => {
+    throw new Error('Repository checkout is not available in this build.');
+  },
+};
+
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
-export async function openCore(config: Config): Promise<Core> {
+export async function openCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const dialect = config.databaseUrl
     ? createPostgresDialect({ connectionString: config.databaseUrl })
     : createSqliteDialect({ file: join(config.dataDir, 'archway.db') });
   const store = await createKyselyStore(dialect);
-  return { store, useCases: createUseCases({ store, secrets, clock: { now: () => new Date() } }) };
+  const notifier = createMemoryNotifier();
+  const useCases = createUseCases({
+    store, secrets, notifier, clock: { now: () => new Date() },
+    revisions: overrides.revisions ?? noRevisions, variableLayers: overrides.variableLayers ?? noLayers, leaseMs: config.agentLeaseSeconds * 1000,
+  });
+  return { store, useCases, notifier };
 }
 
+
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */
-export async function createServer(config: Config, logger: FastifyBaseLogger | false) {
-  const core = await openCore(config);
+export async function createServer(config: Config, logger: FastifyBaseLogger | false, overrides: CoreOverrides = {}) {
+  const core = await openCore(config, overrides);
   const { createdValue } = await core.useCases.tokens.bootstrap(config.bootstrapToken);
-  const app = await buildApi({ useCases: core.useCases, publicUrl: config.publicUrl, rateLimit: config.rateLimit, logger });
-  app.addHook('onClose', async () => core.store.close());
+  const app = await buildApi({
+    useCases: core.useCases, publicUrl: config.publicUrl, rateLimit: config.rateLimit, logger, claimWaitMs: overrides.claimWaitMs,
+  });
+  // Jobs whose agent went silent fail as "agent lost"; runs left over from a previous start carry on.
+  const reapEveryMs = Math.min(5_000, (config.agentLeaseSeconds * 1000) / 3);
+  const reaper = setInterval(() => void core.useCases.agentJobs.reap().catch((err: unknown) => app.log.error({ err }, 'reaper failed')), reapEveryMs);
+  reaper.unref();
+  app.addHook('onReady', async () => core.useCases.agentJobs.recover());
+  app.addHook('onClose', async () => {
+    clearInterval(reaper);
+    await core.store.close();
+  });
   return { app, core, createdToken: createdValue };
 }

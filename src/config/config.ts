@@ -11,6 +11,10 @@ export interface Config {
   /** PostgreSQL connection string for the scaled mode; SQLite in the data dir when absent. */
   databaseUrl: string | undefined;
   rateLimit: { max: number; windowSeconds: number };
+  /** A job whose agent sent no heartbeat for this long fails as "agent lost". */
+  agentLeaseSeconds: number;
+  /** Run the built-in agent inside `archway serve`. */
+  builtInAgent: boolean;
   logLevel: string;
 }
 
@@ -45,6 +49,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       max: integer(env, 'ARCHWAY_RATE_LIMIT', 1000, 1, 10_000_000),
       windowSeconds: integer(env, 'ARCHWAY_RATE_LIMIT_WINDOW', 60, 1, 86_400),
     }),
+    agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
+    builtInAgent: env.ARCHWAY_BUILTIN_AGENT !== '0' && env.ARCHWAY_BUILTIN_AGENT !== 'false',
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
   });
 }

@@ -40,6 +40,10 @@ export function createPipelineRepo(ctx: RepoContext): PipelineRepo {
       const row = await byId(id);
       return row && row.project_id === projectId ? toPipeline(row) : undefined;
     }),
+    find: (id) => guarded(ctx, 'read the pipeline', async () => {
+      const row = await byId(id);
+      return row && toPipeline(row);
+    }),
     list: (filter, page) => guarded(ctx, 'list pipelines', async () => {
       const column = SORT_COLUMNS[(page.sortBy ?? '') as keyof typeof SORT_COLUMNS] ?? 'id';
       const { limit, offset } = offsetOf(page);

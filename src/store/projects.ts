@@ -43,6 +43,10 @@ export function createProjectRepo(ctx: RepoContext): ProjectRepo {
       const row = await db.selectFrom('projects').selectAll().where('workspace_id', '=', workspaceId).where('name', '=', name).executeTakeFirst();
       return row && toProject(row);
     }),
+    find: (id) => guarded(ctx, 'read the project', async () => {
+      const row = await db.selectFrom('projects').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toProject(row);
+    }),
     list: (filter, page) => guarded(ctx, 'list projects', async () => {
       const column = SORT_COLUMNS[(page.sortBy ?? '') as keyof typeof SORT_COLUMNS] ?? 'id';
       let query = db.selectFrom('projects').selectAll().where('workspace_id', '=', filter.workspaceId)

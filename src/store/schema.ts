@@ -11,6 +11,11 @@ export interface Database {
   projects: ProjectsTable;
   pipelines: PipelinesTable;
   actions: ActionsTable;
+  executions: ExecutionsTable;
+  action_executions: ActionExecutionsTable;
+  jobs: JobsTable;
+  log_lines: LogLinesTable;
+  agents: AgentsTable;
 }
 
 export interface UsersTable {
@@ -88,4 +93,74 @@ export interface ActionsTable {
   settings: string;
   last_execution_status: string;
   current_revision: string | null;
+}
+
+export interface ExecutionsTable {
+  id: Generated<number>;
+  pipeline_id: number;
+  status: string;
+  created_at: string;
+  start_date: string | null;
+  finish_date: string | null;
+  triggered_on: string;
+  creator_id: number;
+  comment: string | null;
+  refresh: number;
+  clear_cache: number;
+  priority: string;
+  requested_branch: string | null;
+  requested_revision: string | null;
+  /** JSON Revision or null. */
+  revision: string | null;
+  /** JSON ExecutionVariable[] (encrypted values sealed). */
+  variables: string;
+  error_message: string | null;
+}
+
+export interface ActionExecutionsTable {
+  id: Generated<number>;
+  hex_id: string;
+  execution_id: number;
+  position: number;
+  action_id: number;
+  /** JSON ActionSnapshot. */
+  action: string;
+  status: string;
+  progress: number;
+  start_date: string | null;
+  finish_date: string | null;
+  error_message: string | null;
+  attempts: number;
+}
+
+export interface JobsTable {
+  id: Generated<number>;
+  action_execution_id: number;
+  execution_id: number;
+  pipeline_id: number;
+  state: string;
+  attempt: number;
+  priority: number;
+  not_before: string;
+  agent_id: string | null;
+  lease_until: string | null;
+  cancel_requested: number;
+  /** JSON JobSpec: holds opened secrets, so it is deleted when the job is done. */
+  spec: string;
+  created_at: string;
+}
+
+export interface LogLinesTable {
+  action_execution_id: number;
+  seq: number;
+  line: string;
+}
+
+export interface AgentsTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  labels: string;
+  created_at: string;
+  last_seen_at: string | null;
 }

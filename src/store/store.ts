@@ -1,6 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Store } from '../app/ports.js';
 import { createActionRepo } from './actions.js';
+import { createExecutionRepo } from './executions.js';
+import { createJobRepo } from './jobs.js';
+import { createAgentRepo, createLogRepo } from './logs.js';
 import type { DialectAdapter } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
 import { createPipelineRepo } from './pipelines.js';
@@ -18,6 +21,10 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     actions: createActionRepo(ctx),
     users: createUserRepo(ctx),
     tokens: createTokenRepo(ctx),
+    executions: createExecutionRepo(ctx),
+    jobs: createJobRepo(ctx),
+    logs: createLogRepo(ctx),
+    agents: createAgentRepo(ctx),
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(bind(db, dialect, true)) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),
     close: () => dialect.close(),

@@ -23,6 +23,10 @@ export function createWorkspaceRepo(ctx: RepoContext): WorkspaceRepo {
       const row = await db.selectFrom('workspaces').selectAll().where('domain', '=', domain).executeTakeFirst();
       return row && toWorkspace(row);
     }),
+    find: (id) => guarded(ctx, 'read the workspace', async () => {
+      const row = await byId(id);
+      return row && toWorkspace(row);
+    }),
     list: (filter, page) => guarded(ctx, 'list workspaces', async () => {
       let query = db.selectFrom('workspaces').selectAll().orderBy('id');
       if (filter.domains) query = filter.domains.length ? query.where('domain', 'in', filter.domains) : query.where('id', '<', 0);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../src/config/config.js';
-import { createServer } from '../../src/cli/compose.js';
+import { createServer, type CoreOverrides } from '../../src/cli/compose.js';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
@@ -16,10 +16,11 @@ export interface Reply {
  * A real Archway API over a real SQLite file in a fresh data dir, driven through Fastify's inject
  * (the full HTTP pipeline — routing, validation, hooks, serialization — without a socket).
  */
-export async function startApi(env: Record<string, string> = {}) {
+export async function startApi(env: Record<string, string> = {}, overrides: CoreOverrides & { listen?: boolean } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'archway-api-'));
   const config = loadConfig({ ARCHWAY_DATA_DIR: dataDir, ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ARCHWAY_PUBLIC_URL: 'https://ci.example.com', ...env });
-  const server = await createServer(config, false);
+  const server = await createServer(config, false, overrides);
+  const baseUrl = overrides.listen ? await server.app.listen({ port: 0, host: '127.0.0.1' }) : '';
 
   async function call(method: string, url: string, body?: unknown, token: string | null = ADMIN_TOKEN, raw?: string): Promise<Reply> {
     const res = await server.app.inject({
@@ -36,6 +37,7 @@ export async function startApi(env: Record<string, string> = {}) {
 
   return {
     dataDir,
+    baseUrl,
     core: server.core,
     call,
     get: (url: string, token?: string | null) => call('GET', url, undefined, token),

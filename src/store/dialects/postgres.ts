@@ -10,6 +10,7 @@ export function createPostgresDialect(opts: { connectionString: string; maxConne
   return {
     db,
     autoIdType: 'serial',
+    rowLocks: true,
     autoIdNeedsAutoIncrement: false,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === '23505',

@@ -17,6 +17,7 @@ export function createSqliteDialect(opts: { file: string }): DialectAdapter {
   return {
     db,
     autoIdType: 'integer',
+    rowLocks: false,
     autoIdNeedsAutoIncrement: true,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error &&

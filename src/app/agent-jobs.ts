@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
+import type { JobSpec } from '../domain/job-spec.js';
+import { JOBS_TOPIC, executionTopic, type JobOutcome, type Orchestrator } from './orchestrator.js';
+import type { Agent, Job, Notifier } from './execution-ports.js';
+import type { Clock, Secrets, Store } from './ports.js';
+
+/** A job's lease: heartbeats every ~10 s renew it; after this long without one the job fails as "agent lost". */
+export const DEFAULT_LEASE_MS = 30_000;
+export const logTopic = (actionExecutionId: number) => `log:${actionExecutionId}`;
+
+export function maskLine(line: string, secrets: readonly string[]): string {
+  let out = line;
+  for (const s of secrets) if (s) out = out.split(s).join('***');
+  return out;
+}
+
+/** The server side of the agent protocol: agent tokens, claim (long-poll), heartbeat, logs, finish, the reaper. */
+export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: Clock; notifier: Notifier; orchestrator: Orchestrator; leaseMs?: number }) {
+  const { store, clock, notifier, orchestrator } = deps;
+  const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
+
+  async function running(agent: Agent, jobId: number, attempt: number): Promise<Job> {
+    const job = await store.jobs.byId(jobId);
+    if (!job) throw new NotFoundError(`Job ${jobId} not found.`);
+    if (job.agentId !== agent.id || job.attempt !== attempt || job.state !== 'RUNNING') {
+      throw new ConflictError(`Job ${jobId} attempt ${attempt} is no longer this agent's (stale attempt); stop working on it.`);
+    }
+    return job;
+  }
+
+  async function tryClaim(agent: Agent): Promise<{ jobId: number; attempt: number; spec: JobSpec } | undefined> {
+    const now = clock.now();
+    const job = await store.transaction((tx) => tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS)));
+    if (!job) return undefined;
+    const ae = await store.executions.actionExecution(job.actionExecutionId);
+    if (ae) await store.executions.updateActionExecution({ ...ae, status: 'INPROGRESS', startDate: ae.startDate ?? now, progress: 0 });
+    notifier.publish(executionTopic(job.executionId));
+    return { jobId: job.id, attempt: job.attempt, spec: job.spec };
+  }
+
+  return {
+    /** Creates an agent and returns its token (shown once, stored hashed). */
+    async registerAgent(name: string, labels: string[], id = `agent-${randomBytes(6).toString('hex')}`): Promise<{ agent: Agent; token: string }> {
+      const token = deps.secrets.newToken();
+      await store.agents.remove(id);
+      const agent = await store.agents.create({ id, name, labels, tokenHash: deps.secrets.digestToken(token) });
+      return { agent, token };
+    },
+    async authenticate(token: string | undefined): Promise<Agent> {
+      const agent = token ? await store.agents.byTokenHash(deps.secrets.digestToken(token)) : undefined;
+      if (!agent) throw new UnauthorizedError('Missing or invalid agent token.');
+      return agent;
+    },
+    /** Long-poll: a job as soon as one is runnable, or undefined after `waitMs`. */
+    async claim(agent: Agent, waitMs: number, signal?: AbortSignal) {
+      const deadline = Date.now() + waitMs;
+      await store.agents.touch(agent.id, clock.now());
+      for (;;) {
+        const claimed = await tryClaim(agent);
+        if (claimed || signal?.aborted) return claimed;
+        const left = deadline - Date.now();
+        if (left <= 0) return undefined;
+        // Wake on a new job, or every second for jobs whose retry delay has passed.
+        await notifier.wait(JOBS_TOPIC, Math.min(left, 1000), signal);
+      }
+    },
+    async heartbeat(agent: Agent, jobId: number, attempt: number, progress?: number): Promise<{ cancel: boolean }> {
+      await running(agent, jobId, attempt);
+      const job = await store.jobs.renew(jobId, attempt, new Date(clock.now().getTime() + LEASE_MS));
+      if (!job) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+      if (progress !== undefined) {
+        const ae = await store.executions.actionExecution(job.actionExecutionId);
+        if (ae && ae.status === 'INPROGRESS') await store.executions.updateActionExecution({ ...ae, progress: Math.max(0, Math.min(99, Math.round(progress))) });
+      }
+      return { cancel: job.cancelRequested };
+    },
+    async appendLogs(agent: Agent, jobId: number, attempt: number, offset: number, lines: string[]): Promise<{ next: number }> {
+      const job = await running(agent, jobId, attempt);
+      const next = await store.logs.append(job.actionExecutionId, offset, lines.map((l) => maskLine(l, job.spec.mask)));
+      notifier.publish(logTopic(job.actionExecutionId));
+      return { next };
+    },
+    async finish(agent: Agent, jobId: number, attempt: number, outcome: JobOutcome): Promise<void> {
+      const job = await running(agent, jobId, attempt);
+      if (!(await store.jobs.finish(jobId, attempt))) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+      await orchestrator.jobFinished(job, { status: outcome.status, error: outcome.error && maskLine(outcome.error, job.spec.mask) });
+    },
+    /** Fails jobs whose agent stopped sending heartbeats. Called periodically by the server. */
+    async reap(): Promise<number> {
+      const expired = await store.jobs.expired(clock.now());
+      for (const job of expired) {
+        if (!(await store.jobs.finish(job.id, job.attempt))) continue;
+        await orchestrator.jobFinished(job, {
+          status: 'FAILED',
+          error: `Agent lost: no heartbeat from agent "${job.agentId}" for ${LEASE_MS / 1000} s (it crashed, was killed or lost the network); run again or RETRY.`,
+        });
+      }
+      return expired.length;
+    },
+    /** Start-up: carries on every execution that was waiting or running when the server stopped. */
+    async recover(): Promise<void> {
+      for (const execution of await store.executions.unfinished()) await orchestrator.advance(execution.id);
+    },
+  };
+}
+export type AgentJobs = ReturnType<typeof createAgentJobs>;

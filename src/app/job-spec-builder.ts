@@ -1,0 +1,94 @@
+import type { Action } from '../domain/action.js';
+import { ValidationError } from '../domain/errors.js';
+import type { Execution } from '../domain/execution.js';
+import type { JobSpec } from '../domain/job-spec.js';
+import { effectiveCacheMode, effectiveDockerRegistry } from '../domain/multi-arch-build.js';
+import { isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';
+import type { Pipeline } from '../domain/pipeline.js';
+import type { Project } from '../domain/project.js';
+import { normaliseRepoPath } from '../domain/repo-path.js';
+import type { Secrets } from './ports.js';
+
+/** Resolves `$NAME` references in one field's value; throws naming the field and the variable when undefined. */
+export type Resolve = (text: string, field: string) => string;
+
+export interface SpecInput {
+  project: Project;
+  pipeline: Pipeline;
+  action: Action;
+  execution: Execution;
+  actionExecutionId: number;
+  resolve: Resolve;
+  /** FILE variables in force for this action, plain values. */
+  files: Array<{ path: string; content: string; mode: number }>;
+  mask: string[];
+}
+
+const HOSTLIKE = /^(?:localhost|[^/]*[.:][^/]*)$/;
+
+/** Splits "host[:port]/path" when the first segment looks like a host (has a dot or port, or is localhost). */
+export function splitRepository(repository: string): { host: string | null; path: string } {
+  const [first, ...rest] = repository.split('/');
+  return first && rest.length && HOSTLIKE.test(first) ? { host: first, path: rest.join('/') } : { host: null, path: repository };
+}
+
+function platformsOf(values: string[]): Platform[] {
+  const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const bad = out.filter((p) => !isPlatform(p));
+  if (bad.length || out.length === 0) {
+    throw new ValidationError(`"target_platform" resolved to "${out.join(',')}"; allowed: ${PLATFORMS.join(', ')}.`);
+  }
+  return [...new Set(out)] as Platform[];
+}
+
+function buildArg(entry: string): [string, string] {
+  const at = entry.indexOf('=');
+  if (at <= 0) throw new ValidationError(`"build_args" entry "${entry}" must look like KEY=value after resolving variables.`);
+  return [entry.slice(0, at), entry.slice(at + 1)];
+}
+
+/** Turns an action and its execution into the fully resolved spec an agent runs. */
+export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
+  const { action, resolve, project, execution, pipeline } = input;
+  const b = action.build;
+  const opt = (v: string | null, field: string) => (v === null ? null : resolve(v, field));
+  const kind = effectiveDockerRegistry(b);
+  if (kind !== 'OTHER' && kind !== 'NONE') {
+    throw new ValidationError(`Pushing to ${kind} needs workspace integrations, which this Archway version does not have yet; use a private registry with "login"/"password".`);
+  }
+  const repository = opt(b.repository, 'repository');
+  if (!repository) throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
+  const split = splitRepository(repository);
+  const registry = opt(b.registry, 'registry') || split.host;
+  if (!registry) throw new ValidationError(`"repository" "${repository}" names no registry host; set "registry" (host[:port]) or write it as "host/path".`);
+  const password = b.passwordEncrypted === null ? null : secrets.open(b.passwordEncrypted);
+  const login = opt(b.login, 'login');
+  const secretId = opt(b.secretId, 'secret_id');
+  const secretSrc = opt(b.secretSrc, 'secret_src');
+  const cacheMode = effectiveCacheMode(b, pipeline.cacheScope);
+  const tags = [opt(b.imageTag, 'docker_image_tag') || 'latest', ...b.versions.map((v) => resolve(v, 'versions'))];
+  return {
+    executionId: execution.id, actionExecutionId: input.actionExecutionId, actionName: action.name,
+    projectKey: `p${project.id}`,
+    repository: {
+      url: project.repository.url ?? '', user: project.repository.user,
+      password: project.repository.passwordEncrypted === null ? null : secrets.open(project.repository.passwordEncrypted),
+    },
+    sha: execution.revision?.sha ?? '', refresh: execution.refresh, clearCache: execution.clearCache,
+    cacheKey: cacheMode === null ? null : pipeline.cacheScope === 'PROJECT' ? `project-${project.id}` : `workspace-${project.workspaceId}`,
+    timeoutSeconds: action.timeout,
+    build: {
+      dockerfilePath: normaliseRepoPath('dockerfile_path', resolve(b.dockerfilePath, 'dockerfile_path')),
+      contextPath: normaliseRepoPath('context_path', resolve(b.contextPath, 'context_path')),
+      targetStage: opt(b.targetStage, 'target_stage') || null,
+      buildArgs: b.buildArgs.map((a) => buildArg(resolve(a, 'build_args'))),
+      secret: secretId && secretSrc ? { id: secretId, srcPath: normaliseRepoPath('secret_src', secretSrc) } : null,
+      platforms: platformsOf(b.targetPlatforms.map((p) => resolve(p, 'target_platform'))),
+      registry, repository: split.host === registry ? split.path : repository, tags,
+      credentials: login ? { username: login, password: password ?? '' } : null,
+      cacheMode: cacheMode === null ? 'none' : cacheMode === 'MAX' ? 'max' : 'min',
+    },
+    files: input.files,
+    mask: [...input.mask, ...(password ? [password] : [])],
+  };
+}

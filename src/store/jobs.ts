@@ -1,0 +1,64 @@
+import { sql, type Selectable } from 'kysely';
+import type { Job, JobRepo } from '../app/execution-ports.js';
+import { fromBool, fromDate, fromJson, guarded, must, toBool, toDate, toJson, type RepoContext } from './rows.js';
+import type { JobsTable } from './schema.js';
+
+function toJob(r: Selectable<JobsTable>): Job {
+  return {
+    id: r.id, actionExecutionId: r.action_execution_id, executionId: r.execution_id, pipelineId: r.pipeline_id, state: r.state as Job['state'],
+    attempt: r.attempt, priority: r.priority, notBefore: toDate(r.not_before), agentId: r.agent_id,
+    leaseUntil: r.lease_until === null ? null : toDate(r.lease_until), cancelRequested: toBool(r.cancel_requested),
+    spec: toJson(r.spec), createdAt: toDate(r.created_at),
+  };
+}
+
+/** Job rows; `claim` must run inside a store transaction (it reads then writes). */
+export function createJobRepo(ctx: RepoContext): JobRepo {
+  const { db, dialect } = ctx;
+  const byId = async (id: number) => {
+    const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toJob(row);
+  };
+  return {
+    enqueue: (job) => guarded(ctx, 'queue the job', async () => {
+      const row = await db.insertInto('jobs').values({
+        action_execution_id: job.actionExecutionId, execution_id: job.executionId, pipeline_id: job.pipelineId, state: 'QUEUED', attempt: 0,
+        priority: job.priority, not_before: fromDate(job.notBefore), agent_id: null, lease_until: null, cancel_requested: 0,
+        spec: fromJson(job.spec), created_at: fromDate(new Date()),
+      }).returningAll().executeTakeFirst();
+      return toJob(must(row, 'The job'));
+    }),
+    claim: (agentId, now, leaseUntil) => guarded(ctx, 'claim a job', async () => {
+      let query = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
+        .orderBy('priority', 'desc').orderBy('id').limit(1);
+      if (dialect.rowLocks) query = query.forUpdate().skipLocked();
+      const candidate = await query.executeTakeFirst();
+      if (!candidate) return undefined;
+      await db.updateTable('jobs').set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), attempt: sql`attempt + 1` })
+        .where('id', '=', candidate.id).where('state', '=', 'QUEUED').execute();
+      return byId(candidate.id);
+    }),
+    byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
+    renew: (id, attempt, leaseUntil) => guarded(ctx, 'renew the job lease', async () => {
+      const res = await db.updateTable('jobs').set({ lease_until: fromDate(leaseUntil) })
+        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1 ? byId(id) : undefined;
+    }),
+    finish: (id, attempt) => guarded(ctx, 'finish the job', async () => {
+      // The spec holds opened secrets: it goes as soon as the job is done.
+      const res = await db.updateTable('jobs').set({ state: 'DONE', lease_until: null, spec: '{}' })
+        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    }),
+    requestCancel: (executionId) => guarded(ctx, 'cancel jobs', async () => {
+      await db.updateTable('jobs').set({ cancel_requested: fromBool(true) }).where('execution_id', '=', executionId).where('state', '!=', 'DONE').execute();
+    }),
+    dropQueued: (executionId) => guarded(ctx, 'drop queued jobs', async () => {
+      const rows = await db.selectFrom('jobs').select('action_execution_id').where('execution_id', '=', executionId).where('state', '=', 'QUEUED').execute();
+      await db.updateTable('jobs').set({ state: 'DONE', spec: '{}' }).where('execution_id', '=', executionId).where('state', '=', 'QUEUED').execute();
+      return rows.map((r) => r.action_execution_id);
+    }),
+    expired: (now) => guarded(ctx, 'find expired jobs', async () =>
+      (await db.selectFrom('jobs').selectAll().where('state', '=', 'RUNNING').where('lease_until', '<', fromDate(now)).execute()).map(toJob)),
+  };
+}

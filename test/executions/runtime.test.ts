@@ -1,0 +1,181 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RevisionSource } from '../../src/app/execution-ports.js';
+import { createAgentClient } from '../../src/agent/http-client.js';
+import { createAgentRunner, type JobWork } from '../../src/agent/runner.js';
+import { startApi, type Api } from '../support/api-harness.js';
+
+/**
+ * The execution runtime (queue, orchestrator, agent protocol over real HTTP, real SQLite) with a scripted job
+ * instead of a build: the real-build proof lives in test/executions/build.test.ts.
+ */
+const revisions: RevisionSource = {
+  resolve: async (_key, _source, request) => {
+    if (request.branch === 'nope') throw new Error('Branch "nope" does not exist in the repository (it has: main).');
+    return {
+      sha: 'a'.repeat(40), branch: request.branch ?? 'main', message: 'Initial commit\n\nbody', authorName: 'Ada', authorEmail: 'ada@example.com',
+      authorDate: '2026-01-01T00:00:00Z', committerName: 'Ada', committerEmail: 'ada@example.com', commitDate: '2026-01-01T00:00:00Z',
+    };
+  },
+};
+
+/** Scripted work: the action name says what to do ("ok", "fail", "slow", "flaky"). */
+let flakyRuns = 0;
+const work: JobWork = async (spec, { log, signal }) => {
+  log(`building ${spec.build.repository}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`);
+  log(`secret file: ${spec.files.map((f) => f.content).join(',')}`);
+  if (spec.actionName === 'fail') throw new Error('RUN step failed on linux/arm64 at STEP 3/5 (exit code 1)');
+  if (spec.actionName === 'flaky' && flakyRuns++ === 0) throw new Error('registry hiccup');
+  if (spec.actionName === 'slow') {
+    for (let i = 0; i < 100 && !signal.aborted; i++) {
+      log(`tick ${i}`);
+      await sleep(100);
+    }
+    if (signal.aborted) throw signal.reason as Error;
+  }
+};
+
+describe('executions: run, logs, cancel, retry, serialisation, lost agents', () => {
+  let api: Api;
+  let pipelinePath: string;
+  let stopRunner: () => Promise<void>;
+  beforeAll(async () => {
+    api = await startApi({ ARCHWAY_AGENT_LEASE_SECONDS: '3' }, { revisions, listen: true, claimWaitMs: 500 });
+    await api.post('/workspaces', { domain: 'acme' });
+    await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: '/srv/git/site.git' });
+    const { token } = await api.core.useCases.agentJobs.registerAgent('test-agent', []);
+    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token }), work, workDir: `${api.dataDir}/agent`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    runner.start();
+    stopRunner = () => runner.stop();
+  });
+  afterAll(async () => {
+    await stopRunner();
+    await api.close();
+  });
+
+  async function pipelineWith(...actions: Array<Record<string, unknown>>): Promise<string> {
+    const res = await api.post('/workspaces/acme/projects/site/pipelines', { name: `p${Math.random().toString(36).slice(2, 8)}` });
+    const path = `/workspaces/acme/projects/site/pipelines/${res.body.id}`;
+    for (const a of actions) {
+      const added = await api.post(`${path}/actions`, { type: 'DOCKER_BUILD_MULTI_ARCH', repository: '127.0.0.1:5000/team/app', ...a });
+      expect(added.status, JSON.stringify(added.body)).toBe(201);
+    }
+    return path;
+  }
+  async function waitFor(path: string, statuses: string[], ms = 15_000) {
+    const end = Date.now() + ms;
+    for (;;) {
+      const res = await api.get(path);
+      if (statuses.includes(res.body.status)) return res.body;
+      if (Date.now() > end) throw new Error(`still ${res.body.status}: ${JSON.stringify(res.body)}`);
+      await sleep(100);
+    }
+  }
+  afterEach(() => {
+    flakyRuns = 0;
+  });
+
+  it('runs a pipeline to SUCCESSFUL with Buddy\'s execution object, logs and pipeline status', async () => {
+    pipelinePath = await pipelineWith({ name: 'ok', docker_image_tag: '$BUDDY_EXECUTION_REVISION_SHORT', variables: [{ key: 'S', value: 'top-secret-value', encrypted: true, type: 'FILE', file_path: 'secret.txt' }] });
+    const run = await api.post(`${pipelinePath}/executions`, { to_revision: { revision: 'HEAD' }, comment: 'first' });
+    expect(run.status).toBe(200);
+    expect(run.body).toMatchObject({ comment: 'first', triggeredOn: 'CLICK', to_revision: { revision: 'a'.repeat(40), message: 'Initial commit\n\nbody' }, branch: { name: 'main' } });
+    expect(['ENQUEUED', 'INPROGRESS']).toContain(run.body.status);
+    const done = await waitFor(`${pipelinePath}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    expect(done.status).toBe('SUCCESSFUL');
+    expect(done.finish_date).not.toBeNull();
+    expect(done.action_executions).toEqual([expect.objectContaining({ status: 'SUCCESSFUL', progress: 100, action: expect.objectContaining({ name: 'ok' }) })]);
+    const actionId = done.action_executions[0].action.id;
+    for (const path of [`action/${actionId}`, `actions/${actionId}`, `action_executions/${done.action_executions[0].action_execution_id}`]) {
+      const log = await api.get(`${pipelinePath}/executions/${run.body.id}/${path}`);
+      expect(log.status, path).toBe(200);
+      expect(log.body.log).toContain(`building team/app:${'a'.repeat(7)} for linux/amd64`);
+      expect(log.body.log.join('\n')).not.toContain('top-secret-value');
+      expect(log.body.log).toContain('secret file: ***');
+    }
+    const pipeline = await api.get(pipelinePath);
+    expect(pipeline.body).toMatchObject({ last_execution_status: 'SUCCESSFUL', last_execution_revision: 'a'.repeat(40) });
+    const list = await api.get(`${pipelinePath}/executions`);
+    expect(list.body).toMatchObject({ page: 1, total_element_count: 1, element_count: 1 });
+  });
+
+  it('fails the run with the checkout\'s message for a branch that does not exist', async () => {
+    const path = await pipelineWith({ name: 'ok' });
+    const run = await api.post(`${path}/executions`, { branch: { name: 'nope' } });
+    expect(run.body.status).toBe('FAILED');
+    expect(run.body.error_message).toMatch(/Branch "nope" does not exist/);
+    expect(run.body.action_executions[0].status).toBe('NOT_EXECUTED');
+  });
+
+  it('fails with the error in error_message, skips later actions, runs ON_FAILURE ones, and RETRY reruns from the failed one', async () => {
+    const path = await pipelineWith({ name: 'fail' }, { name: 'ok' }, { name: 'ok', trigger_time: 'ON_FAILURE' });
+    const run = await api.post(`${path}/executions`, {});
+    const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    expect(done.status).toBe('FAILED');
+    expect(done.action_executions.map((a: { status: string }) => a.status)).toEqual(['FAILED', 'NOT_EXECUTED', 'SUCCESSFUL']);
+    expect(done.action_executions[0].error_message).toMatch(/linux\/arm64 at STEP 3\/5/);
+    // "Fix the repository": rename the failing action, then RETRY.
+    await api.patch(`${path}/actions/${done.action_executions[0].action.id}`, { name: 'ok' });
+    const retried = await api.patch(`${path}/executions/${run.body.id}`, { operation: 'RETRY' });
+    expect(retried.status).toBe(200);
+    const again = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    expect(again.status).toBe('SUCCESSFUL');
+  });
+
+  it('retries a failing action retry_count times', async () => {
+    const path = await pipelineWith({ name: 'flaky', retry_count: 1, retry_interval: 0 });
+    const run = await api.post(`${path}/executions`, {});
+    const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    expect(done.status).toBe('SUCCESSFUL');
+    expect(done.action_executions[0].attempts).toBe(2);
+  });
+
+  it('serialises runs of one pipeline and cancels a running one to TERMINATED', async () => {
+    const path = await pipelineWith({ name: 'slow' });
+    const first = await api.post(`${path}/executions`, {});
+    await waitFor(`${path}/executions/${first.body.id}`, ['INPROGRESS']);
+    const second = await api.post(`${path}/executions`, {});
+    expect(second.body.status).toBe('ENQUEUED');
+    await sleep(300);
+    expect((await api.get(`${path}/executions/${second.body.id}`)).body.status).toBe('ENQUEUED');
+    const cancelled = await api.patch(`${path}/executions/${first.body.id}`, { operation: 'CANCEL' });
+    expect(cancelled.status).toBe(200);
+    const done = await waitFor(`${path}/executions/${first.body.id}`, ['TERMINATED', 'SUCCESSFUL', 'FAILED'], 5000);
+    expect(done.status).toBe('TERMINATED');
+    expect(done.action_executions[0].status).toBe('TERMINATED');
+    // The waiting run starts once the first one is over; cancel it too before it finishes its 10 s.
+    await waitFor(`${path}/executions/${second.body.id}`, ['INPROGRESS']);
+    await api.patch(`${path}/executions/${second.body.id}`, { operation: 'CANCEL' });
+    expect((await waitFor(`${path}/executions/${second.body.id}`, ['TERMINATED'], 5000)).status).toBe('TERMINATED');
+    expect((await api.patch(`${path}/executions/${second.body.id}`, { operation: 'CANCEL' })).status).toBe(400);
+  });
+
+  it('fails a job as "agent lost" when its agent stops sending heartbeats, and the next run succeeds', async () => {
+    const path = await pipelineWith({ name: 'ok' });
+    await stopRunner();
+    const run = await api.post(`${path}/executions`, {});
+    // A second agent claims the job and then "dies": no heartbeat, no finish.
+    const { token } = await api.core.useCases.agentJobs.registerAgent('doomed', []);
+    const doomed = createAgentClient({ server: api.baseUrl, token });
+    const claimed = await doomed.claim();
+    expect(claimed?.spec.executionId).toBe(run.body.id);
+    const done = await waitFor(`${path}/executions/${run.body.id}`, ['FAILED', 'SUCCESSFUL'], 15_000);
+    expect(done.status).toBe('FAILED');
+    expect(done.action_executions[0].error_message).toMatch(/Agent lost: no heartbeat from agent/);
+    // The dead agent's late report is refused as stale.
+    await expect(doomed.finish(claimed!.jobId, claimed!.attempt, 'SUCCESSFUL', null)).rejects.toThrow(/409/);
+    const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('fresh', []);
+    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t2 }), work, workDir: `${api.dataDir}/agent2`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    runner.start();
+    stopRunner = () => runner.stop();
+    const next = await api.post(`${path}/executions`, {});
+    expect((await waitFor(`${path}/executions/${next.body.id}`, ['SUCCESSFUL', 'FAILED'])).status).toBe('SUCCESSFUL');
+  });
+
+  it('refuses agent calls without a valid agent token and stale attempts', async () => {
+    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(401);
+    const user = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' }, body: '{}' });
+    expect(user.status).toBe(401);
+  });
+});
