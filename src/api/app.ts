@@ -13,6 +13,7 @@ import { createValidatorCompiler } from './validation.js';
 import { agentRoutes } from './agent-routes.js';
 import { actionRoutes } from './routes/actions.js';
 import { executionRoutes } from './routes/executions.js';
+import { logStreamRoutes } from './routes/log-stream.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/user.js';
@@ -57,6 +58,7 @@ export async function buildApi(opts: ApiOptions) {
   actionRoutes(app, deps);
   userRoutes(app, deps);
   executionRoutes(app, deps);
+  logStreamRoutes(app, deps);
   agentRoutes(app, deps, { claimWaitMs: opts.claimWaitMs });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   return app;

@@ -22,6 +22,8 @@ export function createUseCases(deps: {
   });
   const orchestrator = createOrchestrator({ store, secrets, notifier, clock, scopes });
   return {
+    /** For live streams in the API (log lines, execution changes). */
+    notifier,
     executions: createExecutionUseCases({ store, secrets, clock, pipelines, orchestrator, revisions: deps.revisions }),
     agentJobs: createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs }),
     workspaces: createWorkspaceUseCases(deps.store),

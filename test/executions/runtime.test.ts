@@ -26,6 +26,12 @@ const work: JobWork = async (spec, { log, signal }) => {
   log(`secret file: ${spec.files.map((f) => f.content).join(',')}`);
   if (spec.actionName === 'fail') throw new Error('RUN step failed on linux/arm64 at STEP 3/5 (exit code 1)');
   if (spec.actionName === 'flaky' && flakyRuns++ === 0) throw new Error('registry hiccup');
+  if (spec.actionName === 'ticks') {
+    for (let i = 0; i < 15; i++) {
+      log(`tick ${i}`);
+      await sleep(60);
+    }
+  }
   if (spec.actionName === 'slow') {
     for (let i = 0; i < 100 && !signal.aborted; i++) {
       log(`tick ${i}`);
@@ -170,6 +176,25 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     stopRunner = () => runner.stop();
     const next = await api.post(`${path}/executions`, {});
     expect((await waitFor(`${path}/executions/${next.body.id}`, ['SUCCESSFUL', 'FAILED'])).status).toBe('SUCCESSFUL');
+  });
+
+  it('streams the log live as server-sent events, resumable by Last-Event-ID', async () => {
+    const path = await pipelineWith({ name: 'ticks' });
+    const run = await api.post(`${path}/executions`, {});
+    const hex = run.body.action_executions[0].action_execution_id;
+    await waitFor(`${path}/executions/${run.body.id}`, ['INPROGRESS']);
+    const url = `${api.baseUrl}${path}/executions/${run.body.id}/action_executions/${hex}/stream`;
+    const res = await fetch(url, { headers: { authorization: 'Bearer test-admin-token-0123456789' } });
+    expect(res.headers.get('content-type')).toBe('text/event-stream');
+    const text = await res.text();
+    const data = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!));
+    const ticks = data.filter((d) => typeof d === 'string' && d.startsWith('tick '));
+    expect(ticks).toEqual(Array.from({ length: 15 }, (_, i) => `tick ${i}`));
+    expect(text).toMatch(/event: end\ndata: \{"status":"SUCCESSFUL"\}/);
+    const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
+    expect(ids).toEqual(ids.map((_, i) => i));
+    const resumed = await (await fetch(url, { headers: { authorization: 'Bearer test-admin-token-0123456789', 'last-event-id': String(ids.length - 2) } })).text();
+    expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([ids.length - 1]);
   });
 
   it('refuses agent calls without a valid agent token and stale attempts', async () => {
