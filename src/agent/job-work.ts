@@ -1,0 +1,74 @@
+import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
+import { dirname, join, sep } from 'node:path';
+import type { JobSpec } from '../domain/job-spec.js';
+import type { JobWork } from './runner.js';
+
+/** The build an agent runs for a job, with every path already inside the checked-out work tree. */
+export interface BuildRequest {
+  spec: JobSpec['build'];
+  repoRoot: string;
+  contextDir: string;
+  dockerfile: string;
+  secretFile: string | null;
+  workDir: string;
+  cacheKey: string | null;
+  clearCache: boolean;
+  timeoutMs: number | null;
+  signal: AbortSignal;
+  mask: string[];
+  log: (line: string) => void;
+  progress: (percent: number) => void;
+}
+export type BuildRunner = (request: BuildRequest) => Promise<void>;
+
+/** What the agent needs of the git checkout (src/agent/checkout.ts). */
+export interface WorkTrees {
+  materialize(projectKey: string, source: JobSpec['repository'], sha: string, dir: string): Promise<void>;
+  discard(dir: string): Promise<void>;
+  forget(projectKey: string): Promise<void>;
+}
+
+async function inside(root: string, path: string): Promise<string> {
+  const target = join(root, path);
+  const parent = await realpath(dirname(target)).catch(() => null);
+  const rootReal = await realpath(root);
+  if (parent === null || (parent !== rootReal && !parent.startsWith(rootReal + sep))) {
+    throw new Error(`"${path}" leaves the repository (through a symbolic link?); refusing to use it.`);
+  }
+  return target;
+}
+
+/** Checkout, FILE variables, build, cleanup: one job on this agent. */
+export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): JobWork {
+  return async (spec, { dir, log, signal, progress }) => {
+    const src = join(dir, 'src');
+    if (spec.refresh) await deps.trees.forget(spec.projectKey);
+    log(`Checking out ${spec.sha.slice(0, 12)} of ${spec.repository.url}`);
+    await deps.trees.materialize(spec.projectKey, spec.repository, spec.sha, src);
+    const written: string[] = [];
+    try {
+      for (const file of spec.files) {
+        await mkdir(dirname(join(src, file.path)), { recursive: true });
+        const target = await inside(src, file.path);
+        await rm(target, { force: true });
+        await writeFile(target, file.content, { mode: file.mode, flag: 'wx' });
+        written.push(target);
+      }
+      const b = spec.build;
+      let secretFile: string | null = null;
+      if (b.secret) {
+        secretFile = await inside(src, b.secret.srcPath);
+        const stat = await lstat(secretFile).catch(() => null);
+        if (!stat?.isFile()) throw new Error(`"secret_src" ${b.secret.srcPath} is neither a file in the repository nor a FILE variable of the action.`);
+      }
+      await deps.build({
+        spec: b, repoRoot: src, contextDir: join(src, b.contextPath), dockerfile: join(src, b.dockerfilePath), secretFile,
+        workDir: dir, cacheKey: spec.cacheKey, clearCache: spec.clearCache, timeoutMs: spec.timeoutSeconds === null ? null : spec.timeoutSeconds * 1000,
+        signal, mask: spec.mask, log, progress,
+      });
+    } finally {
+      for (const f of written) await rm(f, { force: true });
+      await deps.trees.discard(src).catch(() => undefined);
+    }
+  };
+}
