@@ -3,6 +3,7 @@ import type { AgentRepo, ExecutionRepo, JobRepo, LogRepo } from './execution-por
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import type { AccessToken, User } from '../domain/token.js';
+import type { Variable, VariableScope } from '../domain/variable.js';
 import type { Workspace } from '../domain/workspace.js';
 
 export interface Page {
@@ -49,6 +50,7 @@ export interface ActionRepo {
   /** Inserts at `position` (0-based), shifting later actions down; call inside a transaction. */
   create(input: NewAction, position: number): Promise<Action>;
   byId(pipelineId: number, id: number): Promise<Action | undefined>;
+  find(id: number): Promise<Action | undefined>;
   /** In pipeline order. */
   list(pipelineId: number, page: Page): Promise<Action[]>;
   count(pipelineId: number): Promise<number>;
@@ -72,6 +74,21 @@ export interface TokenRepo {
   count(): Promise<number>;
 }
 
+export type NewVariable = Omit<Variable, 'id' | 'createdAt'>;
+
+export interface VariableRepo {
+  /** ConflictError when the key is taken at that scope. */
+  create(input: NewVariable): Promise<Variable>;
+  /** A variable of the workspace, at any scope. */
+  byId(workspaceId: number, id: number): Promise<Variable | undefined>;
+  /** The variables defined exactly at `scope` (not its ancestors nor its inner scopes), oldest first. */
+  list(workspaceId: number, scope: VariableScope): Promise<Variable[]>;
+  /** The variables in force at `scope`: its own and its ancestors' (the workspace's, the project's, ...). */
+  inForce(workspaceId: number, scope: VariableScope): Promise<Variable[]>;
+  update(variable: Variable): Promise<Variable>;
+  remove(id: number): Promise<void>;
+}
+
 /**
  * Persistence. Lifecycle: created by a composition root (cli/), migrated on open, closed once on shutdown.
  * Concurrency: safe for concurrent calls; `transaction` runs its callback with a store bound to one
@@ -89,6 +106,7 @@ export interface Store {
   jobs: JobRepo;
   logs: LogRepo;
   agents: AgentRepo;
+  variables: VariableRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

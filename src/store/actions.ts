@@ -42,6 +42,10 @@ export function createActionRepo(ctx: RepoContext): ActionRepo {
       const row = await byId(id);
       return row && row.pipeline_id === pipelineId ? toAction(row) : undefined;
     }),
+    find: (id) => guarded(ctx, 'read the action', async () => {
+      const row = await byId(id);
+      return row && toAction(row);
+    }),
     list: (pipelineId, page) => guarded(ctx, 'list actions', async () => {
       const { limit, offset } = offsetOf(page);
       const rows = await db.selectFrom('actions').selectAll().where('pipeline_id', '=', pipelineId)

@@ -16,6 +16,7 @@ export interface Database {
   jobs: JobsTable;
   log_lines: LogLinesTable;
   agents: AgentsTable;
+  variables: VariablesTable;
 }
 
 export interface UsersTable {
@@ -163,4 +164,24 @@ export interface AgentsTable {
   labels: string;
   created_at: string;
   last_seen_at: string | null;
+}
+
+export interface VariablesTable {
+  id: Generated<number>;
+  workspace_id: number;
+  /** Null at workspace scope; inner scopes also fill their ancestors' columns. */
+  project_id: number | null;
+  pipeline_id: number | null;
+  action_id: number | null;
+  key: string;
+  /** Plain text, or a ciphertext of the Secrets port when `encrypted` is 1. */
+  value: string;
+  type: string;
+  encrypted: number;
+  settable: number;
+  description: string | null;
+  file_path: string | null;
+  file_chmod: string | null;
+  file_place: string;
+  created_at: string;
 }

@@ -10,6 +10,7 @@ import { createPipelineRepo } from './pipelines.js';
 import { createProjectRepo } from './projects.js';
 import type { Database } from './schema.js';
 import { createTokenRepo, createUserRepo } from './tokens.js';
+import { createVariableRepo } from './variables.js';
 import { createWorkspaceRepo } from './workspaces.js';
 
 function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: boolean): Store {
@@ -25,6 +26,7 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     jobs: createJobRepo(ctx),
     logs: createLogRepo(ctx),
     agents: createAgentRepo(ctx),
+    variables: createVariableRepo(ctx),
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(bind(db, dialect, true)) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),
     close: () => dialect.close(),
