@@ -17,6 +17,7 @@ import { logStreamRoutes } from './routes/log-stream.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/user.js';
+import { variableRoutes } from './routes/variables.js';
 import { workspaceRoutes } from './routes/workspaces.js';
 
 export interface ApiOptions {
@@ -57,6 +58,7 @@ export async function buildApi(opts: ApiOptions) {
   pipelineRoutes(app, deps);
   actionRoutes(app, deps);
   userRoutes(app, deps);
+  variableRoutes(app, deps);
   executionRoutes(app, deps);
   logStreamRoutes(app, deps);
   agentRoutes(app, deps, { claimWaitMs: opts.claimWaitMs });

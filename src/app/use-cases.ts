@@ -8,6 +8,7 @@ import { createPipelineUseCases } from './pipelines.js';
 import type { Clock, Secrets, Store } from './ports.js';
 import { createProjectUseCases } from './projects.js';
 import { createTokenUseCases } from './tokens.js';
+import { createVariableUseCases } from './variables.js';
 import { createWorkspaceUseCases } from './workspaces.js';
 
 /** Every use case over one set of ports. */
@@ -31,6 +32,7 @@ export function createUseCases(deps: {
     pipelines,
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
     tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),
+    variables: createVariableUseCases(deps.store, deps.secrets),
     users: {
       /** The member shown as a creator; a removed user still renders. */
       async member(id: number) {

@@ -13,8 +13,6 @@ export interface VariableScope {
   actionId: number | null;
 }
 
-export const WORKSPACE_SCOPE: VariableScope = { projectId: null, pipelineId: null, actionId: null };
-
 /** A variable of the variables resource (workspace, project, pipeline or action scope). */
 export interface Variable extends ActionVariable {
   id: number;
