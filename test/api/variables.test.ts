@@ -55,6 +55,26 @@ describe('variables: CRUD at every scope and the list filters', () => {
     expect((await api.get(`${VARS}?pipelineId=abc`)).status).toBe(400);
   });
 
+  it('gives a run the stored layers in force, outermost first, that resolve innermost first', async () => {
+    const { createStoredVariableLayers } = await import('../../src/app/variables.js');
+    const { createSecretBox } = await import('../../src/secrets/secret-box.js');
+    const { loadSecretKey } = await import('../../src/secrets/key-source.js');
+    const { mergeVariableLayers, resolveText } = await import('../../src/domain/variable-resolution.js');
+    await api.post(VARS, { key: 'TOKEN', value: 'layer-secret', encrypted: true, pipeline: { id: pipelineId } });
+    const { store } = api.core;
+    const workspace = (await store.workspaces.byDomain('acme'))!;
+    const project = (await store.projects.byName(workspace.id, 'company-website'))!;
+    const pipeline = (await store.pipelines.byId(project.id, pipelineId))!;
+    const action = (await store.actions.byId(pipelineId, actionId))!;
+    const layers = await createStoredVariableLayers(store, createSecretBox(loadSecretKey({ dataDir: api.dataDir }))).layers({ project, pipeline, action });
+    expect(layers.map((layer) => layer.map((v) => `${v.key}=${v.value}`))).toEqual([
+      ['REGION=eu'], ['REGION=us'], ['targetStage=prod', 'TOKEN=layer-secret'], ['secretId=npm'],
+    ]);
+    const scopes = ['WORKSPACE', 'PROJECT', 'PIPELINE', 'ACTION'] as const;
+    const map = mergeVariableLayers(layers.map((variables, i) => ({ scope: scopes[i]!, variables })).reverse());
+    expect(resolveText('$REGION/$targetStage/${secretId}:$TOKEN', map, 'docker_image_tag')).toBe('us/prod/npm:layer-secret');
+  });
+
   it('PATCH changes only the fields sent; DELETE answers 204', async () => {
     const created = await api.post(VARS, { key: 'TMP', value: 'one', description: 'keep me' });
     const url = `${VARS}/${created.body.id}`;
