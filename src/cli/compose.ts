@@ -4,6 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Notifier, RevisionSource } from '../app/execution-ports.js';
 import type { Store } from '../app/ports.js';
 import { createUseCases, type UseCases } from '../app/use-cases.js';
+import { createStoredVariableLayers } from '../app/variables.js';
 import type { VariableLayers } from '../app/variable-scope.js';
 import type { Config } from '../config/config.js';
 import { createMemoryNotifier } from '../notify/memory.js';
@@ -27,7 +28,6 @@ export interface CoreOverrides {
   claimWaitMs?: number;
 }
 
-const noLayers: VariableLayers = { layers: async () => [] };
 const noRevisions: RevisionSource = {
   resolve: async () => {
     throw new Error('Repository checkout is not available in this build.');
@@ -45,7 +45,7 @@ export async function openCore(config: Config, overrides: CoreOverrides = {}): P
   const notifier = createMemoryNotifier();
   const useCases = createUseCases({
     store, secrets, notifier, clock: { now: () => new Date() },
-    revisions: overrides.revisions ?? noRevisions, variableLayers: overrides.variableLayers ?? noLayers, leaseMs: config.agentLeaseSeconds * 1000,
+    revisions: overrides.revisions ?? noRevisions, variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000,
   });
   return { store, useCases, notifier };
 }

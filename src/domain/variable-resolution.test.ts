@@ -8,7 +8,7 @@ const vars = (entries: Record<string, string>, extra: Partial<PlainVariable> = {
   Object.entries(entries).map(([key, value]) => ({ key, value, encrypted: false, ...extra }));
 
 const builtIns = builtInLayer({
-  executionId: 42, branch: 'main', revision: '0123456789abcdef', tag: null, comment: null,
+  executionId: 42, branch: 'main', revision: '0123456789abcdef', revisionMessage: 'Fix it\n\nbody', tag: null, comment: null,
   pipelineId: 7, pipelineName: 'Build', projectName: 'company-website', workspaceDomain: 'acme',
 });
 

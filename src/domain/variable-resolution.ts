@@ -98,6 +98,7 @@ export interface ExecutionFacts {
   executionId: number;
   branch: string | null;
   revision: string | null;
+  revisionMessage: string | null;
   tag: string | null;
   comment: string | null;
   pipelineId: number;
@@ -113,6 +114,8 @@ export function builtInLayer(f: ExecutionFacts): VariableLayer {
     BUDDY_EXECUTION_BRANCH: f.branch ?? '',
     BUDDY_EXECUTION_REVISION: f.revision ?? '',
     BUDDY_EXECUTION_REVISION_SHORT: (f.revision ?? '').slice(0, 7),
+    BUDDY_EXECUTION_REVISION_SUBJECT: (f.revisionMessage ?? '').split('\n')[0] ?? '',
+    BUDDY_EXECUTION_REVISION_MESSAGE: f.revisionMessage ?? '',
     BUDDY_EXECUTION_TAG: f.tag ?? '',
     BUDDY_EXECUTION_COMMENT: f.comment ?? '',
     BUDDY_PIPELINE_ID: String(f.pipelineId),

@@ -105,6 +105,23 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(list.body).toMatchObject({ page: 1, total_element_count: 1, element_count: 1 });
   });
 
+  it('resolves stored workspace/pipeline variables innermost first and fails an action naming an undefined variable', async () => {
+    const path = await pipelineWith({ name: 'ok', docker_image_tag: '$TAG', repository: '127.0.0.1:5000/$TEAM/app' });
+    const pipelineId = Number(path.split('/').pop());
+    expect((await api.post('/workspaces/acme/variables', { key: 'TEAM', value: 'from-workspace' })).status).toBe(201);
+    expect((await api.post('/workspaces/acme/variables', { key: 'TAG', value: 'ws-tag' })).status).toBe(201);
+    expect((await api.post('/workspaces/acme/variables', { key: 'TAG', value: 'pipeline-tag', pipeline: { id: pipelineId } })).status).toBe(201);
+    const run = await api.post(`${path}/executions`, {});
+    const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    const log = await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`);
+    expect(log.body.log).toContain('building from-workspace/app:pipeline-tag for linux/amd64');
+    const broken = await pipelineWith({ name: 'ok', target_stage: '$NOT_DEFINED' });
+    const failed = await api.post(`${broken}/executions`, {});
+    const end = await waitFor(`${broken}/executions/${failed.body.id}`, ['SUCCESSFUL', 'FAILED']);
+    expect(end.status).toBe('FAILED');
+    expect(end.action_executions[0].error_message).toMatch(/"target_stage" uses the variable \$NOT_DEFINED/);
+  });
+
   it('fails the run with the checkout\'s message for a branch that does not exist', async () => {
     const path = await pipelineWith({ name: 'ok' });
     const run = await api.post(`${path}/executions`, { branch: { name: 'nope' } });
