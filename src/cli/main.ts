@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { AppError } from '../domain/errors.js';
+import { runDoctorCommand } from './doctor.js';
+import { runBuildCommand } from './build.js';
 import { runServeCommand } from './serve.js';
 import { runTokenCommand } from './token.js';
 
@@ -18,6 +20,10 @@ async function main(argv: string[]): Promise<number> {
       return runServeCommand();
     case 'token':
       return runTokenCommand(rest);
+    case 'doctor':
+      return runDoctorCommand(rest);
+    case 'build':
+      return runBuildCommand(rest);
     case undefined:
     case 'help':
     case '--help':

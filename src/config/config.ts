@@ -16,6 +16,10 @@ export interface Config {
   /** Run the built-in agent inside `archway serve`. */
   builtInAgent: boolean;
   logLevel: string;
+  /** Registries reached over plain HTTP or with unverified TLS: host[:port] (ARCHWAY_INSECURE_REGISTRIES). */
+  insecureRegistries: readonly string[];
+  /** certs.d-style directory of registry CAs, `<dir>/<host[:port]>/ca.crt` (ARCHWAY_REGISTRY_CA_DIR). */
+  registryCaDir: string | null;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -52,5 +56,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
     builtInAgent: env.ARCHWAY_BUILTIN_AGENT !== '0' && env.ARCHWAY_BUILTIN_AGENT !== 'false',
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
+    insecureRegistries: Object.freeze((env.ARCHWAY_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
+    registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
   });
 }

@@ -11,6 +11,7 @@ export const ERROR_CATALOGUE = {
   CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   RATE_LIMITED: 429,
+  BUILD_FAILED: 422,
   STORE_FAILED: 500,
   INTERNAL: 500,
 } as const;
@@ -71,5 +72,22 @@ export class RateLimitedError extends AppError {
 export class StoreError extends AppError {
   constructor(message: string, options?: { cause?: unknown }) {
     super('STORE_FAILED', message, options);
+  }
+}
+
+/** Why a build failed, for clients and tests; the message is the sentence a person reads. */
+export const BUILD_FAILURE_REASONS = [
+  'RUN_FAILED', 'DOCKERFILE_NOT_FOUND', 'CONTEXT_NOT_FOUND', 'COPY_SOURCE_MISSING', 'SECRET_NOT_FOUND', 'TARGET_NOT_FOUND',
+  'DOCKERFILE_SYNTAX', 'BASE_IMAGE_NOT_FOUND', 'BASE_PLATFORM_MISSING', 'REGISTRY_UNREACHABLE', 'AUTH_FAILED',
+  'PUSH_DENIED', 'TLS_UNTRUSTED', 'TIMEOUT', 'CANCELLED', 'VERIFY_FAILED', 'ENGINE_FAILED',
+] as const;
+export type BuildFailureReason = (typeof BUILD_FAILURE_REASONS)[number];
+
+/** A build that did not produce a verified image index. */
+export class BuildError extends AppError {
+  readonly reason: BuildFailureReason;
+  constructor(reason: BuildFailureReason, message: string, options?: { cause?: unknown }) {
+    super('BUILD_FAILED', message, options);
+    this.reason = reason;
   }
 }

@@ -1,0 +1,164 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { BuildError } from '../domain/errors.js';
+import type { Platform } from '../domain/platform.js';
+import { runChild } from '../process/child.js';
+import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, rmiArgv } from './buildah/argv.js';
+import { registryFailure } from './buildah/failure.js';
+import { cacheStoreDir, openBuildStore, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
+import { runPlatformUnit, type UnitResult } from './platform-unit.js';
+import { preflight } from './preflight.js';
+import { prepareBuildRegistries, tlsFor, writeAuthFile } from './registry-access.js';
+import { matchesPlatform, platformName, readImagePlatforms } from './registry-reader.js';
+import { withDeadline } from './deadline.js';
+
+export interface BuildahEngineOptions {
+  /** The engine's own directory (`<ARCHWAY_DATA_DIR>/engine`): per-build dirs and cache stores. */
+  dir: string;
+  access: RegistryAccess;
+  /** Build units at once; default the number of cores (more adds little: engine-notes section 4). */
+  parallel?: number;
+}
+
+/** Runs `tasks` with at most `limit` at once; the first failure aborts the rest through `abort`. */
+async function pool<T>(items: readonly Platform[], limit: number, abort: () => void, task: (p: Platform) => Promise<T>): Promise<T[]> {
+  const results: T[] = [];
+  let next = 0;
+  let failure: unknown = null;
+  const worker = async () => {
+    while (failure === null && next < items.length) {
+      const item = items[next++] as Platform;
+      try {
+        results.push(await task(item));
+      } catch (error) {
+        if (failure === null) {
+          failure = error;
+          abort();
+        }
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure !== null) throw failure;
+  return results;
+}
+
+/** The environment of every engine child: nothing of the server's own (its keys and tokens stay out). */
+function childEnv(tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv {
+  return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmp, ...extra };
+}
+
+export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
+  const users = new Map<string, number>(); // persistent stores in use -> builds using them
+
+  async function acquire(buildDir: string, spec: BuildSpec): Promise<BuildStore> {
+    const key = spec.cache.mode === 'none' ? null : spec.cache.key ?? 'default';
+    // A cache another running build uses is not pulled from under it; it is cleared by the next run.
+    const inUse = key !== null && users.has(cacheStoreDir(opts.dir, key));
+    const store = await openBuildStore(opts.dir, buildDir, key, spec.cache.clear && !inUse);
+    if (store.persistent) users.set(store.dir, (users.get(store.dir) ?? 0) + 1);
+    return store;
+  }
+
+  async function release(store: BuildStore): Promise<void> {
+    if (!store.persistent) return removeStore(store.dir);
+    const left = (users.get(store.dir) ?? 1) - 1;
+    if (left > 0) return void users.set(store.dir, left);
+    users.delete(store.dir);
+    await releaseStore(store);
+  }
+
+  async function pushAndVerify(spec: BuildSpec, store: BuildStore, units: UnitResult[], io: { buildDir: string; env: NodeJS.ProcessEnv; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void }) {
+    const list = `localhost/archway-${randomBytes(6).toString('hex')}-list`;
+    const run = async (argv: string[], what: string) => {
+      const r = await runChild(argv, { env: io.env, signal: io.signal });
+      if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
+      if (r.code !== 0) {
+        const text = r.stderr.trim();
+        throw registryFailure(text, what) ?? new BuildError('ENGINE_FAILED', `${what} failed: ${text.split('\n').pop() ?? r.code}`);
+      }
+    };
+    await runChild(manifestRmArgv(store, list), { env: io.env });
+    try {
+      await run(manifestCreateArgv(store, list), 'Creating the image index');
+      for (const u of units) await run(manifestAddArgv(store, list, u.image), `Adding ${u.platform} to the image index`);
+      const tls = tlsFor(spec.registry, opts.access);
+      const references: string[] = [];
+      let indexDigest = '';
+      for (const tag of spec.tags) {
+        const reference = `${spec.registry}/${spec.repository}:${tag}`;
+        const digestFile = join(io.buildDir, 'digest');
+        await run(manifestPushArgv(store, list, reference, { authFile: io.authFile, tls, digestFile }), `Pushing ${reference}`);
+        indexDigest = (await readFile(digestFile, 'utf8')).trim();
+        references.push(reference);
+        io.onEvent({ type: 'pushed', reference, digest: indexDigest });
+      }
+      return { references, indexDigest };
+    } finally {
+      await runChild(manifestRmArgv(store, list), { env: io.env });
+    }
+  }
+
+  async function verify(spec: BuildSpec, digest: string, authFile: string | null, signal: AbortSignal): Promise<Map<string, string>> {
+    const reference = `${spec.registry}/${spec.repository}@${digest}`;
+    const read = await readImagePlatforms(reference, { authFile, tls: tlsFor(spec.registry, opts.access), signal });
+    const missing = spec.platforms.filter((p) => !read.platforms.some((o) => matchesPlatform(o, p)));
+    const got = read.platforms.map(platformName).join(', ') || 'none';
+    if (!read.isIndex || missing.length > 0 || read.platforms.length !== spec.platforms.length) {
+      throw new BuildError('VERIFY_FAILED', `The pushed image index ${reference} does not hold exactly the requested platforms (requested: ${spec.platforms.join(', ')}; it has: ${got}).`);
+    }
+    return new Map(spec.platforms.map((p) => [p, read.platforms.find((o) => matchesPlatform(o, p))?.digest ?? '']));
+  }
+
+  async function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
+    const started = Date.now();
+    const id = randomBytes(6).toString('hex');
+    const buildDir = join(opts.dir, 'builds', id);
+    await mkdir(join(buildDir, 'tmp'), { recursive: true, mode: 0o700 });
+    const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
+    let store: BuildStore | null = null;
+    try {
+      const creds = new Map<string, RegistryCredentials>(spec.pullCredentials ?? []);
+      if (spec.credentials) creds.set(spec.registry, spec.credentials);
+      const authFile = creds.size > 0 ? join(buildDir, 'auth.json') : null;
+      if (authFile) await writeAuthFile(authFile, creds);
+      const say = (message: string) => onEvent({ type: 'preflight', message });
+      await preflight({ ...spec, signal }, { access: opts.access, authFile, loginAuthFile: join(buildDir, 'login.json'), log: say });
+      const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
+      const env = childEnv(join(buildDir, 'tmp'), registries.env);
+      store = await acquire(buildDir, spec);
+      const units = new AbortController();
+      const unitSignal = AbortSignal.any([signal, units.signal]);
+      const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
+        store: store as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
+        image: `localhost/archway-${id}-${platform.replaceAll('/', '-')}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
+        certDir: registries.certDir, layers: store?.persistent ?? false, cacheRepository: null,
+      }, { env, signal: unitSignal, onEvent }));
+      try {
+        const pushed = await pushAndVerify(spec, store, built, { buildDir, env, authFile, signal, onEvent });
+        const digests = await verify(spec, pushed.indexDigest, authFile, signal);
+        onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });
+        const platforms: PlatformResult[] = spec.platforms.map((p) => {
+          const u = built.find((b) => b.platform === p) as UnitResult;
+          const r = { platform: p, digest: digests.get(p) ?? '', emulated: u.emulated, durationMs: u.durationMs, cachedSteps: u.cachedSteps, totalSteps: u.totalSteps };
+          onEvent({ type: 'platform-finished', ...r });
+          return r;
+        });
+        return { indexDigest: pushed.indexDigest, references: pushed.references, platforms, durationMs: Date.now() - started };
+      } finally {
+        await runChild(rmiArgv(store, built.map((b) => b.image)), { env });
+      }
+    } catch (error) {
+      throw reasonOf(error);
+    } finally {
+      stop();
+      if (store) await release(store).catch(() => undefined);
+      await rm(buildDir, { recursive: true, force: true });
+    }
+  }
+
+  return { build };
+}

@@ -1,0 +1,80 @@
+import type { Platform } from '../domain/platform.js';
+
+/** Credentials for one registry host, opened from the store or given on the command line. */
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** How Archway reaches a registry host: TLS verified against the system (default), a CA directory, or plain HTTP. */
+export interface RegistryAccess {
+  /** host[:port] names reached over plain HTTP or with TLS unverified (ARCHWAY_INSECURE_REGISTRIES). */
+  insecure: readonly string[];
+  /** A certs.d-style directory: `<dir>/<host[:port]>/ca.crt` (ARCHWAY_REGISTRY_CA_DIR). */
+  caDir: string | null;
+}
+
+/**
+ * One DOCKER_BUILD_MULTI_ARCH build, fully resolved: every path absolute and already checked to be inside the
+ * repository, every variable substituted, secrets opened.
+ */
+export interface BuildSpec {
+  /** Root of the checked-out repository: nothing the build reads may lie outside it. */
+  repoRoot: string;
+  contextDir: string;
+  dockerfile: string;
+  targetStage: string | null;
+  buildArgs: ReadonlyArray<readonly [string, string]>;
+  /** The build secret: mounted by RUN --mount=type=secret,id=<id>; never in argv, env, a layer or a log. */
+  secret: { id: string; file: string } | null;
+  platforms: readonly Platform[];
+  /** Registry host[:port] and repository path inside it, e.g. "127.0.0.1:5000" + "team/app". */
+  registry: string;
+  repository: string;
+  /** At least one tag; the index is pushed under each. */
+  tags: readonly string[];
+  credentials: RegistryCredentials | null;
+  /** Credentials for the registries base images come from (host -> credentials), besides the target's. */
+  pullCredentials?: ReadonlyMap<string, RegistryCredentials>;
+  cache: { mode: 'none' | 'min' | 'max'; key: string | null; clear: boolean };
+  timeoutMs: number | null;
+  signal?: AbortSignal;
+}
+
+export type BuildEvent =
+  | { type: 'preflight'; message: string }
+  | { type: 'platform-started'; platform: Platform; emulated: boolean }
+  | { type: 'step'; platform: Platform; stage: string | null; step: number; steps: number; instruction: string; cached: boolean }
+  | { type: 'log'; platform: Platform | null; line: string }
+  | { type: 'platform-finished'; platform: Platform; digest: string; durationMs: number; cachedSteps: number; totalSteps: number }
+  | { type: 'pushed'; reference: string; digest: string }
+  | { type: 'verified'; digest: string; platforms: Platform[] };
+
+export interface PlatformResult {
+  platform: Platform;
+  digest: string;
+  emulated: boolean;
+  durationMs: number;
+  cachedSteps: number;
+  totalSteps: number;
+}
+
+export interface BuildResult {
+  /** Digest of the pushed image index (sha256:...). */
+  indexDigest: string;
+  /** Every reference the index was pushed under (registry/repository:tag). */
+  references: string[];
+  platforms: PlatformResult[];
+  durationMs: number;
+}
+
+/**
+ * The build engine. Lifecycle: created once per process by a composition root with its data dir; stateless
+ * between builds except for per-scope layer caches under that dir. Concurrency: builds may run side by side
+ * (each has private stores and a unique name). Failure: `build` rejects with BuildError (a message a person
+ * can act on and a stable `reason`); a cancelled `signal` rejects with reason CANCELLED; nothing is left behind
+ * (mounts, containers, temporary images, auth files) after success, failure or cancel.
+ */
+export interface Engine {
+  build(spec: BuildSpec, onEvent: (event: BuildEvent) => void): Promise<BuildResult>;
+}

@@ -1,0 +1,103 @@
+import { readFile, realpath, stat } from 'node:fs/promises';
+import { relative, sep } from 'node:path';
+import { BuildError } from '../domain/errors.js';
+import type { Platform } from '../domain/platform.js';
+import { DockerfileSyntaxError, parseStages, stagesNeeded, type Stage } from './dockerfile.js';
+import type { BuildSpec, RegistryAccess } from './engine.js';
+import { checkLogin, checkReachable, ImageNotFound, matchesPlatform, platformName, readImagePlatforms } from './registry-reader.js';
+import { tlsFor } from './registry-access.js';
+
+/** The host part of an image reference, as containers/image decides it (docker.io for short names). */
+export function qualifyImage(reference: string): { host: string; full: string } {
+  const slash = reference.indexOf('/');
+  const first = slash < 0 ? '' : reference.slice(0, slash);
+  const hasHost = first !== '' && (first.includes('.') || first.includes(':') || first === 'localhost');
+  let full = hasHost ? reference : `docker.io/${slash < 0 ? 'library/' : ''}${reference}`;
+  const lastPart = full.slice(full.lastIndexOf('/') + 1);
+  if (!lastPart.includes(':') && !lastPart.includes('@')) full += ':latest';
+  return { host: full.slice(0, full.indexOf('/')), full };
+}
+
+async function insideRepo(root: string, path: string, field: string, kind: 'file' | 'directory'): Promise<void> {
+  const missing = kind === 'file' ? 'DOCKERFILE_NOT_FOUND' : 'CONTEXT_NOT_FOUND';
+  const shown = relative(root, path) || '/';
+  const real = await realpath(path).catch(() => null);
+  if (real === null) throw new BuildError(missing, `The ${field} "${shown}" does not exist in the repository.`);
+  const rootReal = await realpath(root);
+  if (real !== rootReal && !real.startsWith(rootReal + sep)) throw new BuildError(missing, `The ${field} "${shown}" leaves the repository (through a symbolic link); refusing to use it.`);
+  const s = await stat(real);
+  if (kind === 'file' ? !s.isFile() : !s.isDirectory()) throw new BuildError(missing, `The ${field} "${shown}" is not a ${kind}.`);
+}
+
+function hostPlatform(): Platform {
+  return process.arch === 'arm64' ? 'linux/arm64' : 'linux/amd64';
+}
+
+/** Which platforms a stage's base must offer: its `--platform=` flag when it has one, else every target. */
+function wantedFor(stage: Stage, platforms: readonly Platform[]): readonly Platform[] {
+  if (!stage.platformFlag) return platforms;
+  if (/\$\{?BUILDPLATFORM\b/.test(stage.platformFlag)) return [hostPlatform()];
+  if (/\$/.test(stage.platformFlag)) return platforms;
+  return [stage.platformFlag as Platform];
+}
+
+async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAccess, authFile: string | null, log: (m: string) => void): Promise<void> {
+  const names = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
+  const seen = new Set<string>();
+  for (const stage of stages) {
+    if (stage.base.toLowerCase() === 'scratch' || names.has(stage.base.toLowerCase())) continue;
+    if (stage.base.includes('$') || stage.base === '') throw new BuildError('DOCKERFILE_SYNTAX', `The FROM on line ${stage.line} names no image after substituting build args ("${stage.base}"); give the ARG a default or pass it in build_args.`);
+    const { host, full } = qualifyImage(stage.base);
+    if (seen.has(full)) continue;
+    seen.add(full);
+    let offered;
+    try {
+      offered = await readImagePlatforms(full, { authFile, tls: tlsFor(host, access), signal: spec.signal });
+    } catch (error) {
+      if (error instanceof ImageNotFound) throw new BuildError('BASE_IMAGE_NOT_FOUND', `The base image ${stage.base} (line ${stage.line}) does not exist in its registry.`);
+      if (error instanceof BuildError) throw new BuildError(error.reason, `${error.message} (base image ${stage.base})`);
+      throw error;
+    }
+    const have = offered.platforms.map(platformName);
+    for (const wanted of wantedFor(stage, spec.platforms)) {
+      if (!offered.platforms.some((p) => matchesPlatform(p, wanted))) {
+        throw new BuildError('BASE_PLATFORM_MISSING', `The base image ${stage.base} has no ${wanted} variant (it has: ${have.join(', ') || 'none'}).`);
+      }
+    }
+    log(`Base image ${full} offers ${have.join(', ')}`);
+  }
+}
+
+/**
+ * Checks, in about a second, what would otherwise fail minutes into a build: the Dockerfile and context exist
+ * inside the repository, the target stage exists, every base image offers every requested platform, and the
+ * target registry accepts the credentials (or answers at all). Throws BuildError with the sentence to show.
+ */
+export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void }): Promise<void> {
+  await insideRepo(spec.repoRoot, spec.contextDir, 'context path', 'directory');
+  await insideRepo(spec.repoRoot, spec.dockerfile, 'Dockerfile', 'file');
+  if (spec.secret) {
+    const s = await stat(spec.secret.file).catch(() => null);
+    if (!s?.isFile()) throw new BuildError('SECRET_NOT_FOUND', `The build secret "${spec.secret.id}" has no file at "${relative(spec.repoRoot, spec.secret.file)}".`);
+  }
+  const text = await readFile(spec.dockerfile, 'utf8');
+  let stages: Stage[];
+  try {
+    stages = parseStages(text, new Map(spec.buildArgs.map(([k, v]) => [k, v])));
+  } catch (error) {
+    if (error instanceof DockerfileSyntaxError) throw new BuildError('DOCKERFILE_SYNTAX', `The Dockerfile is not valid: ${error.message}.`);
+    throw error;
+  }
+  if (spec.targetStage && !stages.some((s) => s.name === spec.targetStage?.toLowerCase())) {
+    const named = stages.flatMap((s) => (s.name ? [s.name] : []));
+    throw new BuildError('TARGET_NOT_FOUND', `The target stage "${spec.targetStage}" is not in the Dockerfile (its stages: ${named.join(', ') || 'none named'}).`);
+  }
+  await checkBases(spec, stagesNeeded(text, stages, spec.targetStage), o.access, o.authFile, o.log);
+  const tls = tlsFor(spec.registry, o.access);
+  if (spec.credentials) {
+    await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, { authFile: o.loginAuthFile, tls, signal: spec.signal });
+    o.log(`Logged in to ${spec.registry} as ${spec.credentials.username}`);
+  } else {
+    await checkReachable(`${spec.registry}/${spec.repository}:${spec.tags[0] ?? 'latest'}`, { authFile: o.authFile, tls, signal: spec.signal });
+  }
+}

@@ -1,0 +1,106 @@
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface ChildOptions {
+  cwd?: string;
+  /** Full environment of the child (not merged); defaults to the parent's. */
+  env?: NodeJS.ProcessEnv;
+  /** Written to stdin, then stdin is closed (how secrets reach a child: never through argv). */
+  input?: string;
+  /** Aborting kills the child's whole process group: SIGTERM, then SIGKILL after `killGraceMs`. */
+  signal?: AbortSignal;
+  killGraceMs?: number;
+  /** Each line of stdout / stderr as it arrives (without the newline). */
+  onStdout?: (line: string) => void;
+  onStderr?: (line: string) => void;
+}
+
+export interface ChildResult {
+  code: number;
+  /** The signal that ended the child, when one did. */
+  killedBy: NodeJS.Signals | null;
+  /** Whether `signal` was aborted while the child ran. */
+  aborted: boolean;
+  stdout: string;
+  stderr: string;
+}
+
+/** Output kept in ChildResult is capped; longer output is still streamed whole to the line callbacks. */
+const KEEP_BYTES = 1 << 20;
+
+function keep(buffer: string, chunk: string): string {
+  const next = buffer + chunk;
+  return next.length > KEEP_BYTES ? next.slice(next.length - KEEP_BYTES) : next;
+}
+
+/**
+ * Runs `argv[0]` with `argv.slice(1)` (never through a shell) in a process group of its own, so that a cancel
+ * reaches every descendant: with buildah's chroot isolation a SIGTERM to buildah alone leaves RUN processes
+ * behind (engine-notes section 6). Never rejects for a non-zero exit: callers map the code and output.
+ * Rejects only when the program cannot be started (ENOENT, EACCES) — the message names the program.
+ */
+export function runChild(argv: readonly string[], opts: ChildOptions = {}): Promise<ChildResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('runChild: empty argv');
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    let aborted = false;
+    let killTimer: NodeJS.Timeout | undefined;
+    const killGroup = (sig: NodeJS.Signals) => {
+      if (child.pid === undefined) return;
+      try {
+        process.kill(-child.pid, sig);
+      } catch {
+        /* the group is gone already */
+      }
+    };
+    const onAbort = () => {
+      aborted = true;
+      killGroup('SIGTERM');
+      killTimer = setTimeout(() => killGroup('SIGKILL'), opts.killGraceMs ?? 5_000);
+      killTimer.unref();
+    };
+    if (opts.signal?.aborted) onAbort();
+    else opts.signal?.addEventListener('abort', onAbort, { once: true });
+
+    child.stdout.setEncoding('utf8');
+    child.stderr.setEncoding('utf8');
+    child.stdout.on('data', (c: string) => (stdout = keep(stdout, c)));
+    child.stderr.on('data', (c: string) => (stderr = keep(stderr, c)));
+    const outLines = opts.onStdout ? createInterface({ input: child.stdout, crlfDelay: Infinity }) : undefined;
+    const errLines = opts.onStderr ? createInterface({ input: child.stderr, crlfDelay: Infinity }) : undefined;
+    if (outLines && opts.onStdout) outLines.on('line', opts.onStdout);
+    if (errLines && opts.onStderr) errLines.on('line', opts.onStderr);
+    const streamsDone = Promise.all([
+      new Promise((r) => child.stdout.once('close', r)),
+      new Promise((r) => child.stderr.once('close', r)),
+    ]);
+
+    child.stdin.on('error', () => undefined); // a child that exits without reading its input
+    child.stdin.end(opts.input ?? '');
+
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      reject(new Error(error.code === 'ENOENT' ? `"${file}" is not installed (not found on PATH).` : `cannot start "${file}": ${error.message}`, { cause: error }));
+    });
+    child.once('exit', (code, signal) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (killTimer) clearTimeout(killTimer);
+      // Leftover grandchildren (a RUN step's processes) must not outlive a cancelled build.
+      if (aborted) killGroup('SIGKILL');
+      // A daemonised grandchild may hold the pipes open: give the streams 2 s to drain, then stop reading.
+      const drained = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, 2_000);
+      void streamsDone.then(() => {
+        clearTimeout(drained);
+        resolve({ code: code ?? 128, killedBy: signal, aborted, stdout, stderr });
+      });
+    });
+  });
+}
