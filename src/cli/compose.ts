@@ -14,6 +14,8 @@ import { createPostgresDialect } from '../store/dialects/postgres.js';
 import { createSqliteDialect } from '../store/dialects/sqlite.js';
 import { createKyselyStore } from '../store/store.js';
 import { buildApi } from '../api/app.js';
+import { createGitRevisionSource } from '../git/index.js';
+import { startAgent } from './agent.js';
 
 export interface Core {
   store: Store;
@@ -28,12 +30,6 @@ export interface CoreOverrides {
   claimWaitMs?: number;
 }
 
-const noRevisions: RevisionSource = {
-  resolve: async () => {
-    throw new Error('Repository checkout is not available in this build.');
-  },
-};
-
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
 export async function openCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -45,7 +41,7 @@ export async function openCore(config: Config, overrides: CoreOverrides = {}): P
   const notifier = createMemoryNotifier();
   const useCases = createUseCases({
     store, secrets, notifier, clock: { now: () => new Date() },
-    revisions: overrides.revisions ?? noRevisions, variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000,
+    revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }), variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000,
   });
   return { store, useCases, notifier };
 }
@@ -68,4 +64,16 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     await core.store.close();
   });
   return { app, core, createdToken: createdValue };
+}
+
+/**
+ * The agent inside `archway serve`: it registers itself (a new token each start, stored hashed) and talks to
+ * this server over loopback HTTP exactly as a remote agent does. Returns its stop function.
+ */
+export async function startBuiltInAgent(config: Readonly<Config>, core: Core, listenUrl: string, log: FastifyBaseLogger): Promise<() => Promise<void>> {
+  const url = new URL(listenUrl);
+  if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
+  const { token } = await core.useCases.agentJobs.registerAgent('built-in', [], 'built-in');
+  const runner = startAgent({ config, server: url.origin, token, log });
+  return () => runner.stop();
 }

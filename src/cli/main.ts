@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { AppError } from '../domain/errors.js';
 import { runDoctorCommand } from './doctor.js';
+import { runAgentCommand } from './agent.js';
 import { runBuildCommand } from './build.js';
 import { runServeCommand } from './serve.js';
 import { runTokenCommand } from './token.js';
@@ -8,6 +9,7 @@ import { runTokenCommand } from './token.js';
 const USAGE = `usage: archway <command>
 
   serve                 run the API server (and its built-in agent)
+  agent --server URL    run an agent on this machine for a remote server (--token TOKEN or ARCHWAY_AGENT_TOKEN)
   build [flags]         one DOCKER_BUILD_MULTI_ARCH build from the command line, without a server
   doctor                check the build engine's prerequisites and say how to fix what is missing
   token create [flags]  create an access token (--name NAME --scopes A,B --workspace DOMAIN)
@@ -22,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return runTokenCommand(rest);
     case 'doctor':
       return runDoctorCommand(rest);
+    case 'agent':
+      return runAgentCommand(rest);
     case 'build':
       return runBuildCommand(rest);
     case undefined:

@@ -1,0 +1,49 @@
+import type { Platform } from '../domain/platform.js';
+import type { BuildEvent, Engine } from '../engine/engine.js';
+import type { BuildRequest, BuildRunner } from './job-work.js';
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** One log line per engine event that a person reads in the action's log; platform lines carry `[platform]`. */
+export function describeEvent(e: BuildEvent): string | null {
+  switch (e.type) {
+    case 'preflight': return e.message;
+    case 'platform-started': return `[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})`;
+    case 'step': return null; // the step line itself arrives as a log event
+    case 'log': return e.platform ? `[${e.platform}] ${e.line}` : e.line;
+    case 'pushed': return `Pushed ${e.reference} (${e.digest})`;
+    case 'verified': return `Verified image index ${e.digest}: ${e.platforms.join(', ')}`;
+    case 'platform-finished':
+      return `[${e.platform}] ${e.digest} in ${seconds(e.durationMs)}, ${e.cachedSteps} of ${e.totalSteps} steps from cache`;
+  }
+}
+
+/**
+ * The agent's BuildRunner over an Engine: the job's resolved build becomes a BuildSpec, engine events become
+ * log lines, and the steps done across platforms become the action's progress (90 % before the push).
+ */
+export function createEngineBuildRunner(engine: Engine): BuildRunner {
+  return async (r: BuildRequest) => {
+    const done = new Map<Platform, number>();
+    const onEvent = (e: BuildEvent) => {
+      const line = describeEvent(e);
+      if (line !== null) r.log(line);
+      if (e.type === 'step') {
+        done.set(e.platform, e.step / e.steps);
+        const sum = [...done.values()].reduce((a, b) => a + b, 0);
+        r.progress(Math.floor((sum / r.spec.platforms.length) * 90));
+      }
+    };
+    const result = await engine.build({
+      repoRoot: r.repoRoot, contextDir: r.contextDir, dockerfile: r.dockerfile, targetStage: r.spec.targetStage,
+      buildArgs: r.spec.buildArgs, secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
+      platforms: r.spec.platforms, registry: r.spec.registry, repository: r.spec.repository, tags: r.spec.tags,
+      credentials: r.spec.credentials, cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
+      timeoutMs: r.timeoutMs, signal: r.signal,
+    }, onEvent);
+    r.progress(100);
+    r.log(`Image index ${result.indexDigest} pushed as ${result.references.join(', ')} in ${seconds(result.durationMs)}`);
+  };
+}

@@ -1,0 +1,42 @@
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createEngineBuildRunner } from '../agent/engine-build.js';
+import { createAgentClient } from '../agent/http-client.js';
+import { createJobWork } from '../agent/job-work.js';
+import { createAgentRunner, type RunnerLog } from '../agent/runner.js';
+import { loadConfig, type Config } from '../config/config.js';
+import { createBuildahEngine } from '../engine/buildah-engine.js';
+import { createGitWorkTrees } from '../git/index.js';
+import { createLogger } from '../log/logger.js';
+
+/**
+ * An agent wired with the real parts: git work trees, the buildah engine, all under `<data dir>/agent` and
+ * `<data dir>/engine`. Used by `archway agent` and by `archway serve`'s built-in agent (over loopback HTTP).
+ */
+export function startAgent(o: { config: Readonly<Config>; server: string; token: string; log: RunnerLog }) {
+  const engine = createBuildahEngine({ dir: join(o.config.dataDir, 'engine'), access: { insecure: o.config.insecureRegistries, caDir: o.config.registryCaDir } });
+  const work = createJobWork({ trees: createGitWorkTrees({ mirrorsDir: join(o.config.dataDir, 'git') }), build: createEngineBuildRunner(engine) });
+  const runner = createAgentRunner({ client: createAgentClient({ server: o.server, token: o.token }), work, workDir: join(o.config.dataDir, 'agent', 'jobs'), log: o.log });
+  runner.start();
+  return runner;
+}
+
+/** `archway agent --server URL --token TOKEN` (or ARCHWAY_AGENT_TOKEN, which keeps the token out of `ps`). */
+export async function runAgentCommand(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { server: { type: 'string' }, token: { type: 'string' } }, strict: true });
+  const token = values.token ?? process.env.ARCHWAY_AGENT_TOKEN;
+  if (!values.server || !token) {
+    process.stderr.write('usage: archway agent --server URL --token TOKEN   (or ARCHWAY_AGENT_TOKEN in the environment)\n');
+    return 2;
+  }
+  const config = loadConfig();
+  const logger = createLogger({ level: config.logLevel });
+  const runner = startAgent({ config, server: values.server, token, log: logger });
+  logger.info({ server: values.server }, 'agent started');
+  await new Promise<void>((resolve) => {
+    const stop = () => void runner.stop().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  return 0;
+}
