@@ -1,0 +1,4 @@
+export { allRequiredPassed, runHostChecks, type HostCheckOptions } from './host-checks.js';
+export { repairBinfmt, type RepairOptions, type RepairStep } from './repair-binfmt.js';
+export type { CheckLevel, HostCheck, Runner } from './host-check.js';
+export { BINFMT_ROOT, QEMU_HANDLERS, binfmtHandlerCheck, parseBinfmtEntry, type BinfmtEntry } from './binfmt.js';
