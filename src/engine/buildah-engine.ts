@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
-import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, rmiArgv } from './buildah/argv.js';
+import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, pushArgv, rmiArgv } from './buildah/argv.js';
 import { registryFailure } from './buildah/failure.js';
 import { cacheStoreDir, openBuildStore, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
@@ -92,7 +92,14 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
         const reference = `${spec.registry}/${spec.repository}:${tag}`;
         const digestFile = join(io.buildDir, 'digest');
         await run(manifestPushArgv(store, list, reference, { authFile: io.authFile, tls, digestFile }), `Pushing ${reference}`);
-        indexDigest = (await readFile(digestFile, 'utf8')).trim();
+        indexDigest = (await readFile(digestFile, 'utf8').catch(() => '')).trim();
+        if (!indexDigest) {
+          // buildah 1.28 `manifest push --all` exits 0 with an empty digest file when the registry refuses a blob
+          // upload (seen with a 403 DENIED). A plain push of one image reports the registry's answer: use it.
+          const probe = `${spec.registry}/${spec.repository}:archway-push-check-${randomBytes(4).toString('hex')}`;
+          await run(pushArgv(store, (units[0] as UnitResult).image, probe, { authFile: io.authFile, tls }), `Pushing ${reference}`);
+          throw new BuildError('ENGINE_FAILED', `Pushing ${reference} failed: buildah reported no digest for the image index (and a test push to ${probe} worked).`);
+        }
         references.push(reference);
         io.onEvent({ type: 'pushed', reference, digest: indexDigest });
       }

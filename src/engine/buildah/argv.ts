@@ -121,3 +121,11 @@ export const fixPlatformArgv = {
   commit: (store: StoreDirs, container: string, image: string) => ['buildah', ...storeFlags(store), 'commit', '--quiet', container, image],
   rm: (store: StoreDirs, container: string) => ['buildah', ...storeFlags(store), 'rm', container],
 };
+
+/** Pushes one local image (used to learn why a `manifest push` failed: buildah 1.28 may exit 0 without saying). */
+export function pushArgv(store: StoreDirs, image: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+  const argv = ['buildah', ...storeFlags(store), 'push', '--quiet', ...tlsFlags(o.tls)];
+  if (o.authFile) argv.push('--authfile', o.authFile);
+  argv.push(image, `docker://${destination}`);
+  return argv;
+}
