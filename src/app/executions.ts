@@ -3,6 +3,7 @@ import type { ActionExecution, Execution, ExecutionVariable, Revision } from '..
 import { ValidationError } from '../domain/errors.js';
 import { isFinished } from '../domain/execution.js';
 import type { Priority } from '../domain/pipeline.js';
+import { DEFAULT_BRANCH } from '../domain/project.js';
 import type { Caller } from './caller.js';
 import type { RevisionSource } from './execution-ports.js';
 import { notFound } from './not-found.js';
@@ -43,9 +44,19 @@ export function createExecutionUseCases(deps: {
     if (!project.repository.url) return { revision: null, error: 'The project has no repository: set "custom_repo_url" on the project.' };
     const source = { url: project.repository.url, user: project.repository.user, password: project.repository.passwordEncrypted && deps.secrets.open(project.repository.passwordEncrypted) };
     const revision = input.revision && input.revision !== 'HEAD' ? input.revision : null;
+    const request = { branch: input.branch ?? null, revision };
     try {
-      return { revision: await deps.revisions.resolve(`p${project.id}`, source, { branch: input.branch ?? null, revision }, project.repository.defaultBranch), error: null };
+      return { revision: await deps.revisions.resolve(`p${project.id}`, source, request, project.repository.defaultBranch), error: null };
     } catch (error) {
+      // A project made without "default_branch" has the placeholder "master"; when the repository has no such
+      // branch, its own HEAD decides, and the project learns the name (Buddy's update-from-external behaviour).
+      if (input.branch == null && project.repository.defaultBranch === DEFAULT_BRANCH) {
+        const learned = await deps.revisions.resolve(`p${project.id}`, source, request, '').catch(() => null);
+        if (learned?.branch) {
+          await store.projects.update({ ...project, repository: { ...project.repository, defaultBranch: learned.branch } });
+          return { revision: learned, error: null };
+        }
+      }
       return { revision: null, error: error instanceof Error ? error.message : String(error) };
     }
   }

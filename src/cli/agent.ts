@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngineBuildRunner } from '../agent/engine-build.js';
@@ -13,10 +14,14 @@ import { createLogger } from '../log/logger.js';
  * An agent wired with the real parts: git work trees, the buildah engine, all under `<data dir>/agent` and
  * `<data dir>/engine`. Used by `archway agent` and by `archway serve`'s built-in agent (over loopback HTTP).
  */
-export function startAgent(o: { config: Readonly<Config>; server: string; token: string; log: RunnerLog }) {
+export async function startAgent(o: { config: Readonly<Config>; server: string; token: string; log: RunnerLog }) {
   const engine = createBuildahEngine({ dir: join(o.config.dataDir, 'engine'), access: { insecure: o.config.insecureRegistries, caDir: o.config.registryCaDir } });
+  await engine.cleanup();
+  await rm(join(o.config.dataDir, 'agent', 'jobs'), { recursive: true, force: true }); // work trees of a killed agent
   const work = createJobWork({ trees: createGitWorkTrees({ mirrorsDir: join(o.config.dataDir, 'git') }), build: createEngineBuildRunner(engine) });
-  const runner = createAgentRunner({ client: createAgentClient({ server: o.server, token: o.token }), work, workDir: join(o.config.dataDir, 'agent', 'jobs'), log: o.log });
+  // Three heartbeats per lease (10 s for the default 30 s lease), so one lost request does not lose the job.
+  const heartbeatMs = Math.min(10_000, (o.config.agentLeaseSeconds * 1000) / 3);
+  const runner = createAgentRunner({ client: createAgentClient({ server: o.server, token: o.token }), work, workDir: join(o.config.dataDir, 'agent', 'jobs'), log: o.log, heartbeatMs });
   runner.start();
   return runner;
 }
@@ -31,7 +36,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
   }
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const runner = startAgent({ config, server: values.server, token, log: logger });
+  const runner = await startAgent({ config, server: values.server, token, log: logger });
   logger.info({ server: values.server }, 'agent started');
   await new Promise<void>((resolve) => {
     const stop = () => void runner.stop().then(resolve);

@@ -74,6 +74,6 @@ export async function startBuiltInAgent(config: Readonly<Config>, core: Core, li
   const url = new URL(listenUrl);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
   const { token } = await core.useCases.agentJobs.registerAgent('built-in', [], 'built-in');
-  const runner = startAgent({ config, server: url.origin, token, log });
+  const runner = await startAgent({ config, server: url.origin, token, log });
   return () => runner.stop();
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runChild } from '../process/child.js';
 import { rmAllContainersArgv, type StoreDirs } from './buildah/argv.js';
@@ -52,4 +52,25 @@ export async function removeStore(dir: string): Promise<void> {
 export async function releaseStore(store: BuildStore): Promise<void> {
   await runChild(rmAllContainersArgv(store)).catch(() => undefined);
   await unmountAll(store.dir);
+}
+
+/**
+ * Kills processes chrooted below `dir`: RUN steps of a build whose buildah died with its agent (kill -9) run on
+ * as orphans (chroot isolation has no PID namespace) and keep their overlay mounts busy.
+ */
+export async function killProcessesRootedIn(dir: string): Promise<number> {
+  let killed = 0;
+  for (const pid of await readdir('/proc').catch(() => [] as string[])) {
+    if (!/^\d+$/.test(pid)) continue;
+    const root = await readlink(`/proc/${pid}/root`).catch(() => '');
+    if (root === dir || root.startsWith(dir + '/')) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+        killed++;
+      } catch {
+        /* gone already */
+      }
+    }
+  }
+  return killed;
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { BuildError } from '../domain/errors.js';
@@ -7,7 +7,7 @@ import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
 import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, pushArgv, rmiArgv } from './buildah/argv.js';
 import { registryFailure } from './buildah/failure.js';
-import { cacheStoreDir, openBuildStore, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import { cacheStoreDir, killProcessesRootedIn, openBuildStore, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
@@ -74,7 +74,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
   async function pushAndVerify(spec: BuildSpec, store: BuildStore, units: UnitResult[], io: { buildDir: string; env: NodeJS.ProcessEnv; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void }) {
     const list = `localhost/archway-${randomBytes(6).toString('hex')}-list`;
     const run = async (argv: string[], what: string) => {
-      const r = await runChild(argv, { env: io.env, signal: io.signal });
+      const r = await runChild(argv, { env: io.env, signal: io.signal, dieWithParent: true });
       if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
       if (r.code !== 0) {
         const text = r.stderr.trim();
@@ -167,5 +167,18 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
   }
 
-  return { build };
+  /** Build dirs left by a process that died (kill -9, power loss): their stores, mounts and auth files. */
+  async function cleanup(): Promise<void> {
+    const builds = join(opts.dir, 'builds');
+    await killProcessesRootedIn(opts.dir);
+    for (const id of await readdir(builds).catch(() => [] as string[])) {
+      await removeStore(join(builds, id, 'store'));
+      await rm(join(builds, id), { recursive: true, force: true });
+    }
+    for (const store of await readdir(join(opts.dir, 'cache')).catch(() => [] as string[])) {
+      await releaseStore({ dir: join(opts.dir, 'cache', store), root: join(opts.dir, 'cache', store, 'root'), runroot: join(opts.dir, 'cache', store, 'run'), persistent: true });
+    }
+  }
+
+  return { build, cleanup };
 }

@@ -77,4 +77,6 @@ export interface BuildResult {
  */
 export interface Engine {
   build(spec: BuildSpec, onEvent: (event: BuildEvent) => void): Promise<BuildResult>;
+  /** Removes what builds of an earlier process left behind; call once at start, before any build. */
+  cleanup(): Promise<void>;
 }

@@ -45,7 +45,7 @@ export async function runPlatformUnit(b: PlatformBuild, o: { env: NodeJS.Process
     }
     o.onEvent({ type: 'log', platform: b.platform, line });
   };
-  const result = await runChild(buildArgv(b), { env: o.env, signal: o.signal, onStdout: onLine, onStderr: onLine });
+  const result = await runChild(buildArgv(b), { env: o.env, signal: o.signal, dieWithParent: true, onStdout: onLine, onStderr: onLine });
   if (result.aborted) throw new BuildError('CANCELLED', `The build for ${b.platform} was stopped.`);
   if (result.code !== 0) throw buildFailure(result.code, lastErrorLine(result.stderr), ctx);
   await ensurePlatformRecorded(b, o);

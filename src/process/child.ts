@@ -13,6 +13,11 @@ export interface ChildOptions {
   /** Each line of stdout / stderr as it arrives (without the newline). */
   onStdout?: (line: string) => void;
   onStderr?: (line: string) => void;
+  /**
+   * Kill the child (SIGKILL) when this process dies, even by `kill -9`, through util-linux's
+   * `setpriv --pdeathsig`: a build of an agent that was killed must not go on to push a tag.
+   */
+  dieWithParent?: boolean;
 }
 
 export interface ChildResult {
@@ -40,7 +45,7 @@ function keep(buffer: string, chunk: string): string {
  * Rejects only when the program cannot be started (ENOENT, EACCES) — the message names the program.
  */
 export function runChild(argv: readonly string[], opts: ChildOptions = {}): Promise<ChildResult> {
-  const [file, ...args] = argv;
+  const [file, ...args] = opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', '--', ...argv] : argv;
   if (!file) throw new Error('runChild: empty argv');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {

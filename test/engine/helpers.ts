@@ -28,3 +28,25 @@ export function collect(): { events: BuildEvent[]; on: (e: BuildEvent) => void; 
   const events: BuildEvent[] = [];
   return { events, on: (e) => events.push(e), lines: () => events.flatMap((e) => (e.type === 'log' ? [`[${e.platform}] ${e.line}`] : [])) };
 }
+
+/** Two stages with ARGs, RUN uname -m, a RUN with the secret mount, and a stage after the target that must fail. */
+export const TWO_STAGE_DOCKERFILE = (base: string) => `
+ARG BASE=${base}
+FROM \${BASE} AS build
+ARG GREETING=hello
+ARG TARGETPLATFORM
+ARG TARGETARCH
+ARG TARGETVARIANT
+RUN uname -m > /arch.txt && echo "target=$TARGETPLATFORM arch=$TARGETARCH variant=$TARGETVARIANT" > /platform.txt
+RUN --mount=type=secret,id=token test -s /run/secrets/token && wc -c < /run/secrets/token > /secret-len.txt && echo "secret seen"
+RUN echo "$GREETING from $(cat /arch.txt)" > /greeting.txt
+
+FROM \${BASE} AS final
+COPY --from=build /arch.txt /platform.txt /greeting.txt /secret-len.txt /out/
+COPY app/message.txt /out/message.txt
+RUN echo "final stage on $(uname -m)" > /out/final.txt
+CMD ["cat", "/out/arch.txt"]
+
+FROM final AS debug
+RUN echo "debug stage must not run" && false
+`;

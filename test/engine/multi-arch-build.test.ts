@@ -8,30 +8,10 @@ import type { LocalRegistry } from '../../src/registry/local-registry.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { fetchImage, rawIndex, unpackLayers } from '../support/image-files.js';
 import { startOpenRegistry } from '../support/registry.js';
-import { makeRepo } from './helpers.js';
+import { makeRepo, TWO_STAGE_DOCKERFILE } from './helpers.js';
 
 const SECRET = 'archway-secret-7f3a9c-DO-NOT-LEAK';
 
-export const TWO_STAGE_DOCKERFILE = (base: string) => `
-ARG BASE=${base}
-FROM \${BASE} AS build
-ARG GREETING=hello
-ARG TARGETPLATFORM
-ARG TARGETARCH
-ARG TARGETVARIANT
-RUN uname -m > /arch.txt && echo "target=$TARGETPLATFORM arch=$TARGETARCH variant=$TARGETVARIANT" > /platform.txt
-RUN --mount=type=secret,id=token test -s /run/secrets/token && wc -c < /run/secrets/token > /secret-len.txt && echo "secret seen"
-RUN echo "$GREETING from $(cat /arch.txt)" > /greeting.txt
-
-FROM \${BASE} AS final
-COPY --from=build /arch.txt /platform.txt /greeting.txt /secret-len.txt /out/
-COPY app/message.txt /out/message.txt
-RUN echo "final stage on $(uname -m)" > /out/final.txt
-CMD ["cat", "/out/arch.txt"]
-
-FROM final AS debug
-RUN echo "debug stage must not run" && false
-`;
 
 /** `archway build` from the command line (the real CLI through tsx), the way a user types it. */
 function archwayBuild(args: string[], env: Record<string, string>, input = '') {

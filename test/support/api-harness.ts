@@ -37,6 +37,7 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
 
   return {
     dataDir,
+    config,
     baseUrl,
     core: server.core,
     call,
