@@ -10,7 +10,7 @@ export interface StepLine {
   instruction: string;
 }
 
-const STEP = /^(?:\[[^\]]*\/[^\]]*\]\s+)?(?:\[(\d+)\/(\d+)\]\s+)?STEP (\d+)\/(\d+): (.*)$/;
+const STEP = /^(?:\[[a-z]+\/[^\]]*\]\s+)?(?:\[(\d+)\/(\d+)\]\s+)?STEP (\d+)\/(\d+): (.*)$/;
 
 export function parseStepLine(line: string): StepLine | null {
   const m = STEP.exec(line);
