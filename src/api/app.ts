@@ -13,6 +13,7 @@ import { createValidatorCompiler } from './validation.js';
 import { agentRoutes } from './agent-routes.js';
 import { actionRoutes } from './routes/actions.js';
 import { executionRoutes } from './routes/executions.js';
+import { integrationRoutes } from './routes/integrations.js';
 import { logStreamRoutes } from './routes/log-stream.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
@@ -59,6 +60,7 @@ export async function buildApi(opts: ApiOptions) {
   actionRoutes(app, deps);
   userRoutes(app, deps);
   variableRoutes(app, deps);
+  integrationRoutes(app, deps);
   executionRoutes(app, deps);
   logStreamRoutes(app, deps);
   agentRoutes(app, deps, { claimWaitMs: opts.claimWaitMs });

@@ -10,6 +10,7 @@ import type { Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { Page, Secrets, Store } from './ports.js';
 import type { PipelineUseCases } from './pipelines.js';
+import { resolveActionIntegration } from './integrations.js';
 import { sealUnlessSealed } from './projects.js';
 
 export type BuildInput = Partial<Omit<MultiArchBuild, 'passwordEncrypted'>> & { password?: string | null };
@@ -57,6 +58,12 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
     return next;
   }
 
+  /** merge, then the referenced integration must exist and fit (stored by its hash id). */
+  async function settle(current: ActionSettings, input: ActionInput, pipeline: Pipeline, domain: string): Promise<ActionSettings> {
+    const next = merge(current, input, pipeline);
+    return { ...next, build: await resolveActionIntegration(store, domain, pipeline, next.build) };
+  }
+
   async function find(caller: Caller, domain: string, projectName: string, pipelineId: number, id: number) {
     const pipeline = await pipelines.get(caller, domain, projectName, pipelineId);
     const action = (await store.actions.byId(pipeline.id, id)) ?? notFound(`Action ${id} not found in pipeline ${pipelineId}.`);
@@ -74,7 +81,7 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
         disabled: false, timeout: null, retryCount: 0, retryInterval: 0, ignoreErrors: false, variables: [], triggerConditions: [], loop: [],
         build: BLANK_BUILD,
       };
-      const settings = merge(blank, input, pipeline);
+      const settings = await settle(blank, input, pipeline, domain);
       const action = await store.transaction(async (tx) => {
         let position = await tx.actions.count(pipeline.id);
         if (input.afterActionId != null) {
@@ -97,7 +104,7 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
         throw new ValidationError(`The action "type" cannot be changed (it is ${action.type}); delete the action and add a new one.`);
       }
       if (input.afterActionId != null) throw new ValidationError('"after_action_id" can only be given when adding an action.');
-      const updated = await store.actions.update({ ...action, ...merge(action, input, pipeline) });
+      const updated = await store.actions.update({ ...action, ...(await settle(action, input, pipeline, domain)) });
       return { pipeline, action: updated };
     },
     async remove(caller: Caller, domain: string, projectName: string, pipelineId: number, id: number): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Action, ActionSettings } from '../domain/action.js';
+import type { Integration } from '../domain/integration.js';
 import type { AgentRepo, ExecutionRepo, JobRepo, LogRepo } from './execution-ports.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
@@ -89,6 +90,32 @@ export interface VariableRepo {
   remove(id: number): Promise<void>;
 }
 
+export type NewIntegration = Omit<Integration, 'id' | 'createdAt'>;
+
+/** An action that references an integration, with the names a person recognises it by. */
+export interface IntegrationUse {
+  actionId: number;
+  actionName: string;
+  pipelineId: number;
+  pipelineName: string;
+  projectId: number;
+  projectName: string;
+}
+
+export interface IntegrationRepo {
+  /** ConflictError when the identifier (or the hash id) is taken in the workspace. */
+  create(input: NewIntegration): Promise<Integration>;
+  byHash(workspaceId: number, hashId: string): Promise<Integration | undefined>;
+  byIdentifier(workspaceId: number, identifier: string): Promise<Integration | undefined>;
+  /** Every integration of the workspace (both scopes), oldest first. */
+  list(workspaceId: number): Promise<Integration[]>;
+  /** ConflictError when the new identifier is taken. */
+  update(integration: Integration): Promise<Integration>;
+  remove(id: number): Promise<void>;
+  /** The actions of the workspace whose build references the integration by this hash id, by action id. */
+  usages(workspaceId: number, hashId: string): Promise<IntegrationUse[]>;
+}
+
 /**
  * Persistence. Lifecycle: created by a composition root (cli/), migrated on open, closed once on shutdown.
  * Concurrency: safe for concurrent calls; `transaction` runs its callback with a store bound to one
@@ -107,6 +134,7 @@ export interface Store {
   logs: LogRepo;
   agents: AgentRepo;
   variables: VariableRepo;
+  integrations: IntegrationRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@ import { createActionUseCases } from './actions.js';
 import { createAgentJobs } from './agent-jobs.js';
 import type { Notifier, RevisionSource } from './execution-ports.js';
 import { createExecutionUseCases } from './executions.js';
+import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
 import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
@@ -33,6 +34,7 @@ export function createUseCases(deps: {
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
     tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),
     variables: createVariableUseCases(deps.store, deps.secrets),
+    integrations: createIntegrationUseCases(deps.store, deps.secrets),
     users: {
       /** The member shown as a creator; a removed user still renders. */
       async member(id: number) {

@@ -17,6 +17,7 @@ export interface Database {
   log_lines: LogLinesTable;
   agents: AgentsTable;
   variables: VariablesTable;
+  integrations: IntegrationsTable;
 }
 
 export interface UsersTable {
@@ -183,5 +184,26 @@ export interface VariablesTable {
   file_path: string | null;
   file_chmod: string | null;
   file_place: string;
+  created_at: string;
+}
+
+export interface IntegrationsTable {
+  id: Generated<number>;
+  hash_id: string;
+  workspace_id: number;
+  /** Set for scope PROJECT only. */
+  project_id: number | null;
+  name: string;
+  type: string;
+  scope: string;
+  identifier: string;
+  auth_type: string;
+  all_pipelines_allowed: number;
+  /** JSON number[]: pipeline ids. */
+  allowed_pipelines: string;
+  /** JSON IntegrationDetails: the non-secret credentials. */
+  details: string;
+  /** Ciphertext of the Secrets port (password, secret key or service-account key). */
+  secret: string;
   created_at: string;
 }

@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Store } from '../app/ports.js';
 import { createActionRepo } from './actions.js';
 import { createExecutionRepo } from './executions.js';
+import { createIntegrationRepo } from './integrations.js';
 import { createJobRepo } from './jobs.js';
 import { createAgentRepo, createLogRepo } from './logs.js';
 import type { DialectAdapter } from './dialect.js';
@@ -27,6 +28,7 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     logs: createLogRepo(ctx),
     agents: createAgentRepo(ctx),
     variables: createVariableRepo(ctx),
+    integrations: createIntegrationRepo(ctx),
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(bind(db, dialect, true)) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),
     close: () => dialect.close(),

@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApi, type Api } from '../support/api-harness.js';
 
@@ -12,7 +13,20 @@ describe('DOCKER_BUILD_MULTI_ARCH validation matrix', () => {
     ({ actions } = await api.seedPipeline());
     const res = await api.post('/workspaces/acme/projects/company-website/pipelines', { name: 'Cached', cache_scope: 'PROJECT' });
     scoped = `/workspaces/acme/projects/company-website/pipelines/${res.body.id}/actions`;
+    // Actions may only reference integrations that exist: h1..h3 in the cases below stand for these.
+    const key = generateKeyPairSync('rsa', { modulusLength: 1024 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    for (const [alias, body] of Object.entries({
+      h1: { type: 'DOCKER_HUB', username: 'bot', password: 'pw' },
+      h2: { type: 'AMAZON', access_key: 'AKIAEXAMPLE', secret_key: 'sk' },
+      h3: { type: 'GOOGLE_SERVICE_ACCOUNT', api_key: JSON.stringify({ client_email: 'ci@p.iam.gserviceaccount.com', private_key: key }) },
+    })) {
+      hashes[alias] = (await api.post('/workspaces/acme/integrations', { name: alias, ...body })).body.hash_id;
+    }
   });
+  const hashes: Record<string, string> = {};
+  /** The case with each integration alias replaced by the real hash id. */
+  const withHashes = (value: Record<string, unknown>): Record<string, unknown> => Object.fromEntries(Object.entries(value).map(([k, v]) => [k,
+    typeof v === 'string' && /^h[123]$/.test(v) ? hashes[v] : v !== null && typeof v === 'object' && !Array.isArray(v) ? withHashes(v as Record<string, unknown>) : v]));
   afterAll(() => api.close());
 
   const rejected: Array<[string, Record<string, unknown>, RegExp]> = [
@@ -75,9 +89,9 @@ describe('DOCKER_BUILD_MULTI_ARCH validation matrix', () => {
   ];
 
   it.each(accepted)('accepts %s', async (_, patch, expected) => {
-    const res = await api.post(actions, { ...BASE, ...patch });
+    const res = await api.post(actions, { ...BASE, ...withHashes(patch) });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
-    expect(res.body).toMatchObject(expected);
+    expect(res.body).toMatchObject(withHashes(expected));
   });
 
   it('allows cache_mode where the pipeline cache_scope is PROJECT, defaulting to MIN', async () => {
