@@ -46,6 +46,15 @@ async function pool<T>(items: readonly Platform[], limit: number, abort: () => v
   return results;
 }
 
+/**
+ * MAX cache: every step's layer also goes to `<repository>-cache` in the target registry (buildah 1.28's
+ * `--cache-to/--cache-from`, one image per step tagged with its cache key), so an agent with an empty store
+ * reuses it. MIN keeps the local store only.
+ */
+export function cacheRepositoryOf(spec: Pick<BuildSpec, 'cache' | 'registry' | 'repository'>): string | null {
+  return spec.cache.mode === 'max' ? `${spec.registry}/${spec.repository}-cache` : null;
+}
+
 /** The environment of every engine child: nothing of the server's own (its keys and tokens stay out). */
 function childEnv(tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmp, ...extra };
@@ -142,7 +151,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
         store: store as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
         image: `localhost/archway-${id}-${platform.replaceAll('/', '-')}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
-        certDir: registries.certDir, layers: store?.persistent ?? false, cacheRepository: null,
+        certDir: registries.certDir, layers: store?.persistent ?? false, cacheRepository: cacheRepositoryOf(spec),
       }, { env, signal: unitSignal, onEvent }));
       try {
         const pushed = await pushAndVerify(spec, store, built, { buildDir, env, authFile, signal, onEvent });
