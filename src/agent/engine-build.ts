@@ -1,5 +1,6 @@
 import type { Platform } from '../domain/platform.js';
 import type { BuildEvent, Engine } from '../engine/engine.js';
+import { resolveRegistryTarget, type CredentialSource } from '../registries/index.js';
 import type { BuildRequest, BuildRunner } from './job-work.js';
 
 function seconds(ms: number): string {
@@ -36,11 +37,18 @@ export function createEngineBuildRunner(engine: Engine): BuildRunner {
         r.progress(Math.floor((sum / r.spec.platforms.length) * 90));
       }
     };
+    const target = await resolveRegistryTarget(r.spec.target);
+    for (const note of target.notes) r.log(note);
+    if (target.ensureRepository && (await target.ensureRepository()) === 'created') r.log(`Created the repository ${target.repositoryPath} in ${target.host}`);
+    const fresh = target.credentials ? async () => {
+      const t = await (target.credentials as CredentialSource).get();
+      return { username: t.username, password: t.password };
+    } : undefined;
     const result = await engine.build({
       repoRoot: r.repoRoot, contextDir: r.contextDir, dockerfile: r.dockerfile, targetStage: r.spec.targetStage,
       buildArgs: r.spec.buildArgs, secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
-      platforms: r.spec.platforms, registry: r.spec.registry, repository: r.spec.repository, tags: r.spec.tags,
-      credentials: r.spec.credentials, cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
+      platforms: r.spec.platforms, registry: target.host, repository: target.repositoryPath, tags: r.spec.tags,
+      credentials: fresh ? await fresh() : null, freshCredentials: fresh, cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
       timeoutMs: r.timeoutMs, signal: r.signal,
     }, onEvent);
     r.progress(100);

@@ -8,6 +8,8 @@ import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
 import type { Secrets } from './ports.js';
+import type { OpenedIntegration } from './integrations.js';
+import type { RegistryTargetSpec } from '../domain/job-spec.js';
 
 /** Resolves `$NAME` references in one field's value; throws naming the field and the variable when undefined. */
 export type Resolve = (text: string, field: string) => string;
@@ -22,14 +24,22 @@ export interface SpecInput {
   /** FILE variables in force for this action, plain values. */
   files: Array<{ path: string; content: string; mode: number }>;
   mask: string[];
+  /** The integration the action references, opened; null when it references none. */
+  integration: OpenedIntegration | null;
 }
 
-const HOSTLIKE = /^(?:localhost|[^/]*[.:][^/]*)$/;
+function openedForJob(i: OpenedIntegration): NonNullable<RegistryTargetSpec['integration']> {
+  const label = `integration "${i.name}" (${i.hashId})`;
+  if (i.type === 'DOCKER_HUB') return { type: i.type, label, username: i.username, password: i.password };
+  if (i.type === 'AMAZON') return { type: i.type, label, accessKeyId: i.accessKeyId, secretAccessKey: i.secretAccessKey, roleAssumptions: i.roleAssumptions };
+  return { type: i.type, label, serviceAccountKey: i.serviceAccountKey };
+}
 
-/** Splits "host[:port]/path" when the first segment looks like a host (has a dot or port, or is localhost). */
-export function splitRepository(repository: string): { host: string | null; path: string } {
-  const [first, ...rest] = repository.split('/');
-  return first && rest.length && HOSTLIKE.test(first) ? { host: first, path: rest.join('/') } : { host: null, path: repository };
+/** Values to mask in logs: every secret of the integration (the key's private part shows up in no log line anyway). */
+function secretsOf(i: OpenedIntegration): string[] {
+  if (i.type === 'DOCKER_HUB') return [i.password];
+  if (i.type === 'AMAZON') return [i.secretAccessKey];
+  return [];
 }
 
 function platformsOf(values: string[]): Platform[] {
@@ -52,15 +62,8 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const { action, resolve, project, execution, pipeline } = input;
   const b = action.build;
   const opt = (v: string | null, field: string) => (v === null ? null : resolve(v, field));
-  const kind = effectiveDockerRegistry(b);
-  if (kind !== 'OTHER' && kind !== 'NONE') {
-    throw new ValidationError(`Pushing to ${kind} needs workspace integrations, which this Archway version does not have yet; use a private registry with "login"/"password".`);
-  }
   const repository = opt(b.repository, 'repository');
   if (!repository) throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
-  const split = splitRepository(repository);
-  const registry = opt(b.registry, 'registry') || split.host;
-  if (!registry) throw new ValidationError(`"repository" "${repository}" names no registry host; set "registry" (host[:port]) or write it as "host/path".`);
   const password = b.passwordEncrypted === null ? null : secrets.open(b.passwordEncrypted);
   const login = opt(b.login, 'login');
   const secretId = opt(b.secretId, 'secret_id');
@@ -84,11 +87,14 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       buildArgs: b.buildArgs.map((a) => buildArg(resolve(a, 'build_args'))),
       secret: secretId && secretSrc ? { id: secretId, srcPath: normaliseRepoPath('secret_src', secretSrc) } : null,
       platforms: platformsOf(b.targetPlatforms.map((p) => resolve(p, 'target_platform'))),
-      registry, repository: split.host === registry ? split.path : repository, tags,
-      credentials: login ? { username: login, password: password ?? '' } : null,
+      target: {
+        dockerRegistry: effectiveDockerRegistry(b), registry: opt(b.registry, 'registry') || null, repository,
+        region: opt(b.region, 'region') || null, login, password, integration: input.integration ? openedForJob(input.integration) : null,
+      },
+      tags,
       cacheMode: cacheMode === null ? 'none' : cacheMode === 'MAX' ? 'max' : 'min',
     },
     files: input.files,
-    mask: [...input.mask, ...(password ? [password] : [])],
+    mask: [...input.mask, ...(password ? [password] : []), ...(input.integration ? secretsOf(input.integration) : [])],
   };
 }

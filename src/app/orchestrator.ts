@@ -3,6 +3,7 @@ import type { ActionExecution, Execution } from '../domain/execution.js';
 import { nextStep } from '../domain/execution-plan.js';
 import type { Job, Notifier } from './execution-ports.js';
 import { buildJobSpec } from './job-spec-builder.js';
+import { openIntegration } from './integrations.js';
 import type { Clock, Secrets, Store } from './ports.js';
 import type { VariableScopes } from './variable-scope.js';
 
@@ -64,7 +65,9 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
     try {
       const ctx = await contextOf(execution, ae);
       const scope = await deps.scopes.forAction(ctx, execution);
-      spec = buildJobSpec({ ...ctx, execution, actionExecutionId: ae.id, ...scope }, deps.secrets);
+      const hash = ctx.action.build.integrationHash;
+      const integration = hash ? await openIntegration({ store, secrets: deps.secrets }, ctx.project.workspaceId, hash) : null;
+      spec = buildJobSpec({ ...ctx, execution, actionExecutionId: ae.id, ...scope, integration }, deps.secrets);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       await store.executions.updateActionExecution({ ...ae, status: 'FAILED', errorMessage: error.message, startDate: clock.now(), finishDate: clock.now() });

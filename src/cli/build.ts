@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitRepository } from '../app/job-spec-builder.js';
+import { splitRepository } from '../registries/index.js';
 import { loadConfig } from '../config/config.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import { DEFAULT_PLATFORMS, isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';

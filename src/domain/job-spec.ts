@@ -1,4 +1,29 @@
+import type { DockerRegistry } from './multi-arch-build.js';
 import type { Platform } from './platform.js';
+
+/**
+ * Where the image goes, as the action says it after variable resolution, with the password and the
+ * integration's secrets opened. The agent turns it into a registry host and credentials (ECR and Google
+ * tokens are fetched there, close to the push, and refreshed when a long build outlives them).
+ */
+export interface RegistryTargetSpec {
+  dockerRegistry: DockerRegistry;
+  registry: string | null;
+  repository: string;
+  region: string | null;
+  login: string | null;
+  password: string | null;
+  integration: {
+    type: 'DOCKER_HUB' | 'AMAZON' | 'GOOGLE_SERVICE_ACCOUNT';
+    label: string;
+    username?: string;
+    password?: string;
+    accessKeyId?: string;
+    secretAccessKey?: string;
+    roleAssumptions?: Array<{ arn: string; externalId?: string | null; durationSeconds?: number | null }>;
+    serviceAccountKey?: string;
+  } | null;
+}
 
 /**
  * Everything an agent needs to run one action execution, fully resolved by the server (variables applied,
@@ -24,10 +49,8 @@ export interface JobSpec {
     buildArgs: Array<[string, string]>;
     secret: { id: string; srcPath: string } | null;
     platforms: Platform[];
-    registry: string;
-    repository: string;
+    target: RegistryTargetSpec;
     tags: string[];
-    credentials: { username: string; password: string } | null;
     cacheMode: 'none' | 'min' | 'max';
   };
   /** FILE variables written into the work tree for the run and removed after it. */

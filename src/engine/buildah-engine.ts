@@ -154,6 +154,10 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
         certDir: registries.certDir, layers: store?.persistent ?? false, cacheRepository: cacheRepositoryOf(spec),
       }, { env, signal: unitSignal, onEvent }));
       try {
+        if (spec.freshCredentials && authFile) {
+          creds.set(spec.registry, await spec.freshCredentials());
+          await writeAuthFile(authFile, creds);
+        }
         const pushed = await pushAndVerify(spec, store, built, { buildDir, env, authFile, signal, onEvent });
         const digests = await verify(spec, pushed.indexDigest, authFile, signal);
         onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });

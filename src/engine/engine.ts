@@ -34,6 +34,11 @@ export interface BuildSpec {
   /** At least one tag; the index is pushed under each. */
   tags: readonly string[];
   credentials: RegistryCredentials | null;
+  /**
+   * Credentials that expire (ECR, Google tokens): asked again right before the push, so a build that outlives
+   * the token it started with still pushes. `credentials` is what the build starts with.
+   */
+  freshCredentials?: () => Promise<RegistryCredentials>;
   /** Credentials for the registries base images come from (host -> credentials), besides the target's. */
   pullCredentials?: ReadonlyMap<string, RegistryCredentials>;
   cache: { mode: 'none' | 'min' | 'max'; key: string | null; clear: boolean };

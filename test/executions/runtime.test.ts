@@ -22,7 +22,7 @@ const revisions: RevisionSource = {
 /** Scripted work: the action name says what to do ("ok", "fail", "slow", "flaky"). */
 let flakyRuns = 0;
 const work: JobWork = async (spec, { log, signal }) => {
-  log(`building ${spec.build.repository}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`);
+  log(`building ${spec.build.target.repository.replace(/^[^/]+\//, '')}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`);
   log(`secret file: ${spec.files.map((f) => f.content).join(',')}`);
   if (spec.actionName === 'fail') throw new Error('RUN step failed on linux/arm64 at STEP 3/5 (exit code 1)');
   if (spec.actionName === 'flaky' && flakyRuns++ === 0) throw new Error('registry hiccup');
