@@ -9,7 +9,7 @@ import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
 import type { Secrets } from './ports.js';
 import type { OpenedIntegration } from './integrations.js';
-import type { RegistryTargetSpec } from '../domain/job-spec.js';
+import type { DefaultRegistry, RegistryTargetSpec } from '../domain/job-spec.js';
 
 /** Resolves `$NAME` references in one field's value; throws naming the field and the variable when undefined. */
 export type Resolve = (text: string, field: string) => string;
@@ -26,6 +26,15 @@ export interface SpecInput {
   mask: string[];
   /** The integration the action references, opened; null when it references none. */
   integration: OpenedIntegration | null;
+  /** Where a bare repository with no registry goes (the built-in registry), if there is one. */
+  defaultRegistry?: DefaultRegistry | null;
+}
+
+/** A private-registry target without a host goes to the built-in registry, with its credentials. */
+function withDefaultRegistry(target: RegistryTargetSpec, fallback: DefaultRegistry | null | undefined): RegistryTargetSpec {
+  const bare = target.dockerRegistry === 'OTHER' && !target.registry && !/^[^/]*[.:][^/]*\/|^localhost\//.test(target.repository);
+  if (!bare || !fallback) return target;
+  return { ...target, registry: fallback.host, login: target.login ?? fallback.username, password: target.login ? target.password : fallback.password };
 }
 
 function openedForJob(i: OpenedIntegration): NonNullable<RegistryTargetSpec['integration']> {
@@ -87,14 +96,14 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       buildArgs: b.buildArgs.map((a) => buildArg(resolve(a, 'build_args'))),
       secret: secretId && secretSrc ? { id: secretId, srcPath: normaliseRepoPath('secret_src', secretSrc) } : null,
       platforms: platformsOf(b.targetPlatforms.map((p) => resolve(p, 'target_platform'))),
-      target: {
+      target: withDefaultRegistry({
         dockerRegistry: effectiveDockerRegistry(b), registry: opt(b.registry, 'registry') || null, repository,
         region: opt(b.region, 'region') || null, login, password, integration: input.integration ? openedForJob(input.integration) : null,
-      },
+      }, input.defaultRegistry),
       tags,
       cacheMode: cacheMode === null ? 'none' : cacheMode === 'MAX' ? 'max' : 'min',
     },
     files: input.files,
-    mask: [...input.mask, ...(password ? [password] : []), ...(input.integration ? secretsOf(input.integration) : [])],
+    mask: [...input.mask, ...(password ? [password] : []), ...(input.defaultRegistry ? [input.defaultRegistry.password] : []), ...(input.integration ? secretsOf(input.integration) : [])],
   };
 }

@@ -3,6 +3,7 @@ import type { ActionExecution, Execution } from '../domain/execution.js';
 import { nextStep } from '../domain/execution-plan.js';
 import type { Job, Notifier } from './execution-ports.js';
 import { buildJobSpec } from './job-spec-builder.js';
+import type { DefaultRegistry } from '../domain/job-spec.js';
 import { openIntegration } from './integrations.js';
 import type { Clock, Secrets, Store } from './ports.js';
 import type { VariableScopes } from './variable-scope.js';
@@ -21,7 +22,7 @@ export interface JobOutcome {
  * steps for one pipeline are serialised in this process (runs of a pipeline wait ENQUEUED while one is
  * INPROGRESS; different pipelines run side by side). Lifecycle: one per server; `recover()` once at start-up.
  */
-export function createOrchestrator(deps: { store: Store; secrets: Secrets; notifier: Notifier; clock: Clock; scopes: VariableScopes }) {
+export function createOrchestrator(deps: { store: Store; secrets: Secrets; notifier: Notifier; clock: Clock; scopes: VariableScopes; defaultRegistry?: DefaultRegistry | null }) {
   const { store, notifier, clock } = deps;
   const chains = new Map<number, Promise<unknown>>();
 
@@ -67,7 +68,7 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
       const scope = await deps.scopes.forAction(ctx, execution);
       const hash = ctx.action.build.integrationHash;
       const integration = hash ? await openIntegration({ store, secrets: deps.secrets }, ctx.project.workspaceId, hash) : null;
-      spec = buildJobSpec({ ...ctx, execution, actionExecutionId: ae.id, ...scope, integration }, deps.secrets);
+      spec = buildJobSpec({ ...ctx, execution, actionExecutionId: ae.id, ...scope, integration, defaultRegistry: deps.defaultRegistry }, deps.secrets);
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       await store.executions.updateActionExecution({ ...ae, status: 'FAILED', errorMessage: error.message, startDate: clock.now(), finishDate: clock.now() });

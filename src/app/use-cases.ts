@@ -1,3 +1,4 @@
+import type { DefaultRegistry } from '../domain/job-spec.js';
 import { createActionUseCases } from './actions.js';
 import { createAgentJobs } from './agent-jobs.js';
 import type { Notifier, RevisionSource } from './execution-ports.js';
@@ -15,6 +16,7 @@ import { createWorkspaceUseCases } from './workspaces.js';
 /** Every use case over one set of ports. */
 export function createUseCases(deps: {
   store: Store; secrets: Secrets; clock: Clock; notifier: Notifier; revisions: RevisionSource; variableLayers: VariableLayers; leaseMs?: number;
+  defaultRegistry?: DefaultRegistry | null;
 }) {
   const { store, secrets, clock, notifier } = deps;
   const pipelines = createPipelineUseCases(deps.store);
@@ -22,7 +24,7 @@ export function createUseCases(deps: {
     layers: deps.variableLayers, secrets,
     domainOf: async (workspaceId) => (await store.workspaces.find(workspaceId))?.domain ?? '',
   });
-  const orchestrator = createOrchestrator({ store, secrets, notifier, clock, scopes });
+  const orchestrator = createOrchestrator({ store, secrets, notifier, clock, scopes, defaultRegistry: deps.defaultRegistry });
   return {
     /** For live streams in the API (log lines, execution changes). */
     notifier,

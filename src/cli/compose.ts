@@ -16,11 +16,15 @@ import { createKyselyStore } from '../store/store.js';
 import { buildApi } from '../api/app.js';
 import { createGitRevisionSource } from '../git/index.js';
 import { startAgent } from './agent.js';
+import { startBuiltInRegistry } from './builtin-registry.js';
+import type { DefaultRegistry } from '../domain/job-spec.js';
 
 export interface Core {
   store: Store;
   useCases: UseCases;
   notifier: Notifier;
+  /** The built-in registry, when it runs: where bare repositories go. */
+  defaultRegistry: DefaultRegistry | null;
 }
 
 /** Adapters a test may replace (a fake revision source for runtime tests). */
@@ -31,7 +35,7 @@ export interface CoreOverrides {
 }
 
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
-export async function openCore(config: Config, overrides: CoreOverrides = {}): Promise<Core> {
+export async function openCore(config: Config, overrides: CoreOverrides = {}, defaultRegistry: DefaultRegistry | null = null): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const dialect = config.databaseUrl
@@ -41,15 +45,16 @@ export async function openCore(config: Config, overrides: CoreOverrides = {}): P
   const notifier = createMemoryNotifier();
   const useCases = createUseCases({
     store, secrets, notifier, clock: { now: () => new Date() },
-    revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }), variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000,
+    revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }), variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000, defaultRegistry,
   });
-  return { store, useCases, notifier };
+  return { store, useCases, notifier, defaultRegistry };
 }
 
 
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */
 export async function createServer(config: Config, logger: FastifyBaseLogger | false, overrides: CoreOverrides = {}) {
-  const core = await openCore(config, overrides);
+  const builtIn = config.builtInRegistry.enabled ? await startBuiltInRegistry(config) : null;
+  const core = await openCore(config, overrides, builtIn?.target ?? null);
   const { createdValue } = await core.useCases.tokens.bootstrap(config.bootstrapToken);
   const app = await buildApi({
     useCases: core.useCases, publicUrl: config.publicUrl, rateLimit: config.rateLimit, logger, claimWaitMs: overrides.claimWaitMs,
@@ -62,8 +67,9 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
   app.addHook('onClose', async () => {
     clearInterval(reaper);
     await core.store.close();
+    await builtIn?.registry.stop();
   });
-  return { app, core, createdToken: createdValue };
+  return { app, core, createdToken: createdValue, registry: builtIn?.registry ?? null };
 }
 
 /**
@@ -74,6 +80,8 @@ export async function startBuiltInAgent(config: Readonly<Config>, core: Core, li
   const url = new URL(listenUrl);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
   const { token } = await core.useCases.agentJobs.registerAgent('built-in', [], 'built-in');
-  const runner = await startAgent({ config, server: url.origin, token, log });
+  // The built-in registry speaks plain HTTP on loopback.
+  const insecure = core.defaultRegistry ? [...config.insecureRegistries, core.defaultRegistry.host] : config.insecureRegistries;
+  const runner = await startAgent({ config: { ...config, insecureRegistries: insecure }, server: url.origin, token, log });
   return () => runner.stop();
 }

@@ -21,7 +21,11 @@ async function checkBuildHost(dataDir: string, logger: Logger): Promise<void> {
 export async function runServeCommand(): Promise<number> {
   const config = loadConfig();
   const logger = createLogger({ level: config.logLevel });
-  const { app, core, createdToken } = await createServer(config, logger);
+  const { app, core, createdToken, registry } = await createServer(config, logger);
+  if (registry) {
+    logger.info({ host: registry.host, user: 'archway', passwordFile: join(config.dataDir, 'registry', 'password') },
+      `built-in registry at ${registry.host}: actions with a bare "repository" push here`);
+  }
   if (createdToken) {
     // Printed once, on purpose not through the (redacting) logger: this is the only time it can be seen.
     process.stdout.write(`\nArchway created an admin token (shown only now; it is stored hashed):\n\n  ${createdToken}\n\n`);

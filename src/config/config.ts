@@ -20,6 +20,11 @@ export interface Config {
   insecureRegistries: readonly string[];
   /** certs.d-style directory of registry CAs, `<dir>/<host[:port]>/ca.crt` (ARCHWAY_REGISTRY_CA_DIR). */
   registryCaDir: string | null;
+  /**
+   * Archway's own registry (a managed CNCF distribution child): on by default in the embedded mode,
+   * ARCHWAY_BUILTIN_REGISTRY=0 turns it off; ARCHWAY_BUILTIN_REGISTRY_ADDR is its host:port (127.0.0.1:5000).
+   */
+  builtInRegistry: { enabled: boolean; addr: string };
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -58,5 +63,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
     insecureRegistries: Object.freeze((env.ARCHWAY_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
     registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
+    builtInRegistry: Object.freeze({
+      enabled: env.ARCHWAY_BUILTIN_REGISTRY ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY) : !env.ARCHWAY_DATABASE_URL,
+      addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
+    }),
   });
 }

@@ -58,3 +58,10 @@ export interface JobSpec {
   /** Values to mask in every log line (encrypted variables, passwords). */
   mask: string[];
 }
+
+/** Archway's own registry (embedded mode): where an action with a bare repository and no registry pushes. */
+export interface DefaultRegistry {
+  host: string;
+  username: string;
+  password: string;
+}

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { runChild } from '../../src/process/child.js';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,7 +10,7 @@ import type { LocalRegistry } from '../../src/registry/local-registry.js';
 import { startApi, type Api } from '../support/api-harness.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { fetchImage, rawIndex } from '../support/image-files.js';
-import { startOpenRegistry } from '../support/registry.js';
+import { startOpenRegistry, writeAuthFile } from '../support/registry.js';
 import { TWO_STAGE_DOCKERFILE } from '../engine/helpers.js';
 
 const SECRET = 'file-variable-secret-91b2-NEVER-SHOWN';
@@ -44,7 +45,9 @@ describe('pipelines run real multi-arch builds', () => {
     writeFileSync(join(repo, 'slow/Dockerfile'), `FROM ${base}\nRUN echo slow-started && sleep 60\n`);
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'Add the Dockerfiles');
-    api = await startApi({ ARCHWAY_INSECURE_REGISTRIES: registry.host, ARCHWAY_AGENT_LEASE_SECONDS: '5' }, { listen: true, claimWaitMs: 1000 });
+    api = await startApi({
+      ARCHWAY_INSECURE_REGISTRIES: registry.host, ARCHWAY_AGENT_LEASE_SECONDS: '5', ARCHWAY_BUILTIN_REGISTRY: '1', ARCHWAY_BUILTIN_REGISTRY_ADDR: '127.0.0.1:0',
+    }, { listen: true, claimWaitMs: 1000 });
     stopAgent = await startBuiltInAgent(api.config, api.core, api.baseUrl, quiet);
     expect((await api.post('/workspaces', { domain: 'acme', name: 'Acme' })).status).toBe(201);
     expect((await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: repo })).status).toBe(201);
@@ -122,6 +125,24 @@ describe('pipelines run real multi-arch builds', () => {
     const retried = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED', 'TERMINATED']);
     expect(retried.status, retried.action_executions[0].error_message).toBe('SUCCESSFUL');
     expect((await rawIndex(`${registry.host}/team/retry:latest`)).manifests).toHaveLength(1);
+  });
+
+  it('an action with a bare repository and no registry pushes to the built-in registry', async () => {
+    const builtIn = api.core.defaultRegistry;
+    expect(builtIn?.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    const path = await pipeline('bare', { dockerfile_path: 'bare/Dockerfile', context_path: '/bare', target_platform: 'linux/arm/v6', repository: 'team/bare' });
+    execFileSync('mkdir', ['-p', join(repo, 'bare')]);
+    writeFileSync(join(repo, 'bare/Dockerfile'), `FROM ${registry.host}/library/busybox:latest\nRUN uname -m > /arch\n`);
+    git(repo, 'add', '-A');
+    git(repo, 'commit', '-qm', 'A Dockerfile for the built-in registry');
+    const run = await api.post(`${path}/executions`, {});
+    const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED', 'TERMINATED']);
+    expect(done.status, done.action_executions[0].error_message).toBe('SUCCESSFUL');
+    const password = readFileSync(join(api.dataDir, 'registry', 'password'), 'utf8');
+    expect((await logOf(path, done)).join('\n')).not.toContain(password);
+    const authFile = writeAuthFile(join(work, 'builtin-auth.json'), builtIn?.host ?? '', { user: 'archway', password });
+    const read = await runChild(['skopeo', 'inspect', '--raw', '--tls-verify=false', '--authfile', authFile, `docker://${builtIn?.host}/team/bare:latest`]);
+    expect(JSON.parse(read.stdout).manifests.map((m: any) => m.platform.variant)).toEqual(['v6']);
   });
 
   it('CANCEL mid-build ends TERMINATED and pushes no tag', async () => {

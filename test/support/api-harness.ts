@@ -18,7 +18,7 @@ export interface Reply {
  */
 export async function startApi(env: Record<string, string> = {}, overrides: CoreOverrides & { listen?: boolean } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'archway-api-'));
-  const config = loadConfig({ ARCHWAY_DATA_DIR: dataDir, ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ARCHWAY_PUBLIC_URL: 'https://ci.example.com', ...env });
+  const config = loadConfig({ ARCHWAY_DATA_DIR: dataDir, ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ARCHWAY_PUBLIC_URL: 'https://ci.example.com', ARCHWAY_BUILTIN_REGISTRY: '0', ...env });
   const server = await createServer(config, false, overrides);
   const baseUrl = overrides.listen ? await server.app.listen({ port: 0, host: '127.0.0.1' }) : '';
 
