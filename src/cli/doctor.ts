@@ -4,6 +4,7 @@ import { loadConfig } from '../config/config.js';
 import type { HostCheck } from '../host/host-check.js';
 import { allRequiredPassed, runHostChecks } from '../host/host-checks.js';
 import { repairBinfmt, type RepairStep } from '../host/repair-binfmt.js';
+import { checkBuiltInRegistry } from '../host/builtin-registry-check.js';
 
 const USAGE = `usage: archway doctor [--json] [--repair]
 
@@ -54,9 +55,10 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
     (options ? process.stdout : process.stderr).write(USAGE);
     return options ? 0 : 2;
   }
-  const storageDir = join(loadConfig().dataDir, 'engine');
+  const config = loadConfig();
+  const storageDir = join(config.dataDir, 'engine');
   const repairs = options.repair ? await repairBinfmt() : undefined;
-  const checks = await runHostChecks(storageDir);
+  const checks = [...(await runHostChecks(storageDir)), await checkBuiltInRegistry({ ...config.builtInRegistry, dataDir: config.dataDir })];
   const ok = allRequiredPassed(checks);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ok, storageDir, repairs: repairs ?? null, checks }, null, 2)}\n`);
