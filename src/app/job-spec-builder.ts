@@ -37,6 +37,13 @@ function withDefaultRegistry(target: RegistryTargetSpec, fallback: DefaultRegist
   return { ...target, registry: fallback.host, login: target.login ?? fallback.username, password: target.login ? target.password : fallback.password };
 }
 
+/** Which builds share a layer cache: the pipeline's cache_scope. */
+function cacheKeyOf(pipeline: Pipeline, project: Project): string {
+  if (pipeline.cacheScope === 'WORKSPACE') return `workspace-${project.workspaceId}`;
+  if (pipeline.cacheScope === 'PROJECT') return `project-${project.id}`;
+  return `pipeline-${pipeline.id}`;
+}
+
 function openedForJob(i: OpenedIntegration): NonNullable<RegistryTargetSpec['integration']> {
   const label = `integration "${i.name}" (${i.hashId})`;
   if (i.type === 'DOCKER_HUB') return { type: i.type, label, username: i.username, password: i.password };
@@ -77,7 +84,9 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const login = opt(b.login, 'login');
   const secretId = opt(b.secretId, 'secret_id');
   const secretSrc = opt(b.secretSrc, 'secret_src');
-  const cacheMode = effectiveCacheMode(b, pipeline.cacheScope);
+  // cache_mode is a WORKSPACE/PROJECT option; a PIPELINE-scoped pipeline still keeps its own local layer cache
+  // (as Buddy caches Docker layers per pipeline by default).
+  const cacheMode = effectiveCacheMode(b, pipeline.cacheScope) ?? 'MIN';
   const tags = [opt(b.imageTag, 'docker_image_tag') || 'latest', ...b.versions.map((v) => resolve(v, 'versions'))];
   return {
     executionId: execution.id, actionExecutionId: input.actionExecutionId, actionName: action.name,
@@ -87,7 +96,7 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       password: project.repository.passwordEncrypted === null ? null : secrets.open(project.repository.passwordEncrypted),
     },
     sha: execution.revision?.sha ?? '', refresh: execution.refresh, clearCache: execution.clearCache,
-    cacheKey: cacheMode === null ? null : pipeline.cacheScope === 'PROJECT' ? `project-${project.id}` : `workspace-${project.workspaceId}`,
+    cacheKey: cacheKeyOf(pipeline, project),
     timeoutSeconds: action.timeout,
     build: {
       dockerfilePath: normaliseRepoPath('dockerfile_path', resolve(b.dockerfilePath, 'dockerfile_path')),
@@ -101,7 +110,7 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
         region: opt(b.region, 'region') || null, login, password, integration: input.integration ? openedForJob(input.integration) : null,
       }, input.defaultRegistry),
       tags,
-      cacheMode: cacheMode === null ? 'none' : cacheMode === 'MAX' ? 'max' : 'min',
+      cacheMode: cacheMode === 'MAX' ? 'max' : 'min',
     },
     files: input.files,
     mask: [...input.mask, ...(password ? [password] : []), ...(input.defaultRegistry ? [input.defaultRegistry.password] : []), ...(input.integration ? secretsOf(input.integration) : [])],

@@ -5,27 +5,44 @@ import { runChild } from '../process/child.js';
 import { rmAllContainersArgv, type StoreDirs } from './buildah/argv.js';
 
 /**
- * Where a build's layers live. Without cache: a private store per build, deleted after it. With cache
- * (`cache_mode` MIN/MAX): one persistent store per cache key (the pipeline's `cache_scope`), built with
- * `--layers` — a warm rebuild measured 3.1-4.1 s vs 16.3-17.8 s cold for 4 platforms (engine-notes section 5).
- * Builds sharing a key share the store (containers/storage locks it; measured a little slower than separate
- * stores: 21.6-22.4 s vs 20.2-21.3 s for two concurrent 4-platform builds).
+ * Where a build's layers live: one store per platform. Sharing one store between the platform units gives
+ * wrong results in buildah 1.28: the `--layers` lookup ignores the platform (an arm64 build of
+ * `FROM scratch / ARG TARGETARCH / COPY` took the amd64 steps from the cache and produced an image whose config
+ * says amd64), and concurrent pulls of one base tag race (`locating pulled image ... image not known`, 1 in 4
+ * runs). Without cache each build has private stores, deleted after it. With cache (MIN/MAX) the stores of a
+ * cache key (the pipeline's `cache_scope`) persist: a warm 4-platform rebuild measured 3.1-4.1 s vs 16.3-17.8 s
+ * cold (engine-notes section 5). Builds sharing a key share its stores (containers/storage locks them).
  */
 export interface BuildStore extends StoreDirs {
   persistent: boolean;
   dir: string;
 }
 
-export function cacheStoreDir(engineDir: string, key: string): string {
+export function platformSlug(platform: string): string {
+  return platform.replaceAll('/', '-');
+}
+
+export function cacheDir(engineDir: string, key: string): string {
   return join(engineDir, 'cache', createHash('sha256').update(key).digest('hex').slice(0, 24));
 }
 
-export async function openBuildStore(engineDir: string, buildDir: string, cacheKey: string | null, clear: boolean): Promise<BuildStore> {
-  const dir = cacheKey === null ? join(buildDir, 'store') : cacheStoreDir(engineDir, cacheKey);
-  if (cacheKey !== null && clear) await removeStore(dir);
+/** A store at `dir` (created when missing). */
+export async function openStore(dir: string, persistent: boolean): Promise<BuildStore> {
   await mkdir(join(dir, 'root'), { recursive: true, mode: 0o700 });
   await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
-  return { dir, root: join(dir, 'root'), runroot: join(dir, 'run'), persistent: cacheKey !== null };
+  return { dir, root: join(dir, 'root'), runroot: join(dir, 'run'), persistent };
+}
+
+/** The store a platform unit builds in: the cache key's for that platform, or one of the build's own. */
+export function platformStoreDir(engineDir: string, buildDir: string, cacheKey: string | null, platform: string): string {
+  return cacheKey === null ? join(buildDir, 'stores', platformSlug(platform)) : join(cacheDir(engineDir, cacheKey), platformSlug(platform));
+}
+
+/** Removes every store of a cache key (`clear_cache`). */
+export async function clearCache(engineDir: string, key: string): Promise<void> {
+  const dir = cacheDir(engineDir, key);
+  for (const slug of await readdir(dir).catch(() => [] as string[])) await removeStore(join(dir, slug));
+  await rm(dir, { recursive: true, force: true });
 }
 
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo; `\040` etc. are octal escapes). */

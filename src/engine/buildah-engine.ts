@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
-import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, pushArgv, rmiArgv } from './buildah/argv.js';
+import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
 import { registryFailure } from './buildah/failure.js';
-import { cacheStoreDir, killProcessesRootedIn, openBuildStore, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import { createStoreLeases } from './store-leases.js';
 import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
@@ -60,25 +61,20 @@ function childEnv(tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv
   return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmp, ...extra };
 }
 
+/**
+ * Removes the build's own image names. `rmi` of an image's last name also deletes its untagged parents — the
+ * `--layers` cache of every step (seen: 0 of 5 steps hit after that) — so in a persistent store each platform's
+ * result keeps a stable name first, and the build's name is only untagged.
+ */
+async function dropBuildImages(built: UnitResult[], env: NodeJS.ProcessEnv): Promise<void> {
+  for (const b of built) {
+    if (b.store.persistent) await runChild(tagArgv(b.store, b.image, 'localhost/archway-cache:last'), { env });
+    await runChild(rmiArgv(b.store, [b.image]), { env });
+  }
+}
+
 export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
-  const users = new Map<string, number>(); // persistent stores in use -> builds using them
-
-  async function acquire(buildDir: string, spec: BuildSpec): Promise<BuildStore> {
-    const key = spec.cache.mode === 'none' ? null : spec.cache.key ?? 'default';
-    // A cache another running build uses is not pulled from under it; it is cleared by the next run.
-    const inUse = key !== null && users.has(cacheStoreDir(opts.dir, key));
-    const store = await openBuildStore(opts.dir, buildDir, key, spec.cache.clear && !inUse);
-    if (store.persistent) users.set(store.dir, (users.get(store.dir) ?? 0) + 1);
-    return store;
-  }
-
-  async function release(store: BuildStore): Promise<void> {
-    if (!store.persistent) return removeStore(store.dir);
-    const left = (users.get(store.dir) ?? 1) - 1;
-    if (left > 0) return void users.set(store.dir, left);
-    users.delete(store.dir);
-    await releaseStore(store);
-  }
+  const leases = createStoreLeases(opts.dir);
 
   async function pushAndVerify(spec: BuildSpec, store: BuildStore, units: UnitResult[], io: { buildDir: string; env: NodeJS.ProcessEnv; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void }) {
     const list = `localhost/archway-${randomBytes(6).toString('hex')}-list`;
@@ -93,7 +89,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     await runChild(manifestRmArgv(store, list), { env: io.env });
     try {
       await run(manifestCreateArgv(store, list), 'Creating the image index');
-      for (const u of units) await run(manifestAddArgv(store, list, u.image), `Adding ${u.platform} to the image index`);
+      for (const u of units) await run(manifestAddArgv(store, list, u.store, u.image), `Adding ${u.platform} to the image index`);
       const tls = tlsFor(spec.registry, opts.access);
       const references: string[] = [];
       let indexDigest = '';
@@ -106,7 +102,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
           // buildah 1.28 `manifest push --all` exits 0 with an empty digest file when the registry refuses a blob
           // upload (seen with a 403 DENIED). A plain push of one image reports the registry's answer: use it.
           const probe = `${spec.registry}/${spec.repository}:archway-push-check-${randomBytes(4).toString('hex')}`;
-          await run(pushArgv(store, (units[0] as UnitResult).image, probe, { authFile: io.authFile, tls }), `Pushing ${reference}`);
+          await run(pushArgv((units[0] as UnitResult).store, (units[0] as UnitResult).image, probe, { authFile: io.authFile, tls }), `Pushing ${reference}`);
           throw new BuildError('ENGINE_FAILED', `Pushing ${reference} failed: buildah reported no digest for the image index (and a test push to ${probe} worked).`);
         }
         references.push(reference);
@@ -135,7 +131,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const buildDir = join(opts.dir, 'builds', id);
     await mkdir(join(buildDir, 'tmp'), { recursive: true, mode: 0o700 });
     const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
-    let store: BuildStore | null = null;
+    let stores: Map<Platform, BuildStore> | null = null;
     try {
       const creds = new Map<string, RegistryCredentials>(spec.pullCredentials ?? []);
       if (spec.credentials) creds.set(spec.registry, spec.credentials);
@@ -145,20 +141,22 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       await preflight({ ...spec, signal }, { access: opts.access, authFile, loginAuthFile: join(buildDir, 'login.json'), log: say });
       const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
       const env = childEnv(join(buildDir, 'tmp'), registries.env);
-      store = await acquire(buildDir, spec);
+      const key = spec.cache.mode === 'none' ? null : spec.cache.key ?? 'default';
+      const own = stores = await leases.acquire(buildDir, key, spec.cache.clear, spec.platforms);
       const units = new AbortController();
       const unitSignal = AbortSignal.any([signal, units.signal]);
       const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
-        store: store as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
-        image: `localhost/archway-${id}-${platform.replaceAll('/', '-')}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
-        certDir: registries.certDir, layers: store?.persistent ?? false, cacheRepository: cacheRepositoryOf(spec),
+        store: own.get(platform) as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
+        image: `localhost/archway-${id}-${platformSlug(platform)}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
+        certDir: registries.certDir, layers: key !== null, cacheRepository: cacheRepositoryOf(spec),
       }, { env, signal: unitSignal, onEvent }));
       try {
         if (spec.freshCredentials && authFile) {
           creds.set(spec.registry, await spec.freshCredentials());
           await writeAuthFile(authFile, creds);
         }
-        const pushed = await pushAndVerify(spec, store, built, { buildDir, env, authFile, signal, onEvent });
+        const listStore = await openStore(join(buildDir, 'list-store'), false);
+        const pushed = await pushAndVerify(spec, listStore, built, { buildDir, env, authFile, signal, onEvent });
         const digests = await verify(spec, pushed.indexDigest, authFile, signal);
         onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });
         const platforms: PlatformResult[] = spec.platforms.map((p) => {
@@ -169,27 +167,31 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
         });
         return { indexDigest: pushed.indexDigest, references: pushed.references, platforms, durationMs: Date.now() - started };
       } finally {
-        await runChild(rmiArgv(store, built.map((b) => b.image)), { env });
+        await dropBuildImages(built, env);
       }
     } catch (error) {
       throw reasonOf(error);
     } finally {
       stop();
-      if (store) await release(store).catch(() => undefined);
+      if (stores) await leases.release(stores.values()).catch(() => undefined);
+      await removeStore(join(buildDir, 'list-store')).catch(() => undefined);
       await rm(buildDir, { recursive: true, force: true });
     }
   }
 
-  /** Build dirs left by a process that died (kill -9, power loss): their stores, mounts and auth files. */
+  /** Build dirs left by a process that died (kill -9, power loss): processes, stores, mounts, auth files. */
   async function cleanup(): Promise<void> {
-    const builds = join(opts.dir, 'builds');
     await killProcessesRootedIn(opts.dir);
+    const builds = join(opts.dir, 'builds');
     for (const id of await readdir(builds).catch(() => [] as string[])) {
-      await removeStore(join(builds, id, 'store'));
+      for (const slug of await readdir(join(builds, id, 'stores')).catch(() => [] as string[])) await removeStore(join(builds, id, 'stores', slug));
+      await removeStore(join(builds, id, 'list-store'));
       await rm(join(builds, id), { recursive: true, force: true });
     }
-    for (const store of await readdir(join(opts.dir, 'cache')).catch(() => [] as string[])) {
-      await releaseStore({ dir: join(opts.dir, 'cache', store), root: join(opts.dir, 'cache', store, 'root'), runroot: join(opts.dir, 'cache', store, 'run'), persistent: true });
+    for (const key of await readdir(join(opts.dir, 'cache')).catch(() => [] as string[])) {
+      for (const slug of await readdir(join(opts.dir, 'cache', key)).catch(() => [] as string[])) {
+        await releaseStore(await openStore(join(opts.dir, 'cache', key, slug), true));
+      }
     }
   }
 

@@ -5,9 +5,11 @@ import { buildArgv, fixPlatformArgv, imagePlatformArgv, type PlatformBuild } fro
 import { buildFailure, type FailureContext } from './buildah/failure.js';
 import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './buildah/output.js';
 import type { BuildEvent } from './engine.js';
+import type { BuildStore } from './build-store.js';
 
 export interface UnitResult {
   platform: Platform;
+  store: BuildStore;
   image: string;
   emulated: boolean;
   durationMs: number;
@@ -26,13 +28,14 @@ export function isEmulated(platform: Platform): boolean {
  * measured 12.7 s for 4 units 2 at a time vs 10.3 s for one process with `--jobs 2`, engine-notes section 8).
  * Resolves with the local image; rejects with BuildError (CANCELLED when `signal` aborted).
  */
-export async function runPlatformUnit(b: PlatformBuild, o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void }): Promise<UnitResult> {
+export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore }, o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void }): Promise<UnitResult> {
   const started = Date.now();
   const emulated = isEmulated(b.platform);
   o.onEvent({ type: 'platform-started', platform: b.platform, emulated });
   const ctx: FailureContext = { platform: b.platform, lastStep: null, contextDir: b.contextDir };
   let cachedSteps = 0;
   let totalSteps = 0;
+  let cachedAt = -1;
   const onLine = (line: string) => {
     if (isNoise(line)) return;
     const step = parseStepLine(line);
@@ -40,7 +43,8 @@ export async function runPlatformUnit(b: PlatformBuild, o: { env: NodeJS.Process
       ctx.lastStep = step;
       totalSteps++;
       o.onEvent({ type: 'step', platform: b.platform, stage: step.stage === null ? null : String(step.stage), step: step.step, steps: step.steps, instruction: step.instruction, cached: false });
-    } else if (isCacheHit(line)) {
+    } else if (isCacheHit(line) && cachedAt !== totalSteps) {
+      cachedAt = totalSteps; // a remote hit prints two lines for one step
       cachedSteps++;
     }
     o.onEvent({ type: 'log', platform: b.platform, line });
@@ -49,7 +53,7 @@ export async function runPlatformUnit(b: PlatformBuild, o: { env: NodeJS.Process
   if (result.aborted) throw new BuildError('CANCELLED', `The build for ${b.platform} was stopped.`);
   if (result.code !== 0) throw buildFailure(result.code, lastErrorLine(result.stderr), ctx);
   await ensurePlatformRecorded(b, o);
-  return { platform: b.platform, image: b.image, emulated, durationMs: Date.now() - started, cachedSteps, totalSteps };
+  return { platform: b.platform, store: b.store, image: b.image, emulated, durationMs: Date.now() - started, cachedSteps, totalSteps };
 }
 
 async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {

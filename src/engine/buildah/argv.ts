@@ -60,8 +60,9 @@ export function manifestCreateArgv(store: StoreDirs, list: string): string[] {
   return ['buildah', ...storeFlags(store), 'manifest', 'create', list];
 }
 
-export function manifestAddArgv(store: StoreDirs, list: string, image: string): string[] {
-  return ['buildah', ...storeFlags(store), 'manifest', 'add', list, `containers-storage:${image}`];
+/** Adds `image` from another store (`from`, each platform has its own) to the list kept in `store`. */
+export function manifestAddArgv(store: StoreDirs, list: string, from: StoreDirs, image: string): string[] {
+  return ['buildah', ...storeFlags(store), 'manifest', 'add', list, `containers-storage:[overlay@${from.root}+${from.runroot}]${image}`];
 }
 
 export function manifestPushArgv(store: StoreDirs, list: string, destination: string, o: { authFile: string | null; tls: TlsChoice; digestFile: string }): string[] {
@@ -77,6 +78,10 @@ export function manifestRmArgv(store: StoreDirs, list: string): string[] {
 
 export function rmiArgv(store: StoreDirs, images: string[]): string[] {
   return ['buildah', ...storeFlags(store), 'rmi', '--force', ...images];
+}
+
+export function tagArgv(store: StoreDirs, image: string, name: string): string[] {
+  return ['buildah', ...storeFlags(store), 'tag', image, name];
 }
 
 export function rmAllContainersArgv(store: StoreDirs): string[] {

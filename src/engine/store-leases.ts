@@ -1,0 +1,37 @@
+import type { Platform } from '../domain/platform.js';
+import { cacheDir, clearCache, openStore, platformStoreDir, releaseStore, removeStore, type BuildStore } from './build-store.js';
+
+/**
+ * Which persistent stores running builds use, so that a store is released (its mounts dropped) only by the last
+ * build using it, and a cache is cleared only while no build uses it. In-process: one engine per data dir.
+ */
+export function createStoreLeases(engineDir: string) {
+  const users = new Map<string, number>();
+  return {
+    /** Opens each platform's store; `clear` empties the key's cache first when no running build uses it. */
+    async acquire(buildDir: string, key: string | null, clear: boolean, platforms: readonly Platform[]): Promise<Map<Platform, BuildStore>> {
+      if (key !== null && clear && ![...users.keys()].some((d) => d.startsWith(cacheDir(engineDir, key) + '/'))) await clearCache(engineDir, key);
+      const stores = new Map<Platform, BuildStore>();
+      for (const p of platforms) {
+        const store = await openStore(platformStoreDir(engineDir, buildDir, key, p), key !== null);
+        if (store.persistent) users.set(store.dir, (users.get(store.dir) ?? 0) + 1);
+        stores.set(p, store);
+      }
+      return stores;
+    },
+    async release(stores: Iterable<BuildStore>): Promise<void> {
+      for (const store of stores) {
+        if (!store.persistent) {
+          await removeStore(store.dir);
+          continue;
+        }
+        const left = (users.get(store.dir) ?? 1) - 1;
+        if (left > 0) users.set(store.dir, left);
+        else {
+          users.delete(store.dir);
+          await releaseStore(store);
+        }
+      }
+    },
+  };
+}
