@@ -9,6 +9,7 @@ import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, 
 import { registryFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import { createStoreLeases } from './store-leases.js';
+import { LAST_BUILD } from './layer-cache-sync.js';
 import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
@@ -47,15 +48,6 @@ async function pool<T>(items: readonly Platform[], limit: number, abort: () => v
   return results;
 }
 
-/**
- * MAX cache: every step's layer also goes to `<repository>-cache` in the target registry (buildah 1.28's
- * `--cache-to/--cache-from`, one image per step tagged with its cache key), so an agent with an empty store
- * reuses it. MIN keeps the local store only.
- */
-export function cacheRepositoryOf(spec: Pick<BuildSpec, 'cache' | 'registry' | 'repository'>): string | null {
-  return spec.cache.mode === 'max' ? `${spec.registry}/${spec.repository}-cache` : null;
-}
-
 /** The environment of every engine child: nothing of the server's own (its keys and tokens stay out). */
 function childEnv(tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv {
   return { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: tmp, ...extra };
@@ -68,7 +60,7 @@ function childEnv(tmp: string, extra: Record<string, string>): NodeJS.ProcessEnv
  */
 async function dropBuildImages(built: UnitResult[], env: NodeJS.ProcessEnv): Promise<void> {
   for (const b of built) {
-    if (b.store.persistent) await runChild(tagArgv(b.store, b.image, 'localhost/archway-cache:last'), { env });
+    if (b.store.persistent) await runChild(tagArgv(b.store, b.image, LAST_BUILD), { env });
     await runChild(rmiArgv(b.store, [b.image]), { env });
   }
 }
@@ -148,7 +140,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
         store: own.get(platform) as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
         image: `localhost/archway-${id}-${platformSlug(platform)}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
-        certDir: registries.certDir, layers: key !== null, cacheRepository: cacheRepositoryOf(spec),
+        certDir: registries.certDir, layers: key !== null,
+        cacheRepo: spec.cache.mode === 'max' ? { repository: `${spec.registry}/${spec.repository}-cache-${platformSlug(platform)}`, authFile, tls: tlsFor(spec.registry, opts.access) } : null,
       }, { env, signal: unitSignal, onEvent }));
       try {
         if (spec.freshCredentials && authFile) {

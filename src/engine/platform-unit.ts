@@ -6,6 +6,7 @@ import { buildFailure, type FailureContext } from './buildah/failure.js';
 import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './buildah/output.js';
 import type { BuildEvent } from './engine.js';
 import type { BuildStore } from './build-store.js';
+import { exportLayerCache, importLayerCache, type CacheRepo } from './layer-cache-sync.js';
 
 export interface UnitResult {
   platform: Platform;
@@ -28,11 +29,20 @@ export function isEmulated(platform: Platform): boolean {
  * measured 12.7 s for 4 units 2 at a time vs 10.3 s for one process with `--jobs 2`, engine-notes section 8).
  * Resolves with the local image; rejects with BuildError (CANCELLED when `signal` aborted).
  */
-export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore }, o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void }): Promise<UnitResult> {
+export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
+  o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void }): Promise<UnitResult> {
   const started = Date.now();
   const emulated = isEmulated(b.platform);
   o.onEvent({ type: 'platform-started', platform: b.platform, emulated });
   const ctx: FailureContext = { platform: b.platform, lastStep: null, contextDir: b.contextDir };
+  const say = (line: string) => o.onEvent({ type: 'log', platform: b.platform, line });
+  const cacheRepo = b.cacheRepo ? { ...b.cacheRepo, env: o.env, signal: o.signal } : null;
+  if (cacheRepo) {
+    const got = await importLayerCache(b.store, b.platform, cacheRepo);
+    say('imported' in got ? `Layer cache: ${got.imported} step images pulled from ${cacheRepo.repository}` : `Layer cache: nothing pulled from ${cacheRepo.repository} (${got.skipped})`);
+  }
+  const committed: string[] = [];
+  let hitId = '';
   let cachedSteps = 0;
   let totalSteps = 0;
   let cachedAt = -1;
@@ -43,9 +53,13 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore }, 
       ctx.lastStep = step;
       totalSteps++;
       o.onEvent({ type: 'step', platform: b.platform, stage: step.stage === null ? null : String(step.stage), step: step.step, steps: step.steps, instruction: step.instruction, cached: false });
-    } else if (isCacheHit(line) && cachedAt !== totalSteps) {
-      cachedAt = totalSteps; // a remote hit prints two lines for one step
-      cachedSteps++;
+    } else if (isCacheHit(line)) {
+      hitId = line.split(' ').pop() ?? '';
+      if (cachedAt !== totalSteps) cachedSteps++;
+      cachedAt = totalSteps; // a hit can print two lines for one step
+    } else {
+      const id = /^--> ([0-9a-f]{11,64})$/.exec(line)?.[1];
+      if (id && !hitId.startsWith(id)) committed.push(id);
     }
     o.onEvent({ type: 'log', platform: b.platform, line });
   };
@@ -53,6 +67,13 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore }, 
   if (result.aborted) throw new BuildError('CANCELLED', `The build for ${b.platform} was stopped.`);
   if (result.code !== 0) throw buildFailure(result.code, lastErrorLine(result.stderr), ctx);
   await ensurePlatformRecorded(b, o);
+  if (cacheRepo) {
+    // The image is built: a cache that cannot be written costs the next build time, not this one its result.
+    await exportLayerCache(b.store, committed, cacheRepo).then(
+      (n) => say(`Layer cache: ${n} new step images pushed to ${cacheRepo.repository}`),
+      (e: unknown) => say(`Warning: the layer cache could not be pushed to ${cacheRepo.repository}: ${(e as Error).message}`),
+    );
+  }
   return { platform: b.platform, store: b.store, image: b.image, emulated, durationMs: Date.now() - started, cachedSteps, totalSteps };
 }
 

@@ -56,14 +56,22 @@ describe('layer cache', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('MAX: another agent with an empty store pulls the steps from the cache repository', async () => {
+  it('MAX: another agent with an empty store takes every step from the cache repository, ARG steps and all', async () => {
+    const withArgs = makeRepo({ Dockerfile: `FROM ${base}\nARG TARGETARCH\nARG GREETING=hi\nRUN echo "$GREETING $TARGETARCH" > /g\nCOPY Dockerfile /src/\nRUN cat /g\n` });
     const cache = { mode: 'max' as const, key: 'project-3', clear: false };
+    const maxSpec = (dir: string) => specFor(withArgs, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/max', cache });
     const first = createBuildahEngine({ dir: join(work, 'max-a'), access: { insecure: [registry.host], caDir: null } });
-    await first.build(spec({ repository: 'team/max', cache }), () => undefined);
+    const firstLines: string[] = [];
+    const cold = await first.build(maxSpec('a'), (e) => e.type === 'log' && firstLines.push(e.line));
+    expect(cached(cold)).toEqual(['linux/amd64 0/6', 'linux/arm64 0/6']);
+    expect(firstLines.filter((l) => /^Layer cache: [1-9]\d* new step images pushed to .*team\/max-cache-linux-(amd64|arm64)$/.test(l))).toHaveLength(2);
     const second = createBuildahEngine({ dir: join(work, 'max-b'), access: { insecure: [registry.host], caDir: null } });
     const lines: string[] = [];
-    const warm = await second.build(spec({ repository: 'team/max', cache }), (e) => e.type === 'log' && lines.push(e.line));
-    expect(cached(warm)).toEqual(['linux/amd64 4/5', 'linux/arm64 4/5']);
-    expect(lines.some((l) => l.startsWith(`--> Cache pulled from remote ${registry.host}/team/max-cache:`))).toBe(true);
+    const warm = await second.build(maxSpec('b'), (e) => e.type === 'log' && lines.push(e.line));
+    expect(cached(warm)).toEqual(['linux/amd64 5/6', 'linux/arm64 5/6']);
+    expect(lines.some((l) => /^Layer cache: [1-9]\d* step images pulled from/.test(l))).toBe(true);
+    expect(lines.filter((l) => /^Layer cache: 0 new step images pushed/.test(l))).toHaveLength(2);
+    expect(warm.indexDigest).toBe(cold.indexDigest);
+    rmSync(withArgs, { recursive: true, force: true });
   });
 });

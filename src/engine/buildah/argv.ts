@@ -40,7 +40,6 @@ export interface PlatformBuild {
   /** TLS for pulls; per-host insecure registries go through registries.conf (the environment). */
   certDir: string | null;
   layers: boolean;
-  cacheRepository: string | null;
 }
 
 export function buildArgv(b: PlatformBuild): string[] {
@@ -51,7 +50,6 @@ export function buildArgv(b: PlatformBuild): string[] {
   for (const [k, v] of b.buildArgs) argv.push('--build-arg', `${k}=${v}`);
   if (b.secret) argv.push('--secret', `id=${b.secret.id},src=${b.secret.file}`);
   if (b.authFile) argv.push('--authfile', b.authFile);
-  if (b.cacheRepository) argv.push('--cache-from', b.cacheRepository, '--cache-to', b.cacheRepository);
   argv.push(b.contextDir);
   return argv;
 }
@@ -133,4 +131,21 @@ export function pushArgv(store: StoreDirs, image: string, destination: string, o
   if (o.authFile) argv.push('--authfile', o.authFile);
   argv.push(image, `docker://${destination}`);
   return argv;
+}
+
+/** Every tag of a cache repository for one platform, into a store (MAX cache import). */
+export function pullAllTagsArgv(store: StoreDirs, repository: string, platform: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+  const argv = ['buildah', ...storeFlags(store), 'pull', '--quiet', '--all-tags', '--platform', platform, ...tlsFlags(o.tls)];
+  if (o.authFile) argv.push('--authfile', o.authFile);
+  argv.push(`docker://${repository}`);
+  return argv;
+}
+
+/** Full ids of every image in a store, intermediate ones included. */
+export function allImageIdsArgv(store: StoreDirs): string[] {
+  return ['buildah', ...storeFlags(store), 'images', '--all', '--no-trunc', '--quiet'];
+}
+
+export function imageExistsArgv(store: StoreDirs, image: string): string[] {
+  return ['buildah', ...storeFlags(store), 'inspect', '--type', 'image', '--format', '{{.FromImageID}}', image];
 }
