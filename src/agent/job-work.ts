@@ -21,7 +21,7 @@ export interface BuildRequest {
 }
 export type BuildRunner = (request: BuildRequest) => Promise<void>;
 
-/** What the agent needs of the git checkout (src/agent/checkout.ts). */
+/** What the agent needs of the git checkout (implemented by src/git/work-trees.ts). */
 export interface WorkTrees {
   materialize(projectKey: string, source: JobSpec['repository'], sha: string, dir: string): Promise<void>;
   discard(dir: string): Promise<void>;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
-import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
+import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
 import { registryFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import { createStoreLeases } from './store-leases.js';
@@ -65,6 +65,16 @@ async function dropBuildImages(built: UnitResult[], env: NodeJS.ProcessEnv): Pro
   }
 }
 
+/** The index is checked before the push too, so that a wrong one never reaches a tag (it is read back after). */
+async function checkLocalIndex(spec: BuildSpec, store: BuildStore, list: string, env: NodeJS.ProcessEnv): Promise<void> {
+  const r = await runChild(manifestInspectArgv(store, list), { env });
+  const entries = (JSON.parse(r.stdout || '{}') as { manifests?: Array<{ platform?: { os?: string; architecture?: string; variant?: string } }> }).manifests ?? [];
+  const have = entries.map((m) => ({ os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '' }));
+  if (have.length !== spec.platforms.length || spec.platforms.some((p) => !have.some((h) => matchesPlatform(h, p)))) {
+    throw new BuildError('VERIFY_FAILED', `The image index built for ${spec.platforms.join(', ')} holds ${have.map(platformName).join(', ') || 'nothing'}; nothing was pushed.`);
+  }
+}
+
 export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
   const leases = createStoreLeases(opts.dir);
 
@@ -82,6 +92,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     try {
       await run(manifestCreateArgv(store, list), 'Creating the image index');
       for (const u of units) await run(manifestAddArgv(store, list, u.store, u.image), `Adding ${u.platform} to the image index`);
+      await checkLocalIndex(spec, store, list, io.env);
       const tls = tlsFor(spec.registry, opts.access);
       const references: string[] = [];
       let indexDigest = '';
@@ -142,7 +153,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
         image: `localhost/archway-${id}-${platformSlug(platform)}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
         certDir: registries.certDir, layers: key !== null,
         cacheRepo: spec.cache.mode === 'max' ? { repository: `${spec.registry}/${spec.repository}-cache-${platformSlug(platform)}`, authFile, tls: tlsFor(spec.registry, opts.access) } : null,
-      }, { env, signal: unitSignal, onEvent }));
+      }, { env, signal: unitSignal, onEvent })).then((units) => units.sort((a, b) => spec.platforms.indexOf(a.platform) - spec.platforms.indexOf(b.platform)));
+      // Index entries in the requested order (not completion order), so an unchanged rebuild has the same digest.
       try {
         if (spec.freshCredentials && authFile) {
           creds.set(spec.registry, await spec.freshCredentials());

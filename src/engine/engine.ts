@@ -49,7 +49,7 @@ export interface BuildSpec {
 export type BuildEvent =
   | { type: 'preflight'; message: string }
   | { type: 'platform-started'; platform: Platform; emulated: boolean }
-  | { type: 'step'; platform: Platform; stage: string | null; step: number; steps: number; instruction: string; cached: boolean }
+  | { type: 'step'; platform: Platform; stage: string | null; step: number; steps: number; instruction: string }
   | { type: 'log'; platform: Platform | null; line: string }
   | { type: 'platform-finished'; platform: Platform; digest: string; durationMs: number; cachedSteps: number; totalSteps: number }
   | { type: 'pushed'; reference: string; digest: string }

@@ -52,7 +52,7 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; ca
     if (step) {
       ctx.lastStep = step;
       totalSteps++;
-      o.onEvent({ type: 'step', platform: b.platform, stage: step.stage === null ? null : String(step.stage), step: step.step, steps: step.steps, instruction: step.instruction, cached: false });
+      o.onEvent({ type: 'step', platform: b.platform, stage: step.stage === null ? null : String(step.stage), step: step.step, steps: step.steps, instruction: step.instruction });
     } else if (isCacheHit(line)) {
       hitId = line.split(' ').pop() ?? '';
       if (cachedAt !== totalSteps) cachedSteps++;

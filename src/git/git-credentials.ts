@@ -2,6 +2,7 @@ import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitError } from './git-error.js';
+import { inheritedEnv } from '../process/child.js';
 
 /** A repository as a project stores it: the password is plain text here and must only reach git's environment. */
 export interface RepoSource {
@@ -80,7 +81,7 @@ const DROPPED_ENV = /^(GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_
 /** The environment every git child gets: no prompts, no user/system config, English messages, no inherited repo. */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!DROPPED_ENV.test(key)) env[key] = value;
+  for (const [key, value] of Object.entries(inheritedEnv())) if (!DROPPED_ENV.test(key)) env[key] = value;
   Object.assign(env, {
     LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
   });

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 
 export interface ChildOptions {
   cwd?: string;
-  /** Full environment of the child (not merged); defaults to the parent's. */
+  /** Full environment of the child (not merged); defaults to the parent's without the server's secrets. */
   env?: NodeJS.ProcessEnv;
   /** Written to stdin, then stdin is closed (how secrets reach a child: never through argv). */
   input?: string;
@@ -30,6 +30,14 @@ export interface ChildResult {
   stderr: string;
 }
 
+/** The server's own secrets: no child process ever inherits them (git, skopeo, buildah, the registry). */
+const SERVER_SECRETS = /^(ARCHWAY_(SECRET_KEY|BOOTSTRAP_TOKEN|DATABASE_URL|AGENT_TOKEN)|TEST_DATABASE_URL)$/;
+
+/** process.env without the server's secrets: the default environment of every child. */
+export function inheritedEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => !SERVER_SECRETS.test(k)));
+}
+
 /** Output kept in ChildResult is capped; longer output is still streamed whole to the line callbacks. */
 const KEEP_BYTES = 1 << 20;
 
@@ -49,7 +57,7 @@ export function runChild(argv: readonly string[], opts: ChildOptions = {}): Prom
   if (!file) throw new Error('runChild: empty argv');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
-      cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: opts.cwd, env: opts.env ?? inheritedEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';

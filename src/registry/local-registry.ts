@@ -5,6 +5,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
+import { inheritedEnv } from '../process/child.js';
 
 /**
  * A CNCF distribution registry (`docker-registry`, 2.8.x) run as a child process on a loopback address, with a
@@ -205,15 +206,16 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
   }));
   const ca = options.tls ? readFileSync(options.tls.caFile ?? options.tls.certFile) : undefined;
 
-  // REGISTRY_* variables override the config file: the child must not inherit any.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('REGISTRY_')));
+  // REGISTRY_* variables override the config file: the child must not inherit any (nor the server's secrets).
+  const env = Object.fromEntries(Object.entries(inheritedEnv()).filter(([k]) => !k.startsWith('REGISTRY_')));
   const logFrom = sizeOf(logFile);
   const accessFrom = sizeOf(accessLogFile);
   const outFd = openSync(accessLogFile, 'a');
   const errFd = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn('docker-registry', ['serve', configFile], { cwd: dir, env, stdio: ['ignore', outFd, errFd] });
+    // setpriv --pdeathsig: the registry ends with the process that started it, even after a kill -9 of it.
+    child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'docker-registry', 'serve', configFile], { cwd: dir, env, stdio: ['ignore', outFd, errFd] });
   } finally {
     closeSync(outFd);
     closeSync(errFd);

@@ -149,3 +149,7 @@ export function allImageIdsArgv(store: StoreDirs): string[] {
 export function imageExistsArgv(store: StoreDirs, image: string): string[] {
   return ['buildah', ...storeFlags(store), 'inspect', '--type', 'image', '--format', '{{.FromImageID}}', image];
 }
+
+export function manifestInspectArgv(store: StoreDirs, list: string): string[] {
+  return ['buildah', ...storeFlags(store), 'manifest', 'inspect', list];
+}
