@@ -54,6 +54,8 @@ export interface JobRepo {
   byId(id: number): Promise<Job | undefined>;
   /** Extends the lease of a RUNNING job at this attempt; undefined when the attempt is stale. */
   renew(id: number, attempt: number, leaseUntil: Date): Promise<Job | undefined>;
+  /** Puts a RUNNING job at this attempt back in the queue (its agent never got it); false when the attempt is stale. */
+  release(id: number, attempt: number): Promise<boolean>;
   /** Marks a RUNNING job at this attempt DONE; false when the attempt is stale. */
   finish(id: number, attempt: number): Promise<boolean>;
   requestCancel(executionId: number): Promise<void>;

@@ -39,7 +39,7 @@ export async function openCore(config: Config, overrides: CoreOverrides = {}, de
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const dialect = config.databaseUrl
-    ? createPostgresDialect({ connectionString: config.databaseUrl })
+    ? createPostgresDialect({ connectionString: config.databaseUrl, onIdleError: (error) => process.emitWarning(`PostgreSQL dropped an idle connection (the pool opens a new one): ${error.message}`) })
     : createSqliteDialect({ file: join(config.dataDir, 'archway.db') });
   const store = await createKyselyStore(dialect);
   const notifier = createMemoryNotifier();

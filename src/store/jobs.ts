@@ -12,7 +12,7 @@ function toJob(r: Selectable<JobsTable>): Job {
   };
 }
 
-/** Job rows; `claim` must run inside a store transaction (it reads then writes). */
+/** Job rows; `claim` is one atomic statement, safe with or without a transaction. */
 export function createJobRepo(ctx: RepoContext): JobRepo {
   const { db, dialect } = ctx;
   const byId = async (id: number) => {
@@ -29,20 +29,26 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
       return toJob(must(row, 'The job'));
     }),
     claim: (agentId, now, leaseUntil) => guarded(ctx, 'claim a job', async () => {
-      let query = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
+      // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
+      // replicas skip the rows others are taking instead of waiting on them.
+      const pick = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
         .orderBy('priority', 'desc').orderBy('id').limit(1);
-      if (dialect.rowLocks) query = query.forUpdate().skipLocked();
-      const candidate = await query.executeTakeFirst();
-      if (!candidate) return undefined;
-      await db.updateTable('jobs').set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), attempt: sql`attempt + 1` })
-        .where('id', '=', candidate.id).where('state', '=', 'QUEUED').execute();
-      return byId(candidate.id);
+      const row = await db.updateTable('jobs')
+        .set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), attempt: sql`attempt + 1` })
+        .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick).where('state', '=', 'QUEUED')
+        .returningAll().executeTakeFirst();
+      return row && toJob(row);
     }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
     renew: (id, attempt, leaseUntil) => guarded(ctx, 'renew the job lease', async () => {
       const res = await db.updateTable('jobs').set({ lease_until: fromDate(leaseUntil) })
         .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
       return Number(res.numUpdatedRows) === 1 ? byId(id) : undefined;
+    }),
+    release: (id, attempt) => guarded(ctx, 'put the job back in the queue', async () => {
+      const res = await db.updateTable('jobs').set({ state: 'QUEUED', agent_id: null, lease_until: null })
+        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
     }),
     finish: (id, attempt) => guarded(ctx, 'finish the job', async () => {
       // The spec holds opened secrets: it goes as soon as the job is done.

@@ -5,9 +5,11 @@ import { fromDate, fromJson, guarded, must, toDate, toJson, type RepoContext } f
 /** Log lines keyed by (action execution, seq); a batch re-sent at the same offset overwrites nothing. */
 export function createLogRepo(ctx: RepoContext): LogRepo {
   const { db } = ctx;
+  // Seqs are contiguous from 0 (append refuses a gap), so the count is the last seq + 1: one probe of the
+  // primary key instead of a scan of the whole log on every append.
   const count = async (id: number) => {
-    const row = await db.selectFrom('log_lines').select((eb) => eb.fn.countAll<number>().as('n')).where('action_execution_id', '=', id).executeTakeFirst();
-    return Number(row?.n ?? 0);
+    const row = await db.selectFrom('log_lines').select((eb) => eb.fn.max('seq').as('last')).where('action_execution_id', '=', id).executeTakeFirst();
+    return row?.last == null ? 0 : Number(row.last) + 1;
   };
   return {
     append: (id, offset, lines) => guarded(ctx, 'append log lines', async () => {
@@ -17,7 +19,9 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
       const start = have;
       // Insert in chunks: SQLite limits bound parameters per statement.
       for (let i = 0; i < fresh.length; i += 200) {
-        await db.insertInto('log_lines').values(fresh.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line }))).execute();
+        // A resend racing the first send may have written these seqs already: the first one's lines stay.
+        await db.insertInto('log_lines').values(fresh.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line })))
+          .onConflict((oc) => oc.columns(['action_execution_id', 'seq']).doNothing()).execute();
       }
       return start + fresh.length;
     }),

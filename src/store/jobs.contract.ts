@@ -1,0 +1,140 @@
+import { describe, expect, it } from 'vitest';
+import type { Job } from '../app/execution-ports.js';
+import type { Store } from '../app/ports.js';
+import { jobSpec, newAction, newActionExecution, newExecution, scene, useStore, type MakeStore } from './samples.contract.js';
+
+const PAST = new Date('2020-01-01T00:00:00.000Z');
+const FAR = new Date('2100-01-01T00:00:00.000Z');
+const at = (iso: string) => new Date(iso);
+
+/** An execution of a pipeline with `n` actions: the ids jobs refer to. */
+async function execution(store: Store, n: number) {
+  const { pipeline, user } = await scene(store);
+  const actions = [];
+  for (let i = 0; i < n; i++) actions.push(await store.actions.create(newAction(pipeline.id, `a${i}`), i));
+  const made = await store.executions.create(newExecution(pipeline.id, user.id), actions.map((a, i) => newActionExecution(a, i)));
+  const aeIds = (await store.executions.actionExecutions(made.id)).map((ae) => ae.id);
+  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore'>> = {}) => store.jobs.enqueue({
+    actionExecutionId: aeIds[i]!, executionId: made.id, pipelineId: pipeline.id, priority: 0, notBefore: PAST,
+    spec: jobSpec(made.id, aeIds[i]!), ...over,
+  });
+  return { executionId: made.id, aeIds, enqueue };
+}
+
+/** Every test starts with no QUEUED or RUNNING job: the queue is global, the store is shared by the group. */
+async function drain(store: Store): Promise<void> {
+  while (await store.jobs.claim('drain', FAR, FAR));
+  for (const job of await store.jobs.expired(new Date('2200-01-01T00:00:00.000Z'))) await store.jobs.finish(job.id, job.attempt);
+}
+
+/** The job queue: claim order and atomicity, leases by attempt, cancel, drop, expiry. */
+export function jobContract(makeStore: MakeStore): void {
+  describe('jobs', () => {
+    const store = useStore(makeStore);
+
+    it('enqueues a QUEUED job at attempt 0 with its spec', async () => {
+      await drain(store());
+      const { executionId, aeIds, enqueue } = await execution(store(), 1);
+      const job = await enqueue(0, { priority: 3, notBefore: at('2030-05-06T07:08:09.010Z') });
+      expect(job).toEqual({
+        id: expect.any(Number), actionExecutionId: aeIds[0], executionId, pipelineId: expect.any(Number), state: 'QUEUED', attempt: 0,
+        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, cancelRequested: false,
+        spec: jobSpec(executionId, aeIds[0]!), createdAt: expect.any(Date),
+      });
+      expect(await store().jobs.byId(job.id)).toEqual(job);
+      expect(await store().jobs.byId(job.id + 1000)).toBeUndefined();
+    });
+
+    it('claims the most urgent runnable job: highest priority, then oldest; not before its time', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 4);
+      const low = await enqueue(0, { priority: 1 });
+      const high = await enqueue(1, { priority: 5 });
+      const lowLater = await enqueue(2, { priority: 1 });
+      const future = await enqueue(3, { priority: 9, notBefore: at('2030-01-01T00:00:00.000Z') });
+      const now = at('2029-01-01T00:00:00.000Z');
+      const lease = at('2029-01-01T00:00:30.000Z');
+      const claimed = await store().jobs.claim('agent-1', now, lease);
+      expect(claimed).toEqual({ ...high, state: 'RUNNING', agentId: 'agent-1', leaseUntil: lease, attempt: 1 });
+      expect((await store().jobs.claim('agent-1', now, lease))?.id).toBe(low.id);
+      expect((await store().jobs.claim('agent-1', now, lease))?.id).toBe(lowLater.id);
+      expect(await store().jobs.claim('agent-1', now, lease)).toBeUndefined();
+      expect((await store().jobs.claim('agent-2', at('2030-01-01T00:00:00.000Z'), lease))?.id).toBe(future.id);
+    });
+
+    it('gives each job to one agent when claims race, inside transactions or not', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 5);
+      for (let i = 0; i < 5; i++) await enqueue(i);
+      const claim = (agent: string, inTx: boolean) => (inTx
+        ? store().transaction((tx) => tx.jobs.claim(agent, new Date(), FAR))
+        : store().jobs.claim(agent, new Date(), FAR));
+      const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(`agent-${i}`, i % 2 === 0)));
+      const won = results.filter((j): j is Job => j !== undefined);
+      expect(won).toHaveLength(5);
+      expect(new Set(won.map((j) => j.id)).size).toBe(5);
+      for (const job of won) expect((await store().jobs.byId(job.id))?.agentId).toBe(job.agentId);
+    });
+
+    it('renews and finishes only at the current attempt; finishing blanks the spec', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 1);
+      const job = await enqueue(0);
+      const claimed = (await store().jobs.claim('a', new Date(), at('2031-01-01T00:00:00.000Z')))!;
+      const later = at('2031-01-01T00:01:00.000Z');
+      expect(await store().jobs.renew(job.id, claimed.attempt + 1, later)).toBeUndefined();
+      expect(await store().jobs.renew(job.id, claimed.attempt, later)).toEqual({ ...claimed, leaseUntil: later });
+      expect(await store().jobs.finish(job.id, claimed.attempt + 1)).toBe(false);
+      expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(true);
+      expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'DONE', leaseUntil: null, spec: {} });
+      expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(false);
+      expect(await store().jobs.renew(job.id, claimed.attempt, later)).toBeUndefined();
+    });
+
+    it('puts a claimed job back in the queue at its current attempt only; the next claim is a new attempt', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 1);
+      const job = await enqueue(0);
+      const claimed = (await store().jobs.claim('a', new Date(), FAR))!;
+      expect(await store().jobs.release(job.id, claimed.attempt + 1)).toBe(false);
+      expect(await store().jobs.release(job.id, claimed.attempt)).toBe(true);
+      expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'QUEUED', agentId: null, leaseUntil: null });
+      expect(await store().jobs.release(job.id, claimed.attempt)).toBe(false);
+      const again = (await store().jobs.claim('b', new Date(), FAR))!;
+      expect({ id: again.id, attempt: again.attempt, agentId: again.agentId }).toEqual({ id: job.id, attempt: claimed.attempt + 1, agentId: 'b' });
+    });
+
+    it('marks the unfinished jobs of an execution for cancel, and drops its queued ones', async () => {
+      await drain(store());
+      const run = await execution(store(), 3);
+      const bystander = await execution(store(), 1);
+      const done = await run.enqueue(0);
+      const doneClaim = (await store().jobs.claim('a', new Date(), FAR))!;
+      await store().jobs.finish(done.id, doneClaim.attempt);
+      const running = await run.enqueue(1);
+      await store().jobs.claim('a', new Date(), FAR);
+      const queued = await run.enqueue(2);
+      const other = await bystander.enqueue(0, { notBefore: FAR });
+      await store().jobs.requestCancel(run.executionId);
+      const cancel = async (id: number) => (await store().jobs.byId(id))?.cancelRequested;
+      expect([await cancel(done.id), await cancel(running.id), await cancel(queued.id), await cancel(other.id)]).toEqual([false, true, true, false]);
+      expect(await store().jobs.dropQueued(run.executionId)).toEqual([run.aeIds[2]]);
+      expect(await store().jobs.byId(queued.id)).toMatchObject({ state: 'DONE', spec: {} });
+      expect((await store().jobs.byId(running.id))?.state).toBe('RUNNING');
+      expect(await store().jobs.claim('b', new Date(), FAR)).toBeUndefined();
+    });
+
+    it('finds RUNNING jobs whose lease ended', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 2);
+      const first = await enqueue(0, { priority: 2 });
+      const second = await enqueue(1, { priority: 1 });
+      await store().jobs.claim('a', new Date(), at('2030-01-01T00:00:10.000Z'));
+      await store().jobs.claim('a', new Date(), at('2030-01-01T00:00:20.000Z'));
+      const expired = async (iso: string) => (await store().jobs.expired(at(iso))).map((j) => j.id);
+      expect(await expired('2030-01-01T00:00:05.000Z')).toEqual([]);
+      expect(await expired('2030-01-01T00:00:15.000Z')).toEqual([first.id]);
+      expect((await expired('2030-01-01T00:00:25.000Z')).sort((x, y) => x - y)).toEqual([first.id, second.id]);
+    });
+  });
+}
