@@ -57,13 +57,24 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
       const deadline = Date.now() + waitMs;
       await store.agents.touch(agent.id, clock.now());
       for (;;) {
+        // An agent that hung up must not be handed a job it will never hear about.
+        if (signal?.aborted) return undefined;
         const claimed = await tryClaim(agent);
-        if (claimed || signal?.aborted) return claimed;
+        if (claimed) return claimed;
         const left = deadline - Date.now();
         if (left <= 0) return undefined;
         // Wake on a new job, or every second for jobs whose retry delay has passed.
         await notifier.wait(JOBS_TOPIC, Math.min(left, 1000), signal);
       }
+    },
+    /** Gives back a job whose claim never reached its agent (it hung up while the claim was being answered). */
+    async release(agent: Agent, jobId: number, attempt: number): Promise<void> {
+      const job = await running(agent, jobId, attempt);
+      if (!(await store.jobs.release(jobId, attempt))) return;
+      const ae = await store.executions.actionExecution(job.actionExecutionId);
+      if (ae && ae.status === 'INPROGRESS') await store.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+      notifier.publish(JOBS_TOPIC);
+      notifier.publish(executionTopic(job.executionId));
     },
     async heartbeat(agent: Agent, jobId: number, attempt: number, progress?: number): Promise<{ cancel: boolean }> {
       await running(agent, jobId, attempt);

@@ -214,6 +214,14 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([ids.length - 1]);
   });
 
+  it('holds an idle claim for the whole long-poll over real HTTP (a request\'s early "close" once ended it at once)', async () => {
+    const { token } = await api.core.useCases.agentJobs.registerAgent('idle', []);
+    const started = Date.now();
+    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    expect(res.status).toBe(204);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(450); // claimWaitMs is 500
+  });
+
   it('refuses agent calls without a valid agent token and stale attempts', async () => {
     const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
     expect(res.status).toBe(401);

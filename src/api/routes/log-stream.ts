@@ -27,7 +27,7 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const closed = new AbortController();
-    req.raw.on('close', () => closed.abort());
+    res.on('close', () => closed.abort()); // the response's close: a request's fires once its (empty) body is read
     const wake = new EventTarget();
     const poke = () => wake.dispatchEvent(new Event('poke'));
     const unsubscribe = [
@@ -47,13 +47,15 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
           break;
         }
         await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, 15_000);
           const done = () => {
             clearTimeout(timer);
+            wake.removeEventListener('poke', done);
+            closed.signal.removeEventListener('abort', done);
             resolve();
           };
-          wake.addEventListener('poke', done, { once: true });
-          closed.signal.addEventListener('abort', done, { once: true });
+          const timer = setTimeout(done, 15_000);
+          wake.addEventListener('poke', done);
+          closed.signal.addEventListener('abort', done);
         });
         if (closed.signal.aborted) break;
         res.write(': keep-alive\n\n');
