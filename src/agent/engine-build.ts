@@ -1,4 +1,5 @@
 import type { Platform } from '../domain/platform.js';
+import { BuildError } from '../domain/errors.js';
 import type { BuildEvent, Engine } from '../engine/engine.js';
 import { resolveRegistryTarget, type CredentialSource } from '../registries/index.js';
 import type { BuildRequest, BuildRunner } from './job-work.js';
@@ -50,7 +51,13 @@ export function createEngineBuildRunner(engine: Engine): BuildRunner {
       platforms: r.spec.platforms, registry: target.host, repository: target.repositoryPath, tags: r.spec.tags,
       credentials: fresh ? await fresh() : null, freshCredentials: fresh, cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
       timeoutMs: r.timeoutMs, signal: r.signal,
-    }, onEvent);
+    }, onEvent).catch((error: unknown) => {
+      // The registry's own words say "denied"; the target knows the likelier cause (e.g. no gcr.io repository yet).
+      if (error instanceof BuildError && error.reason === 'PUSH_DENIED' && target.pushDeniedHint) {
+        throw new BuildError('PUSH_DENIED', `${error.message} ${target.pushDeniedHint}`, { cause: error });
+      }
+      throw error;
+    });
     r.progress(100);
     r.log(`Image index ${result.indexDigest} pushed as ${result.references.join(', ')} in ${seconds(result.durationMs)}`);
   };

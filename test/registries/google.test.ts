@@ -1,4 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createEngineBuildRunner } from '../../src/agent/engine-build.js';
+import { BuildError } from '../../src/domain/errors.js';
+import type { Engine } from '../../src/engine/engine.js';
 import { RegistryConfigError, RegistryCredentialsError, resolveRegistryTarget, type RegistryInput } from '../../src/registries/index.js';
 import { makeServiceAccountKey, newRsaKeyPair, startGoogleTokenStandIn, type GoogleTokenStandIn, type GoogleTokenStandInOptions, type ServiceAccountFixture } from './stand-ins.js';
 
@@ -61,6 +64,26 @@ describe('Google registries through google-auth-library against a local token en
     expect(target.repositoryPath).toBe('acme-prod/app');
     expect(target.notes[0]).toContain('pushing "app" as "eu.gcr.io/acme-prod/app"');
     expect(target.pushDeniedHint).toMatch(/Container Registry stopped taking pushes in March 2025; eu\.gcr\.io is now served by Artifact Registry/);
+  });
+
+  it('adds the Artifact Registry hint to a denied push in the action\'s error', async () => {
+    const { key } = await standIn();
+    const denying: Engine = {
+      build: async () => { throw new BuildError('PUSH_DENIED', 'Pushing eu.gcr.io/acme-prod/app:1: the registry denied access (denied); the account may not push to this repository.'); },
+      cleanup: async () => undefined,
+    } as unknown as Engine;
+    const target = {
+      dockerRegistry: 'GOOGLE_GCR' as const, registry: 'eu.gcr.io', repository: 'app', region: null, login: null, password: null,
+      integration: { type: 'GOOGLE_SERVICE_ACCOUNT' as const, label: 'gsa', serviceAccountKey: key.json },
+    };
+    const err = await createEngineBuildRunner(denying)({
+      spec: { dockerfilePath: 'Dockerfile', contextPath: '.', targetStage: null, buildArgs: [], secret: null, platforms: ['linux/amd64'], target, tags: ['1'], cacheMode: 'none' },
+      repoRoot: '/nonexistent', contextDir: '/nonexistent', dockerfile: '/nonexistent/Dockerfile', secretFile: null, workDir: '/nonexistent', cacheKey: null,
+      clearCache: false, timeoutMs: null, signal: new AbortController().signal, mask: [], log: () => undefined, progress: () => undefined,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BuildError);
+    expect((err as BuildError).reason).toBe('PUSH_DENIED');
+    expect((err as Error).message).toMatch(/the account may not push to this repository\. Container Registry stopped taking pushes in March 2025; eu\.gcr\.io is now served by Artifact Registry/);
   });
 
   it('hands the whole key as the _json_key password when asked, without a token request', async () => {
