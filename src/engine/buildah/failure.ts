@@ -30,6 +30,13 @@ export function registryFailure(text: string, what: string): BuildError | null {
   if (/connection refused|no such host|i\/o timeout|network is unreachable|dial tcp/.test(text)) {
     return new BuildError('REGISTRY_UNREACHABLE', `${what}: registry ${host} is unreachable (${/dial tcp [^"]*|no such host/.exec(text)?.[0] ?? 'connection failed'}).`);
   }
+  if (/toomanyrequests|too many requests|429 /i.test(text)) {
+    // Docker Hub answers anonymous and free-account pulls past its limit with 429 "toomanyrequests".
+    const hub = /docker\.io|registry-1\.docker\.io|docker\.com/.test(text);
+    return new BuildError('RATE_LIMITED', `${what}: ${hub ? 'Docker Hub' : host} refused the request for now: too many requests (rate limit). ${hub
+      ? 'Pull base images as a Docker Hub user (push with a DOCKER_HUB integration, whose login is used for pulls too), or copy the base image into your own registry and use it from there; or run again later.'
+      : 'Run again later, or ask the registry\'s owner for a higher limit.'}`);
+  }
   if (/invalid username\/password|unauthorized|authentication required/.test(text)) {
     return new BuildError('AUTH_FAILED', `${what}: the registry rejected the credentials (unauthorized); check the login and password or the integration.`);
   }
