@@ -8,11 +8,15 @@ import { runChild } from '../process/child.js';
 import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
 import { registryFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import { fingerprintBuild } from './build-fingerprint.js';
+import { createBuildMemo } from './build-memo.js';
+import { buildRecordRepository, fetchBuildRecord, publishBuildRecord, type RecordRepo } from './build-record-sync.js';
+import { reusePushedIndex } from './index-reuse.js';
 import { createStoreLeases } from './store-leases.js';
 import { LAST_BUILD } from './layer-cache-sync.js';
 import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult, RegistryAccess, RegistryCredentials } from './engine.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
-import { preflight } from './preflight.js';
+import { preflight, type BaseImage } from './preflight.js';
 import { prepareBuildRegistries, tlsFor, writeAuthFile } from './registry-access.js';
 import { matchesPlatform, platformName, readImagePlatforms } from './registry-reader.js';
 import { withDeadline } from './deadline.js';
@@ -77,6 +81,7 @@ async function checkLocalIndex(spec: BuildSpec, store: BuildStore, list: string,
 
 export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
   const leases = createStoreLeases(opts.dir);
+  const memo = createBuildMemo(opts.dir);
 
   async function pushAndVerify(spec: BuildSpec, store: BuildStore, units: UnitResult[], io: { buildDir: string; env: NodeJS.ProcessEnv; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void }) {
     const list = `localhost/archway-${randomBytes(6).toString('hex')}-list`;
@@ -117,7 +122,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
   }
 
-  async function verify(spec: BuildSpec, digest: string, authFile: string | null, signal: AbortSignal): Promise<Map<string, string>> {
+  async function verify(spec: BuildSpec, digest: string, authFile: string | null, signal: AbortSignal): Promise<Map<Platform, string>> {
     const reference = `${spec.registry}/${spec.repository}@${digest}`;
     const read = await readImagePlatforms(reference, { authFile, tls: tlsFor(spec.registry, opts.access), signal });
     const missing = spec.platforms.filter((p) => !read.platforms.some((o) => matchesPlatform(o, p)));
@@ -126,6 +131,46 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       throw new BuildError('VERIFY_FAILED', `The pushed image index ${reference} does not hold exactly the requested platforms (requested: ${spec.platforms.join(', ')}; it has: ${got}).`);
     }
     return new Map(spec.platforms.map((p) => [p, read.platforms.find((o) => matchesPlatform(o, p))?.digest ?? '']));
+  }
+
+  /**
+   * A build with a cache whose fingerprint is that of one already pushed to this repository (remembered by this
+   * agent, or for MAX recorded in the registry) is not built again: its index is verified and tagged. Returns the
+   * fingerprint (null when the build has none) and the result when the build was reused.
+   */
+  async function reuseIfUnchanged(spec: BuildSpec, key: string, checked: { dockerfileText: string; bases: BaseImage[] },
+    o: { records: RecordRepo | null; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void; started: number }): Promise<{ fingerprint: string | null; result: BuildResult | null }> {
+    const say = (message: string) => o.onEvent({ type: 'preflight', message });
+    if (spec.cache.clear) await memo.forget(key);
+    const fingerprint = await fingerprintBuild(spec, checked.dockerfileText, checked.bases);
+    if (fingerprint.value === null) {
+      say(`Built step by step (no build fingerprint: ${fingerprint.why})`);
+      return { fingerprint: null, result: null };
+    }
+    if (spec.cache.clear) return { fingerprint: fingerprint.value, result: null };
+    const remembered = (await memo.recall(key, fingerprint.value, spec.registry, spec.repository))
+      ?? (o.records ? await fetchBuildRecord(spec.registry, spec.repository, fingerprint.value, o.records) : undefined);
+    if (!remembered) return { fingerprint: fingerprint.value, result: null };
+    say(`Nothing changed since the build of ${remembered.indexDigest} (same Dockerfile, context, build args, secret and base images): reusing it`);
+    const result = await reusePushedIndex(spec, remembered, {
+      authFile: o.authFile, tls: tlsFor(spec.registry, opts.access), signal: o.signal, onEvent: o.onEvent, started: o.started,
+      verify: (digest) => verify(spec, digest, o.authFile, o.signal),
+    });
+    if (!result) say(`The image index ${remembered.indexDigest} is no longer in ${spec.registry}/${spec.repository}: building it again`);
+    return { fingerprint: fingerprint.value, result };
+  }
+
+  /** Remembers a pushed build by its fingerprint on this agent, and for MAX in the registry (a failure is a warning). */
+  async function remember(spec: BuildSpec, key: string, fingerprint: string, indexDigest: string, platforms: readonly PlatformResult[],
+    o: { records: RecordRepo | null; buildDir: string; onEvent: (e: BuildEvent) => void }): Promise<void> {
+    const build = { fingerprint, registry: spec.registry, repository: spec.repository, indexDigest, platforms: platforms.map((p) => ({ platform: p.platform, emulated: p.emulated, totalSteps: p.totalSteps })) };
+    await memo.remember(key, build).catch(() => undefined); // an optimisation: the next build then goes step by step
+    if (!o.records) return;
+    const where = o.records.repository;
+    await publishBuildRecord(build, o.records, o.buildDir).then(
+      () => o.onEvent({ type: 'log', platform: null, line: `Layer cache: build recorded in ${where}` }),
+      (e: unknown) => o.onEvent({ type: 'log', platform: null, line: `Warning: the build could not be recorded in ${where}: ${(e as Error).message}` }),
+    );
   }
 
   async function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
@@ -141,10 +186,15 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const authFile = creds.size > 0 ? join(buildDir, 'auth.json') : null;
       if (authFile) await writeAuthFile(authFile, creds);
       const say = (message: string) => onEvent({ type: 'preflight', message });
-      await preflight({ ...spec, signal }, { access: opts.access, authFile, loginAuthFile: join(buildDir, 'login.json'), log: say });
+      const checked = await preflight({ ...spec, signal }, { access: opts.access, authFile, loginAuthFile: join(buildDir, 'login.json'), log: say });
+      const key = spec.cache.mode === 'none' ? null : spec.cache.key ?? 'default';
+      const records: RecordRepo | null = spec.cache.mode === 'max'
+        ? { repository: buildRecordRepository(spec.registry, spec.repository), authFile, tls: tlsFor(spec.registry, opts.access), signal }
+        : null;
+      const known = key === null ? null : await reuseIfUnchanged(spec, key, checked, { records, authFile, signal, onEvent, started });
+      if (known?.result) return known.result;
       const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
       const env = childEnv(join(buildDir, 'tmp'), registries.env);
-      const key = spec.cache.mode === 'none' ? null : spec.cache.key ?? 'default';
       const own = stores = await leases.acquire(buildDir, key, spec.cache.clear, spec.platforms);
       const units = new AbortController();
       const unitSignal = AbortSignal.any([signal, units.signal]);
@@ -170,6 +220,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
           onEvent({ type: 'platform-finished', ...r });
           return r;
         });
+        if (key !== null && known?.fingerprint) await remember(spec, key, known.fingerprint, pushed.indexDigest, platforms, { records, buildDir, onEvent });
         return { indexDigest: pushed.indexDigest, references: pushed.references, platforms, durationMs: Date.now() - started };
       } finally {
         await dropBuildImages(built, env);

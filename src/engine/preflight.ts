@@ -41,7 +41,14 @@ function wantedFor(stage: Stage, platforms: readonly Platform[]): readonly Platf
   return [stage.platformFlag as Platform];
 }
 
-async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAccess, authFile: string | null, log: (m: string) => void): Promise<void> {
+/** A base image a build starts from: its full reference and the digest the tag pointed at when it was read. */
+export interface BaseImage {
+  reference: string;
+  digest: string;
+}
+
+async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAccess, authFile: string | null, log: (m: string) => void): Promise<BaseImage[]> {
+  const bases: BaseImage[] = [];
   const names = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
   const seen = new Set<string>();
   for (const stage of stages) {
@@ -65,15 +72,18 @@ async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAcce
       }
     }
     log(`Base image ${full} offers ${have.join(', ')}`);
+    bases.push({ reference: full, digest: offered.digest });
   }
+  return bases;
 }
 
 /**
  * Checks, in about a second, what would otherwise fail minutes into a build: the Dockerfile and context exist
  * inside the repository, the target stage exists, every base image offers every requested platform, and the
  * target registry accepts the credentials (or answers at all). Throws BuildError with the sentence to show.
+ * Returns the base images it read, with their digests, and the Dockerfile's text.
  */
-export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void }): Promise<void> {
+export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void }): Promise<{ bases: BaseImage[]; dockerfileText: string }> {
   await insideRepo(spec.repoRoot, spec.contextDir, 'context path', 'directory');
   await insideRepo(spec.repoRoot, spec.dockerfile, 'Dockerfile', 'file');
   if (spec.secret) {
@@ -92,7 +102,7 @@ export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; au
     const named = stages.flatMap((s) => (s.name ? [s.name] : []));
     throw new BuildError('TARGET_NOT_FOUND', `The target stage "${spec.targetStage}" is not in the Dockerfile (its stages: ${named.join(', ') || 'none named'}).`);
   }
-  await checkBases(spec, stagesNeeded(text, stages, spec.targetStage), o.access, o.authFile, o.log);
+  const bases = await checkBases(spec, stagesNeeded(text, stages, spec.targetStage), o.access, o.authFile, o.log);
   const tls = tlsFor(spec.registry, o.access);
   if (spec.credentials) {
     await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, { authFile: o.loginAuthFile, tls, signal: spec.signal });
@@ -100,4 +110,5 @@ export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; au
   } else {
     await checkReachable(`${spec.registry}/${spec.repository}:${spec.tags[0] ?? 'latest'}`, { authFile: o.authFile, tls, signal: spec.signal });
   }
+  return { bases, dockerfileText: text };
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
@@ -46,19 +47,42 @@ async function skopeo(argv: string[], what: string, signal?: AbortSignal): Promi
  * The platforms an image offers: the entries of its index, or the platform of its config for a
  * single-platform image. Throws ImageNotFound when the reference does not exist, BuildError for registry failures.
  */
-export async function readImagePlatforms(reference: string, o: ReadOptions): Promise<{ isIndex: boolean; digestOf: Map<string, string>; platforms: ImagePlatform[] }> {
-  const raw = JSON.parse(await skopeo(inspectRawArgv(reference, o), `Reading ${reference}`, o.signal)) as {
+export async function readImagePlatforms(reference: string, o: ReadOptions): Promise<{ isIndex: boolean; digest: string; digestOf: Map<string, string>; platforms: ImagePlatform[] }> {
+  const text = await skopeo(inspectRawArgv(reference, o), `Reading ${reference}`, o.signal);
+  const digest = manifestDigest(text);
+  const raw = JSON.parse(text) as {
     mediaType?: string; manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string; variant?: string } }>;
   };
   if (raw.manifests && (raw.mediaType === undefined || INDEX_TYPES.includes(raw.mediaType))) {
     const platforms = raw.manifests.filter((m) => m.platform).map((m) => ({
       os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', digest: m.digest,
     }));
-    return { isIndex: true, digestOf: new Map(platforms.map((p) => [platformName(p), p.digest])), platforms };
+    return { isIndex: true, digest, digestOf: new Map(platforms.map((p) => [platformName(p), p.digest])), platforms };
   }
   const config = JSON.parse(await skopeo(inspectConfigArgv(reference, o), `Reading ${reference}`, o.signal)) as { os?: string; architecture?: string; variant?: string };
   const platform = { os: config.os ?? '', architecture: config.architecture ?? '', variant: config.variant ?? '', digest: null };
-  return { isIndex: false, digestOf: new Map(), platforms: [platform] };
+  return { isIndex: false, digest, digestOf: new Map(), platforms: [platform] };
+}
+
+/** The registry's digest of a manifest: sha256 of its exact bytes (skopeo --raw hands them over unchanged). */
+function manifestDigest(raw: string): string {
+  return `sha256:${createHash('sha256').update(raw, 'utf8').digest('hex')}`;
+}
+
+/** The manifest `reference` points at now, as sent, with its digest; null when it does not exist. */
+export async function readManifest(reference: string, o: ReadOptions): Promise<{ raw: string; digest: string } | null> {
+  try {
+    const raw = await skopeo(inspectRawArgv(reference, o), `Reading ${reference}`, o.signal);
+    return { raw, digest: manifestDigest(raw) };
+  } catch (error) {
+    if (error instanceof ImageNotFound) return null;
+    throw error;
+  }
+}
+
+/** The digest `reference` (a tag) points at now, or null when the tag does not exist. */
+export async function readTagDigest(reference: string, o: ReadOptions): Promise<string | null> {
+  return (await readManifest(reference, o))?.digest ?? null;
 }
 
 /** Logs in with a throw-away auth file: wrong credentials fail here in ~0.1 s instead of after the build. */

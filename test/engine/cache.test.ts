@@ -1,13 +1,14 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuildahEngine } from '../../src/engine/buildah-engine.js';
-import type { BuildResult, BuildSpec } from '../../src/engine/engine.js';
+import type { BuildEvent, BuildResult, BuildSpec } from '../../src/engine/engine.js';
+import { readTagDigest } from '../../src/engine/registry-reader.js';
 import type { LocalRegistry } from '../../src/registry/local-registry.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { startOpenRegistry } from '../support/registry.js';
-import { makeRepo, specFor } from './helpers.js';
+import { collect, makeRepo, specFor } from './helpers.js';
 
 const cached = (r: BuildResult) => r.platforms.map((p) => `${p.platform} ${p.cachedSteps}/${p.totalSteps}`);
 
@@ -30,20 +31,52 @@ describe('layer cache', () => {
   });
   const spec = (over: Partial<BuildSpec>) => specFor(root, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/cached', ...over });
 
-  it('MIN: a rebuild with nothing changed takes every step from the cache and uploads no blob; clear_cache starts cold', async () => {
+  it('MIN: an unchanged rebuild reuses the pushed index (and tags it), a changed context goes step by step through the layer cache; clear_cache starts cold', async () => {
     const engine = createBuildahEngine({ dir: join(work, 'min'), access: { insecure: [registry.host], caDir: null } });
     const cache = { mode: 'min' as const, key: 'project-1', clear: false };
     const cold = await engine.build(spec({ cache }), () => undefined);
     expect(cached(cold)).toEqual(['linux/amd64 0/5', 'linux/arm64 0/5']);
     const uploadsBefore = await registry.countBlobUploads();
-    const warm = await engine.build(spec({ cache }), () => undefined);
-    expect(cached(warm)).toEqual(['linux/amd64 4/5', 'linux/arm64 4/5']); // every step but FROM
+
+    const events = collect();
+    const again = await engine.build(spec({ cache, tags: ['latest', 'again'] }), events.on);
+    expect(events.events.filter((e) => e.type === 'step' || e.type === 'platform-started')).toEqual([]); // nothing built
+    expect(events.events.some((e) => e.type === 'preflight' && e.message.startsWith(`Nothing changed since the build of ${cold.indexDigest}`))).toBe(true);
+    expect(again.indexDigest).toBe(cold.indexDigest);
+    expect(cached(again)).toEqual(['linux/amd64 5/5', 'linux/arm64 5/5']);
+    expect(again.references).toEqual([`${registry.host}/team/cached:latest`, `${registry.host}/team/cached:again`]);
+    const read = { authFile: null, tls: { verify: false, certDir: null } };
+    expect(await readTagDigest(`${registry.host}/team/cached:again`, read)).toBe(cold.indexDigest);
+
+    writeFileSync(join(root, 'notes.txt'), 'not copied by the Dockerfile, but in the context\n');
+    const warmLines = collect();
+    const warm = await engine.build(spec({ cache }), warmLines.on);
+    expect(warmLines.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed'))).toBe(false);
+    expect(cached(warm)).toEqual(['linux/amd64 4/5', 'linux/arm64 4/5']); // every step but FROM, from the layer cache
     expect(await registry.countBlobUploads()).toBe(uploadsBefore);
     expect(warm.indexDigest).toBe(cold.indexDigest);
+
     const cleared = await engine.build(spec({ cache: { ...cache, clear: true } }), () => undefined);
     expect(cached(cleared)).toEqual(['linux/amd64 0/5', 'linux/arm64 0/5']);
     const otherScope = await engine.build(spec({ cache: { ...cache, key: 'project-2' } }), () => undefined);
     expect(cached(otherScope)).toEqual(['linux/amd64 0/5', 'linux/arm64 0/5']);
+    rmSync(join(root, 'notes.txt'));
+  });
+
+  it('builds again when only the secret changed (the layer cache alone would not notice)', async () => {
+    const secretRepo = makeRepo({ Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token > /len\n`, 'token.txt': 'one' });
+    const engine = createBuildahEngine({ dir: join(work, 'secret'), access: { insecure: [registry.host], caDir: null } });
+    const cache = { mode: 'min' as const, key: 'project-secret', clear: false };
+    const build = () => {
+      const events = collect();
+      const s = specFor(secretRepo, registry.host, { platforms: ['linux/amd64'], repository: 'team/secret', cache, secret: { id: 'token', file: join(secretRepo, 'token.txt') } });
+      return engine.build(s, events.on).then((r) => ({ r, reused: events.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed')) }));
+    };
+    expect((await build()).reused).toBe(false);
+    expect((await build()).reused).toBe(true);
+    writeFileSync(join(secretRepo, 'token.txt'), 'two');
+    expect((await build()).reused).toBe(false);
+    rmSync(secretRepo, { recursive: true, force: true });
   });
 
   it('keeps each platform\'s cache apart (buildah 1.28 ignores the platform in its --layers lookup)', async () => {
@@ -56,21 +89,31 @@ describe('layer cache', () => {
     rmSync(scratch, { recursive: true, force: true });
   });
 
-  it('MAX: another agent with an empty store takes every step from the cache repository, ARG steps and all', async () => {
+  it('MAX: another agent with an empty store reuses an unchanged build from its record, and takes every step from the cache repository after a change, ARG steps and all', async () => {
     const withArgs = makeRepo({ Dockerfile: `FROM ${base}\nARG TARGETARCH\nARG GREETING=hi\nRUN echo "$GREETING $TARGETARCH" > /g\nCOPY Dockerfile /src/\nRUN cat /g\n` });
     const cache = { mode: 'max' as const, key: 'project-3', clear: false };
-    const maxSpec = (dir: string) => specFor(withArgs, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/max', cache });
-    const first = createBuildahEngine({ dir: join(work, 'max-a'), access: { insecure: [registry.host], caDir: null } });
-    const firstLines: string[] = [];
-    const cold = await first.build(maxSpec('a'), (e) => e.type === 'log' && firstLines.push(e.line));
+    const maxSpec = () => specFor(withArgs, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/max', cache });
+    const agent = (name: string) => createBuildahEngine({ dir: join(work, `max-${name}`), access: { insecure: [registry.host], caDir: null } });
+    const logOf = (events: BuildEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : []));
+
+    const first = collect();
+    const cold = await agent('a').build(maxSpec(), first.on);
     expect(cached(cold)).toEqual(['linux/amd64 0/6', 'linux/arm64 0/6']);
-    expect(firstLines.filter((l) => /^Layer cache: [1-9]\d* new step images pushed to .*team\/max-cache-linux-(amd64|arm64)$/.test(l))).toHaveLength(2);
-    const second = createBuildahEngine({ dir: join(work, 'max-b'), access: { insecure: [registry.host], caDir: null } });
-    const lines: string[] = [];
-    const warm = await second.build(maxSpec('b'), (e) => e.type === 'log' && lines.push(e.line));
+    expect(logOf(first.events).filter((l) => /^Layer cache: [1-9]\d* new step images pushed to .*team\/max-cache-linux-(amd64|arm64)$/.test(l))).toHaveLength(2);
+    expect(logOf(first.events)).toContain(`Layer cache: build recorded in ${registry.host}/team/max-cache-builds`);
+
+    const second = collect();
+    const reused = await agent('b').build(maxSpec(), second.on);
+    expect(second.events.filter((e) => e.type === 'step')).toEqual([]);
+    expect(logOf(second.events).some((l) => l.startsWith(`Nothing changed since the build of ${cold.indexDigest}`))).toBe(true);
+    expect(reused.indexDigest).toBe(cold.indexDigest);
+
+    writeFileSync(join(withArgs, 'notes.txt'), 'in the context, not copied\n');
+    const third = collect();
+    const warm = await agent('c').build(maxSpec(), third.on);
     expect(cached(warm)).toEqual(['linux/amd64 5/6', 'linux/arm64 5/6']);
-    expect(lines.some((l) => /^Layer cache: [1-9]\d* step images pulled from/.test(l))).toBe(true);
-    expect(lines.filter((l) => /^Layer cache: 0 new step images pushed/.test(l))).toHaveLength(2);
+    expect(logOf(third.events).some((l) => /^Layer cache: [1-9]\d* step images pulled from/.test(l))).toBe(true);
+    expect(logOf(third.events).filter((l) => /^Layer cache: 0 new step images pushed/.test(l))).toHaveLength(2);
     expect(warm.indexDigest).toBe(cold.indexDigest);
     rmSync(withArgs, { recursive: true, force: true });
   });

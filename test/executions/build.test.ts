@@ -127,10 +127,11 @@ describe('pipelines run real multi-arch builds', () => {
     expect((await rawIndex(`${registry.host}/team/retry:latest`)).manifests).toHaveLength(1);
   });
 
-  it('an action with a bare repository and no registry pushes to the built-in registry', async () => {
+  it('an action with a bare repository and no registry pushes to the built-in registry; a second run of the same commit reuses the index', async () => {
     const builtIn = api.core.defaultRegistry;
     expect(builtIn?.host).toMatch(/^127\.0\.0\.1:\d+$/);
-    const path = await pipeline('bare', { dockerfile_path: 'bare/Dockerfile', context_path: '/bare', target_platform: 'linux/arm/v6', repository: 'team/bare' });
+    // The whole repository as the context: its .git (a fresh clone each run) must not make the runs differ.
+    const path = await pipeline('bare', { dockerfile_path: 'bare/Dockerfile', context_path: '/', target_platform: 'linux/arm/v6', repository: 'team/bare' });
     execFileSync('mkdir', ['-p', join(repo, 'bare')]);
     writeFileSync(join(repo, 'bare/Dockerfile'), `FROM ${registry.host}/library/busybox:latest\nRUN uname -m > /arch\n`);
     git(repo, 'add', '-A');
@@ -143,6 +144,13 @@ describe('pipelines run real multi-arch builds', () => {
     const authFile = writeAuthFile(join(work, 'builtin-auth.json'), builtIn?.host ?? '', { user: 'archway', password });
     const read = await runChild(['skopeo', 'inspect', '--raw', '--tls-verify=false', '--authfile', authFile, `docker://${builtIn?.host}/team/bare:latest`]);
     expect(JSON.parse(read.stdout).manifests.map((m: any) => m.platform.variant)).toEqual(['v6']);
+
+    const again = await api.post(`${path}/executions`, {});
+    const second = await waitFor(`${path}/executions/${again.body.id}`, ['SUCCESSFUL', 'FAILED', 'TERMINATED']);
+    expect(second.status, second.action_executions[0].error_message).toBe('SUCCESSFUL');
+    const log = (await logOf(path, second)).join('\n');
+    expect(log).toMatch(/Nothing changed since the build of sha256:[0-9a-f]{64} \(same Dockerfile, context, build args, secret and base images\): reusing it/);
+    expect(log).not.toMatch(/STEP \d+\/\d+/);
   });
 
   it('CANCEL mid-build ends TERMINATED and pushes no tag', async () => {

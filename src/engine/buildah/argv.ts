@@ -133,6 +133,22 @@ export function pushArgv(store: StoreDirs, image: string, destination: string, o
   return argv;
 }
 
+/** Puts an index already in the registry under another tag of its repository, digests kept (no blob moves). */
+export function copyIndexArgv(source: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+  const argv = ['skopeo', 'copy', '--all', '--preserve-digests', '--retry-times', '1', ...tlsFlags(o.tls, 'src-'), ...tlsFlags(o.tls, 'dest-')];
+  if (o.authFile) argv.push('--src-authfile', o.authFile, '--dest-authfile', o.authFile);
+  argv.push(`docker://${source}`, `docker://${destination}`);
+  return argv;
+}
+
+/** Pushes the image `ref` of an OCI layout directory, its manifest bytes unchanged (a build record). */
+export function copyFromLayoutArgv(layout: string, ref: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+  const argv = ['skopeo', 'copy', '--preserve-digests', '--retry-times', '1', ...tlsFlags(o.tls, 'dest-')];
+  if (o.authFile) argv.push('--dest-authfile', o.authFile);
+  argv.push(`oci:${layout}:${ref}`, `docker://${destination}`);
+  return argv;
+}
+
 /** Every tag of a cache repository for one platform, into a store (MAX cache import). */
 export function pullAllTagsArgv(store: StoreDirs, repository: string, platform: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
   const argv = ['buildah', ...storeFlags(store), 'pull', '--quiet', '--all-tags', '--platform', platform, ...tlsFlags(o.tls)];
