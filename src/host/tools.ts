@@ -17,9 +17,9 @@ export interface ToolSpec {
 
 export const TOOL_SPECS: readonly ToolSpec[] = [
   { name: 'buildah', argv: ['buildah', '--version'], debPackage: 'buildah', minVersion: '1.28' },
-  { name: 'runc', argv: ['runc', '--version'], debPackage: 'runc', note: '(the OCI runtime to use: crun fails on hybrid cgroups)' },
+  { name: 'runc', argv: ['runc', '--version'], debPackage: 'runc', note: '(the runtime buildah\'s package brings; builds use chroot isolation, crun fails on hybrid cgroups)' },
   { name: 'skopeo', argv: ['skopeo', '--version'], debPackage: 'skopeo' },
-  { name: 'docker-registry', argv: ['docker-registry', '--version'], debPackage: 'docker-registry', optional: true, note: '(local registry for tests)' },
+  { name: 'docker-registry', argv: ['docker-registry', '--version'], debPackage: 'docker-registry', optional: true, note: '(the built-in registry and the tests\' registries)' },
   { name: 'git', argv: ['git', '--version'], debPackage: 'git' },
 ];
 
