@@ -198,14 +198,17 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const own = stores = await leases.acquire(buildDir, key, spec.cache.clear, spec.platforms);
       const units = new AbortController();
       const unitSignal = AbortSignal.any([signal, units.signal]);
-      const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
-        store: own.get(platform) as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
-        image: `localhost/archway-${id}-${platformSlug(platform)}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
-        certDir: registries.certDir, layers: key !== null,
-        cacheRepo: spec.cache.mode === 'max' ? { repository: `${spec.registry}/${spec.repository}-cache-${platformSlug(platform)}`, authFile, tls: tlsFor(spec.registry, opts.access) } : null,
-      }, { env, signal: unitSignal, onEvent })).then((units) => units.sort((a, b) => spec.platforms.indexOf(a.platform) - spec.platforms.indexOf(b.platform)));
-      // Index entries in the requested order (not completion order), so an unchanged rebuild has the same digest.
+      // Every unit that finished, also when another one failed: their build names are dropped at the end.
+      const finished: UnitResult[] = [];
       try {
+        const built = await pool(spec.platforms, opts.parallel ?? availableParallelism(), () => units.abort(), (platform) => runPlatformUnit({
+          store: own.get(platform) as BuildStore, platform, contextDir: spec.contextDir, dockerfile: spec.dockerfile, targetStage: spec.targetStage,
+          image: `localhost/archway-${id}-${platformSlug(platform)}`, buildArgs: spec.buildArgs, secret: spec.secret, authFile,
+          certDir: registries.certDir, layers: key !== null,
+          cacheRepo: spec.cache.mode === 'max' ? { repository: `${spec.registry}/${spec.repository}-cache-${platformSlug(platform)}`, authFile, tls: tlsFor(spec.registry, opts.access) } : null,
+        }, { env, signal: unitSignal, onEvent }).then((unit) => (finished.push(unit), unit)))
+          .then((units) => units.sort((a, b) => spec.platforms.indexOf(a.platform) - spec.platforms.indexOf(b.platform)));
+        // Index entries in the requested order (not completion order), so an unchanged rebuild has the same digest.
         if (spec.freshCredentials && authFile) {
           creds.set(spec.registry, await spec.freshCredentials());
           await writeAuthFile(authFile, creds);
@@ -223,7 +226,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
         if (key !== null && known?.fingerprint) await remember(spec, key, known.fingerprint, pushed.indexDigest, platforms, { records, buildDir, onEvent });
         return { indexDigest: pushed.indexDigest, references: pushed.references, platforms, durationMs: Date.now() - started };
       } finally {
-        await dropBuildImages(built, env);
+        await dropBuildImages(finished, env);
       }
     } catch (error) {
       throw reasonOf(error);

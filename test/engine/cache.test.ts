@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBuildahEngine } from '../../src/engine/buildah-engine.js';
 import type { BuildEvent, BuildResult, BuildSpec } from '../../src/engine/engine.js';
+import { cacheDir } from '../../src/engine/build-store.js';
 import { readTagDigest } from '../../src/engine/registry-reader.js';
+import { runChild } from '../../src/process/child.js';
 import type { LocalRegistry } from '../../src/registry/local-registry.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { startOpenRegistry } from '../support/registry.js';
@@ -77,6 +79,20 @@ describe('layer cache', () => {
     writeFileSync(join(secretRepo, 'token.txt'), 'two');
     expect((await build()).reused).toBe(false);
     rmSync(secretRepo, { recursive: true, force: true });
+  });
+
+  it('drops the build names of the platforms that finished when another platform failed', async () => {
+    const failing = makeRepo({ Dockerfile: `FROM ${base}\nRUN echo built on $(uname -m) > /a\nRUN test "$(uname -m)" != aarch64\n` });
+    const dir = join(work, 'partial');
+    const engine = createBuildahEngine({ dir, access: { insecure: [registry.host], caDir: null }, parallel: 1 });
+    const cache = { mode: 'min' as const, key: 'project-partial', clear: false };
+    const err = await engine.build(specFor(failing, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/partial', cache }), () => undefined).catch((e: unknown) => e);
+    expect((err as Error).message).toMatch(/^RUN step failed on linux\/arm64/);
+    const store = join(cacheDir(dir, 'project-partial'), 'linux-amd64');
+    const names = await runChild(['buildah', '--root', join(store, 'root'), '--runroot', join(store, 'run'), '--storage-driver', 'overlay', 'images', '--format', '{{.Name}}']);
+    expect(names.stdout.split('\n').filter((n) => n.includes('archway-') && !n.includes('archway-cache'))).toEqual([]);
+    expect(names.stdout).toContain('localhost/archway-cache'); // the layer cache is kept
+    rmSync(failing, { recursive: true, force: true });
   });
 
   it('keeps each platform\'s cache apart (buildah 1.28 ignores the platform in its --layers lookup)', async () => {
