@@ -1,7 +1,7 @@
 import type { Platform } from '../domain/platform.js';
 import { BuildError } from '../domain/errors.js';
 import type { BuildEvent, Engine } from '../engine/engine.js';
-import { resolveRegistryTarget, type CredentialSource } from '../registries/index.js';
+import { resolveRegistryTarget, type CredentialSource, type RegistryTarget } from '../registries/index.js';
 import type { BuildRequest, BuildRunner } from './job-work.js';
 
 function seconds(ms: number): string {
@@ -26,7 +26,8 @@ export function describeEvent(e: BuildEvent): string | null {
  * The agent's BuildRunner over an Engine: the job's resolved build becomes a BuildSpec, engine events become
  * log lines, and the steps done across platforms become the action's progress (90 % before the push).
  */
-export function createEngineBuildRunner(engine: Engine): BuildRunner {
+export function createEngineBuildRunner(engine: Engine, opts: { resolve?: (target: BuildRequest['spec']['target']) => Promise<RegistryTarget> } = {}): BuildRunner {
+  const resolve = opts.resolve ?? resolveRegistryTarget;
   return async (r: BuildRequest) => {
     const done = new Map<Platform, number>();
     const onEvent = (e: BuildEvent) => {
@@ -38,7 +39,7 @@ export function createEngineBuildRunner(engine: Engine): BuildRunner {
         r.progress(Math.floor((sum / r.spec.platforms.length) * 90));
       }
     };
-    const target = await resolveRegistryTarget(r.spec.target);
+    const target = await resolve(r.spec.target);
     for (const note of target.notes) r.log(note);
     if (target.ensureRepository && (await target.ensureRepository()) === 'created') r.log(`Created the repository ${target.repositoryPath} in ${target.host}`);
     const fresh = target.credentials ? async () => {
