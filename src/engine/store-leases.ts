@@ -19,19 +19,21 @@ export function createStoreLeases(engineDir: string) {
       }
       return stores;
     },
+    /** Releases the stores side by side (each is a `buildah rm --all`, an unmount and maybe a delete). */
     async release(stores: Iterable<BuildStore>): Promise<void> {
-      for (const store of stores) {
+      await Promise.all([...stores].map(async (store) => {
         if (!store.persistent) {
           await removeStore(store.dir);
-          continue;
+          return;
         }
         const left = (users.get(store.dir) ?? 1) - 1;
-        if (left > 0) users.set(store.dir, left);
-        else {
-          users.delete(store.dir);
-          await releaseStore(store);
+        if (left > 0) {
+          users.set(store.dir, left);
+          return;
         }
-      }
+        users.delete(store.dir);
+        await releaseStore(store);
+      }));
     },
   };
 }
