@@ -60,6 +60,7 @@ export function createEngineBuildRunner(engine: Engine, opts: { resolve?: (targe
       throw error;
     });
     r.progress(100);
-    r.log(`Image index ${result.indexDigest} pushed as ${result.references.join(', ')} in ${seconds(result.durationMs)}`);
+    const how = result.reused ? 'unchanged, now tagged' : 'pushed';
+    r.log(`Image index ${result.indexDigest} ${how} as ${result.references.join(', ')} in ${seconds(result.durationMs)}`);
   };
 }

@@ -70,9 +70,19 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     /** Gives back a job whose claim never reached its agent (it hung up while the claim was being answered). */
     async release(agent: Agent, jobId: number, attempt: number): Promise<void> {
       const job = await running(agent, jobId, attempt);
-      if (!(await store.jobs.release(jobId, attempt))) return;
-      const ae = await store.executions.actionExecution(job.actionExecutionId);
-      if (ae && ae.status === 'INPROGRESS') await store.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+      if (job.cancelRequested) {
+        // Cancelled meanwhile: end it here rather than hand it to the next agent.
+        if (await store.jobs.finish(jobId, attempt)) await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
+        return;
+      }
+      // The status goes back first and in the same transaction, so a claim right after cannot be overwritten.
+      await store.transaction(async (tx) => {
+        const ae = await tx.executions.actionExecution(job.actionExecutionId);
+        if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+        if (!(await tx.jobs.release(jobId, attempt))) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+      }).catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
       notifier.publish(JOBS_TOPIC);
       notifier.publish(executionTopic(job.executionId));
     },

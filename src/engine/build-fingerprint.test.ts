@@ -56,15 +56,25 @@ describe('build fingerprint', () => {
     expect(changed).toEqual(['build arg', 'target', 'platforms', 'dockerfile', 'base digest', 'no secret', 'secret content', 'file content', 'file mode', 'new file']);
   });
 
-  it('counts a .git directory at the repository root as its HEAD only', async () => {
-    mkdirSync(join(repo, '.git'));
+  it('counts a .git directory at the repository root as its HEAD and refs only', async () => {
+    mkdirSync(join(repo, '.git/refs/tags'), { recursive: true });
     writeFileSync(join(repo, '.git/HEAD'), 'abc123\n');
     writeFileSync(join(repo, '.git/index'), 'checkout 1');
     const first = await value({ contextDir: repo });
     writeFileSync(join(repo, '.git/index'), 'checkout 2, other timestamps');
     expect(await value({ contextDir: repo })).toBe(first);
+    writeFileSync(join(repo, '.git/refs/tags/v1.0.0'), 'abc123\n'); // a new tag: `git describe` changes
+    const tagged = await value({ contextDir: repo });
+    expect(tagged).not.toBe(first);
+    writeFileSync(join(repo, '.git/packed-refs'), 'abc123 refs/heads/main\n');
+    expect(await value({ contextDir: repo })).not.toBe(tagged);
     writeFileSync(join(repo, '.git/HEAD'), 'def456\n');
-    expect(await value({ contextDir: repo })).not.toBe(first);
+    expect(await value({ contextDir: repo })).not.toBe(tagged);
+  });
+
+  it('gives none, instead of failing, when an input cannot be read (buildah reports it, if it matters)', async () => {
+    const f = await fingerprintBuild(spec({ secret: { id: 'token', file: join(repo, 'missing.txt') } }), DOCKERFILE, BASES);
+    expect(f).toEqual({ value: null, why: 'the context could not be read (ENOENT)' });
   });
 
   it('gives none when the Dockerfile reads what it cannot see: a remote ADD, an image in --from', async () => {
@@ -72,7 +82,10 @@ describe('build fingerprint', () => {
       const f = await fingerprintBuild(spec(), text, BASES);
       return f.value === null ? f.why : null;
     };
-    expect(await why('FROM reg.example/base:1\nADD https://example.com/x.tgz /x\n')).toBe('line 2 ADDs a remote source');
+    expect(await why('FROM reg.example/base:1\nADD https://example.com/x.tgz /x\n')).toBe('line 2 ADDs a remote or variable source');
+    expect(await why('FROM reg.example/base:1\nADD ["https://example.com/x.tgz", "/x"]\n')).toBe('line 2 ADDs a remote or variable source');
+    expect(await why('FROM reg.example/base:1\nARG URL\nADD ${URL} /x\n')).toBe('line 3 ADDs a remote or variable source');
+    expect(await why('FROM reg.example/base:1\nADD app.tar.gz /x\n')).toBeNull();
     expect(await why('FROM reg.example/base:1\nCOPY --from=alpine:3 /etc/os-release /\n')).toBe('line 2 reads from the image alpine:3, whose tag may move');
     expect(await why('FROM reg.example/base:1\nRUN --mount=type=bind,from=tools:1,target=/t ls /t\n')).toBe('line 2 reads from the image tools:1, whose tag may move');
     expect(await why(DOCKERFILE)).toBeNull();

@@ -1,7 +1,7 @@
-import { createHash, type Hash } from 'node:crypto';
+import { createHash, scrypt, type Hash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { parseInstructions, parseStages } from './dockerfile.js';
+import { fromReferences, parseInstructions, parseStages } from './dockerfile.js';
 import type { BuildSpec } from './engine.js';
 import type { BaseImage } from './preflight.js';
 
@@ -22,12 +22,9 @@ function unseenInput(dockerfileText: string, buildArgs: ReadonlyMap<string, stri
   const stages = parseStages(dockerfileText, buildArgs);
   const stageNames = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
   for (const ins of parseInstructions(dockerfileText)) {
-    const words = ins.args.split(/\s+/).filter(Boolean);
-    if (ins.keyword === 'ADD' && words.some((w) => !w.startsWith('--') && /^([a-z][a-z0-9+.-]*:\/\/|git@)/i.test(w))) {
-      return `line ${ins.line} ADDs a remote source`;
-    }
-    const from = [...ins.args.matchAll(/(?:--from=|--mount=\S*?\bfrom=)([^\s,]+)/g)].map((m) => m[1] as string);
-    const image = from.find((f) => !stageNames.has(f.toLowerCase()));
+    // Any URL, git remote or variable in an ADD (JSON form included): what it fetches is not in the context.
+    if (ins.keyword === 'ADD' && /:\/\/|git@|\$/.test(ins.args)) return `line ${ins.line} ADDs a remote or variable source`;
+    const image = fromReferences(ins.args).find((f) => !stageNames.has(f.toLowerCase()));
     if (image && ['COPY', 'ADD', 'RUN'].includes(ins.keyword)) return `line ${ins.line} reads from the image ${image}, whose tag may move`;
   }
   return null;
@@ -36,8 +33,8 @@ function unseenInput(dockerfileText: string, buildArgs: ReadonlyMap<string, stri
 /**
  * Feeds the context tree into `hash`: every entry's path, type and mode, a file's content, a link's target
  * (mtimes and owners are left out: a fresh checkout of the same commit has the same fingerprint). A `.git`
- * directory at the repository root counts as its HEAD commit: the rest of it (index timestamps, reflogs) differs
- * between two checkouts of one commit.
+ * directory at the repository root counts as its HEAD and its refs (`RUN git describe` sees tags): the rest of
+ * it (index timestamps, reflogs, packs) differs between two clones of one commit.
  */
 async function hashTree(hash: Hash, root: string, repoRoot: string): Promise<string | null> {
   let files = 0;
@@ -48,7 +45,7 @@ async function hashTree(hash: Hash, root: string, repoRoot: string): Promise<str
       const path = join(dir, name);
       const rel = relative(root, path);
       if (path === join(repoRoot, '.git')) {
-        hash.update(`git\0${rel}\0${(await readFile(join(path, 'HEAD'), 'utf8').catch(() => '')).trim()}\0`);
+        await hashGitRefs(hash, rel, path);
         continue;
       }
       if (++files > MAX_FILES) return `the context has more than ${MAX_FILES} entries`;
@@ -70,6 +67,31 @@ async function hashTree(hash: Hash, root: string, repoRoot: string): Promise<str
   return walk(root);
 }
 
+/** HEAD, packed-refs and every loose ref of a .git directory (names and targets). */
+async function hashGitRefs(hash: Hash, rel: string, gitDir: string): Promise<void> {
+  const read = (path: string) => readFile(path, 'utf8').catch(() => '');
+  hash.update(`git\0${rel}\0${(await read(join(gitDir, 'HEAD'))).trim()}\0${await read(join(gitDir, 'packed-refs'))}\0`);
+  const walk = async (dir: string): Promise<void> => {
+    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => a.name.localeCompare(b.name))) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(path);
+      else hash.update(`ref\0${relative(gitDir, path)}\0${(await read(path)).trim()}\0`);
+    }
+  };
+  await walk(join(gitDir, 'refs'));
+}
+
+/**
+ * The secret's share of the fingerprint. MAX publishes fingerprints as registry tags, so a plain hash would let
+ * whoever can list them and knows the other inputs test guesses of a weak secret offline; scrypt makes each
+ * guess cost ~50 ms. Fixed salt: two agents must agree.
+ */
+function secretDigest(content: Buffer): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(content, 'archway-build-fingerprint-secret', 32, { N: 2 ** 14, r: 8, p: 1 }, (error, key) => (error ? reject(error) : resolve(key)));
+  });
+}
+
 /**
  * A digest of everything that decides what a build produces: the platforms, target stage, build args, the
  * Dockerfile's text, every file of the context, the secret (id and content), and the digest each base image's
@@ -81,11 +103,16 @@ export async function fingerprintBuild(spec: BuildSpec, dockerfileText: string, 
   if (unseen) return { value: null, why: unseen };
   const hash = createHash('sha256');
   hash.update(JSON.stringify({
-    version: 1, platforms: spec.platforms, target: spec.targetStage, buildArgs: spec.buildArgs, dockerfile: dockerfileText,
+    version: 2, platforms: spec.platforms, target: spec.targetStage, buildArgs: spec.buildArgs, dockerfile: dockerfileText,
     secretId: spec.secret?.id ?? null, bases: [...bases].sort((a, b) => a.reference.localeCompare(b.reference)),
   }));
-  if (spec.secret) hash.update('\0secret\0').update(await readFile(spec.secret.file));
-  hash.update('\0context\0');
-  const why = await hashTree(hash, spec.contextDir, spec.repoRoot);
-  return why ? { value: null, why } : { value: hash.digest('hex') };
+  try {
+    if (spec.secret) hash.update('\0secret\0').update(await secretDigest(await readFile(spec.secret.file)));
+    hash.update('\0context\0');
+    const why = await hashTree(hash, spec.contextDir, spec.repoRoot);
+    return why ? { value: null, why } : { value: hash.digest('hex') };
+  } catch (error) {
+    // An unreadable file is buildah's to report (or not, if the Dockerfile never reads it): build step by step.
+    return { value: null, why: `the context could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
 }

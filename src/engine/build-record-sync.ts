@@ -61,7 +61,7 @@ export async function publishBuildRecord(build: RememberedBuild, repo: RecordRep
       schemaVersion: 2,
       manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: Buffer.byteLength(manifest), annotations: { [REF_NAME]: 'record' } }],
     }));
-    const r = await runChild(copyFromLayoutArgv(layout, 'record', `${repo.repository}:${build.fingerprint}`, repo), { signal: repo.signal });
+    const r = await runChild(copyFromLayoutArgv(layout, 'record', `${repo.repository}:${build.fingerprint}`, repo), { signal: repo.signal, dieWithParent: true });
     if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `skopeo exited with ${r.code}`);
   } finally {
     await rm(layout, { recursive: true, force: true });

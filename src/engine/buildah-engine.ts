@@ -9,7 +9,7 @@ import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectA
 import { registryFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import { fingerprintBuild } from './build-fingerprint.js';
-import { createBuildMemo } from './build-memo.js';
+import { createBuildMemo, type RememberedBuild } from './build-memo.js';
 import { buildRecordRepository, fetchBuildRecord, publishBuildRecord, type RecordRepo } from './build-record-sync.js';
 import { reusePushedIndex } from './index-reuse.js';
 import { createStoreLeases } from './store-leases.js';
@@ -150,7 +150,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
     if (spec.cache.clear) return { fingerprint: fingerprint.value, result: null };
     const remembered = (await memo.recall(key, fingerprint.value, spec.registry, spec.repository))
-      ?? (o.records ? await fetchBuildRecord(spec.registry, spec.repository, fingerprint.value, o.records) : undefined);
+      ?? (o.records ? await recordFrom(o.records, spec, fingerprint.value, say) : undefined);
     if (!remembered) return { fingerprint: fingerprint.value, result: null };
     say(`Nothing changed since the build of ${remembered.indexDigest} (same Dockerfile, context, build args, secret and base images): reusing it`);
     const result = await reusePushedIndex(spec, remembered, {
@@ -159,6 +159,20 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     });
     if (!result) say(`The image index ${remembered.indexDigest} is no longer in ${spec.registry}/${spec.repository}: building it again`);
     return { fingerprint: fingerprint.value, result };
+  }
+
+  /**
+   * The registry's record of a fingerprint, best effort like the layer cache import: a registry that refuses
+   * to read a repository that does not exist yet (Docker Hub says "denied") or answers 429 means "no record".
+   */
+  async function recordFrom(records: RecordRepo, spec: BuildSpec, fingerprint: string, say: (m: string) => void): Promise<RememberedBuild | undefined> {
+    try {
+      return await fetchBuildRecord(spec.registry, spec.repository, fingerprint, records);
+    } catch (error) {
+      if (error instanceof BuildError && error.reason === 'CANCELLED') throw error;
+      say(`Layer cache: no build record read from ${records.repository} (${(error as Error).message})`);
+      return undefined;
+    }
   }
 
   /** Remembers a pushed build by its fingerprint on this agent, and for MAX in the registry (a failure is a warning). */

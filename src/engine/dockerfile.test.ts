@@ -36,6 +36,8 @@ describe('Dockerfile reading for pre-flight', () => {
     const stages = parseStages(FILE, new Map());
     expect(stagesNeeded(FILE, stages, 'final').map((s) => s.name)).toEqual(['build', 'tools', 'assets', 'final']);
     expect(stagesNeeded(FILE, stages, 'build').map((s) => s.name)).toEqual(['build']);
+    const mounts = 'FROM a AS deps\nFROM b AS other\nFROM c AS final\nRUN --mount=type=bind,from=deps,target=/d --mount=type=cache,from=other,target=/o ls\n';
+    expect(stagesNeeded(mounts, parseStages(mounts, new Map()), null).map((s) => s.name)).toEqual(['deps', 'other', 'final']);
     expect(stagesNeeded(FILE, stages, null).map((s) => s.name)).toEqual(['build', 'tools', 'assets', 'final', 'debug']);
   });
 

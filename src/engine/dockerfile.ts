@@ -107,9 +107,14 @@ export function parseStages(text: string, buildArgs: ReadonlyMap<string, string>
   return stages;
 }
 
+/** Every stage or image an instruction reads through `--from=` (COPY) or `--mount=…,from=` (RUN). */
+export function fromReferences(args: string): string[] {
+  return [...args.matchAll(/(?:--from=|--mount=\S*?\bfrom=)([^\s,]+)/g)].map((m) => m[1] as string);
+}
+
 /**
  * The stages a build of `target` (or of the last stage) needs, in order: the target and every stage it
- * depends on through FROM. (COPY --from dependencies are followed too.)
+ * depends on through FROM, COPY --from and RUN --mount=…,from=.
  */
 export function stagesNeeded(text: string, stages: Stage[], target: string | null): Stage[] {
   const byName = new Map(stages.flatMap((s) => [[String(s.index), s], ...(s.name ? [[s.name, s] as const] : [])]));
@@ -119,8 +124,8 @@ export function stagesNeeded(text: string, stages: Stage[], target: string | nul
   let current = -1;
   for (const ins of parseInstructions(text)) {
     if (ins.keyword === 'FROM') current++;
-    const m = /--from=(\S+)/.exec(ins.args);
-    if (current >= 0 && m?.[1] && (ins.keyword === 'COPY' || ins.keyword === 'RUN')) copyFrom.set(current, [...(copyFrom.get(current) ?? []), m[1]]);
+    const from = ins.keyword === 'COPY' || ins.keyword === 'RUN' ? fromReferences(ins.args) : [];
+    if (current >= 0 && from.length > 0) copyFrom.set(current, [...(copyFrom.get(current) ?? []), ...from]);
   }
   const needed = new Set<number>();
   const visit = (s: Stage) => {

@@ -71,6 +71,8 @@ export interface BuildResult {
   references: string[];
   platforms: PlatformResult[];
   durationMs: number;
+  /** True when nothing was built: an index pushed earlier with the same fingerprint was verified and tagged. */
+  reused?: boolean;
 }
 
 /**

@@ -21,7 +21,8 @@ export interface ReuseIo {
  * Finishes a build whose fingerprint matches one already pushed to this repository: the index is read back and
  * verified as after a push, and every requested tag that does not point at it yet gets it by a registry-side
  * copy (`skopeo copy --preserve-digests`: manifests only, no blob moves). Null when the index is gone from the
- * registry or no longer holds the platforms (deleted, or garbage-collected): the caller builds.
+ * registry, no longer holds the platforms, or lost a manifest or blob (deleted, garbage-collected): the caller
+ * builds. A tag moved before such a failure points at the index it was meant to get.
  */
 export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBuild, io: ReuseIo): Promise<BuildResult | null> {
   let digests: Map<Platform, string>;
@@ -39,10 +40,13 @@ export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBu
       io.onEvent({ type: 'log', platform: null, line: `${reference} already points at ${remembered.indexDigest}` });
     } else {
       const source = `${spec.registry}/${spec.repository}@${remembered.indexDigest}`;
-      const r = await runChild(copyIndexArgv(source, reference, { authFile: io.authFile, tls: io.tls }), { signal: io.signal });
+      // Dies with the agent: a killed agent's copy must not move a tag after a retry pushed a newer index.
+      const r = await runChild(copyIndexArgv(source, reference, { authFile: io.authFile, tls: io.tls }), { signal: io.signal, dieWithParent: true });
       if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
       if (r.code !== 0) {
         const text = r.stderr.trim();
+        if (/manifest unknown|blob unknown/i.test(text)) return null; // part of the index was garbage-collected: build
+
         throw registryFailure(text, `Tagging ${reference}`) ?? new BuildError('ENGINE_FAILED', `Tagging ${reference} failed: ${text.split('\n').pop() ?? `skopeo exited with ${r.code}`}`);
       }
       io.onEvent({ type: 'pushed', reference, digest: remembered.indexDigest });
@@ -57,5 +61,5 @@ export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBu
     io.onEvent({ type: 'platform-finished', ...r });
     return r;
   });
-  return { indexDigest: remembered.indexDigest, references, platforms, durationMs: Date.now() - io.started };
+  return { indexDigest: remembered.indexDigest, references, platforms, durationMs: Date.now() - io.started, reused: true };
 }

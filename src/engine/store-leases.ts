@@ -19,9 +19,12 @@ export function createStoreLeases(engineDir: string) {
       }
       return stores;
     },
-    /** Releases the stores side by side (each is a `buildah rm --all`, an unmount and maybe a delete). */
+    /**
+     * Releases the stores side by side (each is a `buildah rm --all`, an unmount and maybe a delete); all of them
+     * are done before it returns, and the first failure is thrown then.
+     */
     async release(stores: Iterable<BuildStore>): Promise<void> {
-      await Promise.all([...stores].map(async (store) => {
+      const results = await Promise.allSettled([...stores].map(async (store) => {
         if (!store.persistent) {
           await removeStore(store.dir);
           return;
@@ -34,6 +37,8 @@ export function createStoreLeases(engineDir: string) {
         users.delete(store.dir);
         await releaseStore(store);
       }));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed) throw (failed as PromiseRejectedResult).reason;
     },
   };
 }

@@ -151,6 +151,7 @@ describe('pipelines run real multi-arch builds', () => {
     const log = (await logOf(path, second)).join('\n');
     expect(log).toMatch(/Nothing changed since the build of sha256:[0-9a-f]{64} \(same Dockerfile, context, build args, secret and base images\): reusing it/);
     expect(log).not.toMatch(/STEP \d+\/\d+/);
+    expect(log).toMatch(/Image index sha256:[0-9a-f]{64} unchanged, now tagged as 127\.0\.0\.1:\d+\/team\/bare:latest/);
   });
 
   it('CANCEL mid-build ends TERMINATED and pushes no tag', async () => {
