@@ -7,7 +7,7 @@ import type { BaseImage } from './preflight.js';
 
 /**
  * Bounds of the context walk. Past them the build goes step by step through the layer cache, as without a
- * fingerprint. Hashing runs at roughly 1 GB/s here, so the byte bound costs at most about 0.3 s.
+ * fingerprint. sha256 of 256 MiB took 0.27 s here, so the byte bound caps the hashing at about that.
  */
 const MAX_FILES = 20_000;
 const MAX_BYTES = 256 * 1024 * 1024;
@@ -84,7 +84,8 @@ async function hashGitRefs(hash: Hash, rel: string, gitDir: string): Promise<voi
 /**
  * The secret's share of the fingerprint. MAX publishes fingerprints as registry tags, so a plain hash would let
  * whoever can list them and knows the other inputs test guesses of a weak secret offline; scrypt makes each
- * guess cost ~50 ms. Fixed salt: two agents must agree.
+ * guess cost ~0.1 s here (measured: 99 ms, N=2^14), and a build with a secret the same once. Fixed salt: two
+ * agents must agree.
  */
 function secretDigest(content: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
