@@ -86,13 +86,18 @@ async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promi
 /**
  * buildah 1.28 records linux/arm/v7 in the config of a FROM scratch image built with `--platform linux/arm/v6`
  * (and ignores `--variant`), so the index would name the wrong variant: found by Archway's own index
- * verification. Rewrite the config when it disagrees; the commit adds one empty layer.
+ * verification. Rewrite the variant when only it disagrees (the commit adds one empty layer); another os or
+ * architecture fails the build.
  */
 async function ensurePlatformRecorded(b: PlatformBuild, o: { env: NodeJS.ProcessEnv; onEvent: (e: BuildEvent) => void }): Promise<void> {
   const [os = 'linux', arch = '', variant = ''] = b.platform.split('/');
   const recorded = (await must(imagePlatformArgv(b.store, b.image), o.env, 'Reading the built image')).split(' ');
   const recordedVariant = recorded[2] ?? '';
   if (recorded[0] === os && recorded[1] === arch && (recordedVariant === variant || (arch === 'arm64' && variant === ''))) return;
+  if (recorded[0] !== os || recorded[1] !== arch) {
+    // Another architecture means other binaries (the shared-store bug produced exactly that): never relabel it.
+    throw new BuildError('VERIFY_FAILED', `buildah produced a ${recorded.filter(Boolean).join('/')} image for ${b.platform}; nothing was pushed.`);
+  }
   o.onEvent({ type: 'log', platform: b.platform, line: `buildah recorded ${recorded.filter(Boolean).join('/')} for a ${b.platform} image; correcting its config.` });
   const container = await must(fixPlatformArgv.from(b.store, b.image), o.env, 'Correcting the image platform');
   try {
