@@ -149,8 +149,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       return { fingerprint: null, result: null };
     }
     if (spec.cache.clear) return { fingerprint: fingerprint.value, result: null };
-    const remembered = (await memo.recall(key, fingerprint.value, spec.registry, spec.repository))
-      ?? (o.records ? await recordFrom(o.records, spec, fingerprint.value, say) : undefined);
+    const local = await memo.recall(key, fingerprint.value, spec.registry, spec.repository);
+    const remembered = local ?? (o.records ? await recordFrom(o.records, spec, fingerprint.value, say) : undefined);
     if (!remembered) return { fingerprint: fingerprint.value, result: null };
     say(`Nothing changed since the build of ${remembered.indexDigest} (same Dockerfile, context, build args, secret and base images): reusing it`);
     const result = await reusePushedIndex(spec, remembered, {
@@ -158,6 +158,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       verify: (digest) => verify(spec, digest, o.authFile, o.signal),
     });
     if (!result) say(`The image index ${remembered.indexDigest} is no longer in ${spec.registry}/${spec.repository}: building it again`);
+    // Known from the registry's record only: remember it here too, so the next build needs no registry read.
+    else if (!local) await memo.remember(key, remembered).catch(() => undefined);
     return { fingerprint: fingerprint.value, result };
   }
 

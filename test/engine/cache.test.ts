@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -123,6 +123,7 @@ describe('layer cache', () => {
     expect(second.events.filter((e) => e.type === 'step')).toEqual([]);
     expect(logOf(second.events).some((l) => l.startsWith(`Nothing changed since the build of ${cold.indexDigest}`))).toBe(true);
     expect(reused.indexDigest).toBe(cold.indexDigest);
+    expect(readdirSync(join(work, 'max-b', 'fingerprints'))).toHaveLength(1); // remembered locally from now on
 
     writeFileSync(join(withArgs, 'notes.txt'), 'in the context, not copied\n');
     const third = collect();
