@@ -6,7 +6,7 @@ import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
 import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
-import { registryFailure } from './buildah/failure.js';
+import { registryCommandFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import { fingerprintBuild } from './build-fingerprint.js';
 import { createBuildMemo, type RememberedBuild } from './build-memo.js';
@@ -89,10 +89,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const run = async (argv: string[], what: string) => {
       const r = await runChild(argv, { env: io.env, signal: io.signal, dieWithParent: true });
       if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
-      if (r.code !== 0) {
-        const text = r.stderr.trim();
-        throw registryFailure(text, what) ?? new BuildError('ENGINE_FAILED', `${what} failed: ${text.split('\n').pop() ?? r.code}`);
-      }
+      if (r.code !== 0) throw registryCommandFailure(r.stderr, what);
     };
     await runChild(manifestRmArgv(store, list), { env: io.env });
     try {

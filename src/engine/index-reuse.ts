@@ -2,7 +2,7 @@ import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
 import { copyIndexArgv, type TlsChoice } from './buildah/argv.js';
-import { registryFailure } from './buildah/failure.js';
+import { registryCommandFailure } from './buildah/failure.js';
 import type { RememberedBuild } from './build-memo.js';
 import type { BuildEvent, BuildResult, BuildSpec } from './engine.js';
 import { ImageNotFound, readTagDigest } from './registry-reader.js';
@@ -44,10 +44,8 @@ export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBu
       const r = await runChild(copyIndexArgv(source, reference, { authFile: io.authFile, tls: io.tls }), { signal: io.signal, dieWithParent: true });
       if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
       if (r.code !== 0) {
-        const text = r.stderr.trim();
-        if (/manifest unknown|blob unknown/i.test(text)) return null; // part of the index was garbage-collected: build
-
-        throw registryFailure(text, `Tagging ${reference}`) ?? new BuildError('ENGINE_FAILED', `Tagging ${reference} failed: ${text.split('\n').pop() ?? `skopeo exited with ${r.code}`}`);
+        if (/manifest unknown|blob unknown/i.test(r.stderr)) return null; // part of the index was garbage-collected: build
+        throw registryCommandFailure(r.stderr, `Tagging ${reference}`);
       }
       io.onEvent({ type: 'pushed', reference, digest: remembered.indexDigest });
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildFailure, registryFailure } from './failure.js';
+import { buildFailure, registryCommandFailure, registryFailure } from './failure.js';
 import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './output.js';
 
 const ctx = { platform: 'linux/arm64', contextDir: '/data/jobs/1/src/docker', lastStep: { step: 3, steps: 5, instruction: 'RUN make', stage: 1 } };
@@ -28,6 +28,8 @@ describe('buildah failures', () => {
 
   it('maps push errors: denied is not an authentication problem', () => {
     expect(registryFailure('writing blob: initiating layer upload to /v2/x/blobs/uploads/ in r:5000: denied: requested access to the resource is denied', 'Pushing r:5000/x:1')?.reason).toBe('PUSH_DENIED');
+    expect(registryCommandFailure('noise\nError: writing manifest: something odd\n', 'Pushing r:5000/x:1').message).toBe('Pushing r:5000/x:1 failed: Error: writing manifest: something odd');
+    expect(registryCommandFailure('denied: requested access to the resource is denied', 'Tagging r:5000/x:2').reason).toBe('PUSH_DENIED');
     expect(registryFailure('initializing source docker://docker.io/library/busybox:latest: reading manifest latest in docker.io/library/busybox: toomanyrequests: You have reached your pull rate limit. You may increase the limit by authenticating and upgrading: https://www.docker.com/increase-rate-limit', 'Reading docker.io/library/busybox:latest')?.message)
       .toBe('Reading docker.io/library/busybox:latest: Docker Hub refused the request for now: too many requests (rate limit). Pull base images as a Docker Hub user (push with a DOCKER_HUB integration, whose login is used for pulls too), or copy the base image into your own registry and use it from there; or run again later.');
     expect(registryFailure('reading manifest 1 in r.example:5000/x: received unexpected HTTP status: 429 Too Many Requests', 'Pushing r.example:5000/x:1')?.reason).toBe('RATE_LIMITED');

@@ -46,6 +46,12 @@ export function registryFailure(text: string, what: string): BuildError | null {
   return null;
 }
 
+/** A failed push or copy: the registry's reason when it gave one, else the command's last line. */
+export function registryCommandFailure(stderr: string, what: string): BuildError {
+  const text = stderr.trim();
+  return registryFailure(text, what) ?? new BuildError('ENGINE_FAILED', `${what} failed: ${text.split('\n').pop()}`);
+}
+
 /**
  * Maps a failed `buildah build` (exit code + last `Error:` line) to a BuildError (engine-notes section 9):
  * 125 is an engine, input or registry error; any other non-zero code is the exit status of a RUN step.
