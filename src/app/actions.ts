@@ -6,7 +6,7 @@ import { DEFAULT_DOCKERFILE_PATH, validateMultiArchBuild, type MultiArchBuild } 
 import { DEFAULT_PLATFORMS } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
-import type { Caller } from './caller.js';
+import { actionAt, type Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { Page, Secrets, Store } from './ports.js';
 import type { PipelineUseCases } from './pipelines.js';
@@ -64,11 +64,8 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
     return { ...next, build: await resolveActionIntegration(store, domain, pipeline, next.build) };
   }
 
-  async function find(caller: Caller, domain: string, projectName: string, pipelineId: number, id: number) {
-    const pipeline = await pipelines.get(caller, domain, projectName, pipelineId);
-    const action = (await store.actions.byId(pipeline.id, id)) ?? notFound(`Action ${id} not found in pipeline ${pipelineId}.`);
-    return { pipeline, action };
-  }
+  const find = (caller: Caller, domain: string, projectName: string, pipelineId: number, id: number) =>
+    actionAt(store, caller, domain, projectName, pipelineId, id);
 
   return {
     async create(caller: Caller, domain: string, projectName: string, pipelineId: number, input: ActionInput): Promise<{ pipeline: Pipeline; action: Action }> {
@@ -82,14 +79,12 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
         build: BLANK_BUILD,
       };
       const settings = await settle(blank, input, pipeline, domain);
-      const action = await store.transaction(async (tx) => {
-        let position = await tx.actions.count(pipeline.id);
-        if (input.afterActionId != null) {
-          const after = await tx.actions.byId(pipeline.id, input.afterActionId);
-          if (!after) throw new ValidationError(`"after_action_id" ${input.afterActionId} is not an action of pipeline ${pipeline.id}.`);
-          position = after.position + 1;
-        }
-        return tx.actions.create({ ...settings, pipelineId: pipeline.id }, position);
+      const { afterActionId } = input;
+      const newAction = { ...settings, pipelineId: pipeline.id };
+      const action = afterActionId == null ? await store.actions.append(newAction) : await store.transaction(async (tx) => {
+        const after = await tx.actions.byId(pipeline.id, afterActionId);
+        if (!after) throw new ValidationError(`"after_action_id" ${afterActionId} is not an action of pipeline ${pipeline.id}.`);
+        return tx.actions.create(newAction, after.position + 1);
       });
       return { pipeline, action };
     },

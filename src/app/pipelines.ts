@@ -2,7 +2,7 @@ import { ValidationError } from '../domain/errors.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
-import { workspaceFor, type Caller } from './caller.js';
+import { pipelineAt, projectAt, type Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { NewPipeline, Page, Store } from './ports.js';
 
@@ -18,13 +18,11 @@ export interface PipelinePath {
 
 export function createPipelineUseCases(store: Store) {
   async function projectOf(caller: Caller, domain: string, projectName: string) {
-    const workspace = await workspaceFor(store, caller, domain);
-    return (await store.projects.byName(workspace.id, projectName)) ?? notFound(`Project "${projectName}" not found in workspace "${domain}".`);
+    return (await projectAt(store, caller, domain, projectName)).project;
   }
 
   async function find(caller: Caller, domain: string, projectName: string, id: number): Promise<Pipeline> {
-    const project = await projectOf(caller, domain, projectName);
-    return (await store.pipelines.byId(project.id, id)) ?? notFound(`Pipeline ${id} not found in project "${projectName}".`);
+    return (await pipelineAt(store, caller, domain, projectName, id)).pipeline;
   }
 
   function apply<T extends NewPipeline>(pipeline: T, input: PipelineInput): T {

@@ -50,6 +50,8 @@ export interface PipelineRepo {
 export interface ActionRepo {
   /** Inserts at `position` (0-based), shifting later actions down; call inside a transaction. */
   create(input: NewAction, position: number): Promise<Action>;
+  /** Adds at the end of the pipeline; atomic on its own (inside or outside a transaction). */
+  append(input: NewAction): Promise<Action>;
   byId(pipelineId: number, id: number): Promise<Action | undefined>;
   find(id: number): Promise<Action | undefined>;
   /** In pipeline order. */
@@ -58,6 +60,27 @@ export interface ActionRepo {
   update(action: Action): Promise<Action>;
   /** Removes and closes the gap in positions; call inside a transaction. */
   remove(action: Action): Promise<void>;
+}
+
+/** The resources a request path names, from the workspace down; the deeper levels are optional. */
+export interface PathQuery {
+  domain: string;
+  projectName?: string;
+  pipelineId?: number;
+  actionId?: number;
+}
+
+/** What exists of a PathQuery: a level is undefined when it (or a level above it) does not exist or was not asked. */
+export interface ResolvedPath {
+  workspace?: Workspace | undefined;
+  project?: Project | undefined;
+  pipeline?: Pipeline | undefined;
+  action?: Action | undefined;
+}
+
+export interface PathRepo {
+  /** Every level of the path in one read. */
+  resolve(query: PathQuery): Promise<ResolvedPath>;
 }
 
 export interface UserRepo {
@@ -127,6 +150,7 @@ export interface Store {
   projects: ProjectRepo;
   pipelines: PipelineRepo;
   actions: ActionRepo;
+  paths: PathRepo;
   users: UserRepo;
   tokens: TokenRepo;
   executions: ExecutionRepo;

@@ -1,4 +1,4 @@
-import { sql, type Selectable } from 'kysely';
+import { sql, type RawBuilder, type Selectable } from 'kysely';
 import type { ActionRepo, NewAction } from '../app/ports.js';
 import type { Action } from '../domain/action.js';
 import { fromBool, fromDate, fromJson, guarded, must, offsetOf, toBool, toDate, toJson, type RepoContext } from './rows.js';
@@ -7,7 +7,7 @@ import type { ActionsTable } from './schema.js';
 type StoredSettings = Omit<NewAction, 'pipelineId' | 'name' | 'type' | 'disabled'>;
 
 // Object.assign, not `{ ...parsed, <keys> }`: that shape falls off V8's fast path (~10 µs per key after the spread).
-function toAction(row: Selectable<ActionsTable>): Action {
+export function toAction(row: Selectable<ActionsTable>): Action {
   return Object.assign(toJson<StoredSettings>(row.settings), {
     id: row.id, pipelineId: row.pipeline_id, position: row.position, name: row.name, type: row.type as Action['type'],
     createdAt: toDate(row.created_at), disabled: toBool(row.disabled),
@@ -42,20 +42,32 @@ export function createActionRepo(ctx: RepoContext): ActionRepo {
   const lockPipeline = async (pipelineId: number) => {
     if (ctx.dialect.rowLocks) await db.selectFrom('pipelines').select('id').where('id', '=', pipelineId).forUpdate().execute();
   };
+  const insert = (input: NewAction, position: number | RawBuilder<number>) => db.insertInto('actions')
+    .values(Object.assign(toRow(input), { position, created_at: fromDate(new Date()), last_execution_status: 'INITIAL', current_revision: null }))
+    .returningAll().executeTakeFirst();
+  const create = async (input: NewAction, position: number) => {
+    await lockPipeline(input.pipelineId);
+    // The caller read the count before the lock; a concurrent add may have moved it since.
+    const size = await count(input.pipelineId);
+    const at = Math.min(Math.max(position, 0), size);
+    if (at < size) {
+      await db.updateTable('actions').set({ position: sql`position + 1` })
+        .where('pipeline_id', '=', input.pipelineId).where('position', '>=', at).execute();
+    }
+    return toAction(must(await insert(input, at), 'The new action'));
+  };
   return {
-    create: (input, position) => guarded(ctx, 'add the action', async () => {
-      await lockPipeline(input.pipelineId);
-      // The caller read the count before the lock; a concurrent add may have moved it since.
-      const size = await count(input.pipelineId);
-      const at = Math.min(Math.max(position, 0), size);
-      if (at < size) {
-        await db.updateTable('actions').set({ position: sql`position + 1` })
-          .where('pipeline_id', '=', input.pipelineId).where('position', '>=', at).execute();
+    create: (input, position) => guarded(ctx, 'add the action', () => create(input, position)),
+    append: (input) => guarded(ctx, 'add the action', async () => {
+      // Without row locks (SQLite) every write is serialised, so one INSERT that reads the next position itself is
+      // atomic: no transaction, no count beforehand. That is 1 statement instead of 4 (BEGIN, count, INSERT, COMMIT),
+      // the path of every add without after_action_id (64 -> 38 µs per add, 20,000 adds in a loop).
+      if (!ctx.dialect.rowLocks) {
+        const next = sql<number>`(select coalesce(max(position) + 1, 0) from actions where pipeline_id = ${input.pipelineId})`;
+        return toAction(must(await insert(input, next), 'The new action'));
       }
-      const row = await db.insertInto('actions')
-        .values(Object.assign(toRow(input), { position: at, created_at: fromDate(new Date()), last_execution_status: 'INITIAL', current_revision: null }))
-        .returningAll().executeTakeFirst();
-      return toAction(must(row, 'The new action'));
+      if (db.isTransaction) return create(input, Number.MAX_SAFE_INTEGER);
+      return db.transaction().execute((trx) => createActionRepo({ ...ctx, db: trx }).append(input));
     }),
     byId: (pipelineId, id) => guarded(ctx, 'read the action', async () => {
       const row = await byId(id);

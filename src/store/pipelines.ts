@@ -6,7 +6,7 @@ import type { PipelinesTable } from './schema.js';
 
 type Triggers = Pick<Pipeline, 'refs' | 'events' | 'triggerConditions'>;
 
-function toPipeline(row: Selectable<PipelinesTable>): Pipeline {
+export function toPipeline(row: Selectable<PipelinesTable>): Pipeline {
   return {
     id: row.id, projectId: row.project_id, name: row.name, identifier: row.identifier, createdAt: toDate(row.created_at),
     creatorId: row.creator_id, cacheScope: row.cache_scope as Pipeline['cacheScope'], priority: row.priority as Pipeline['priority'],

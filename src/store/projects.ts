@@ -6,7 +6,7 @@ import type { ProjectsTable } from './schema.js';
 
 type ProjectOptions = Pick<Project, 'withoutRepository' | 'fetchSubmodules' | 'fetchSubmodulesEnvKey' | 'allowPullRequests' | 'updateDefaultBranchFromExternal'>;
 
-function toProject(row: Selectable<ProjectsTable>): Project {
+export function toProject(row: Selectable<ProjectsTable>): Project {
   const options = toJson<ProjectOptions>(row.settings);
   return {
     id: row.id, workspaceId: row.workspace_id, name: row.name, displayName: row.display_name,

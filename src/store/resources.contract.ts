@@ -10,6 +10,7 @@ export function resourceContract(makeStore: MakeStore): void {
   projectContract(makeStore);
   pipelineContract(makeStore);
   actionContract(makeStore);
+  pathContract(makeStore);
 }
 
 function workspaceContract(makeStore: MakeStore): void {
@@ -196,6 +197,23 @@ function actionContract(makeStore: MakeStore): void {
       expect(positions).toEqual(names.map((_, i) => i));
     });
 
+    it('appends at the end, also when appends race each other and an insert, inside a transaction or not', async () => {
+      const { pipeline } = await scene(store());
+      const first = await store().actions.append(newAction(pipeline.id, 'first'));
+      expect(first).toMatchObject({ name: 'first', position: 0, lastExecutionStatus: 'INITIAL' });
+      expect(await store().actions.find(first.id)).toEqual(first);
+      const names = Array.from({ length: 6 }, (_, i) => `n${i}`);
+      await Promise.all([
+        ...names.map((name) => store().actions.append(newAction(pipeline.id, name))),
+        store().transaction((tx) => tx.actions.create(newAction(pipeline.id, 'inserted'), 0)),
+        store().transaction((tx) => tx.actions.append(newAction(pipeline.id, 'in-tx'))),
+      ]);
+      const actions = await store().actions.list(pipeline.id, ALL);
+      expect(actions.map((a) => a.position)).toEqual(actions.map((_, i) => i));
+      expect(actions.map((a) => a.name).sort()).toEqual(['first', 'in-tx', 'inserted', ...names].sort());
+      expect(await store().actions.append(newAction(pipeline.id, 'last'))).toMatchObject({ position: actions.length });
+    });
+
     it('closes the gap once when the same action is removed twice at once; a position past the end appends', async () => {
       const { pipeline } = await scene(store());
       const made: Action[] = [];
@@ -214,6 +232,36 @@ function actionContract(makeStore: MakeStore): void {
         lastExecutionStatus: 'FAILED' as const, currentRevision: 'abc' };
       expect(await store().actions.update(changed)).toEqual(changed);
       expect(await store().actions.find(action.id)).toEqual(changed);
+    });
+  });
+}
+
+function pathContract(makeStore: MakeStore): void {
+  describe('paths', () => {
+    const store = useStore(makeStore);
+
+    it('resolves every level in one read, each equal to its own repository\'s read', async () => {
+      const { workspace, project, pipeline } = await scene(store());
+      const action = await store().actions.create(newAction(pipeline.id, 'Build'), 0);
+      const path = await store().paths.resolve({ domain: workspace.domain, projectName: project.name, pipelineId: pipeline.id, actionId: action.id });
+      expect(path).toEqual({ workspace, project, pipeline, action });
+      expect(await store().paths.resolve({ domain: workspace.domain, projectName: project.name }))
+        .toEqual({ workspace, project, pipeline: undefined, action: undefined });
+    });
+
+    it('finds nothing below a level that is missing or belongs elsewhere', async () => {
+      const one = await scene(store());
+      const two = await scene(store());
+      const action = await store().actions.create(newAction(two.pipeline.id, 'Build'), 0);
+      expect(await store().paths.resolve({ domain: unique('nowhere'), projectName: one.project.name })).toEqual({});
+      // Another workspace's project, another project's pipeline, another pipeline's action: not found.
+      const path = (projectName: string, pipelineId: number, actionId: number) =>
+        store().paths.resolve({ domain: one.workspace.domain, projectName, pipelineId, actionId });
+      expect(await path(two.project.name, two.pipeline.id, action.id)).toMatchObject({ workspace: one.workspace, project: undefined, pipeline: undefined });
+      expect(await path(one.project.name, two.pipeline.id, action.id)).toMatchObject({ project: one.project, pipeline: undefined, action: undefined });
+      const other = await store().actions.create(newAction(one.pipeline.id, 'Other'), 0);
+      expect(await path(one.project.name, one.pipeline.id, action.id)).toMatchObject({ pipeline: one.pipeline, action: undefined });
+      expect((await path(one.project.name, one.pipeline.id, other.id)).action).toEqual(other);
     });
   });
 }

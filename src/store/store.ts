@@ -7,6 +7,7 @@ import { createJobRepo } from './jobs.js';
 import { createAgentRepo, createLogRepo } from './logs.js';
 import type { DialectAdapter } from './dialect.js';
 import { migrateToLatest } from './migrate.js';
+import { createPathRepo } from './paths.js';
 import { createPipelineRepo } from './pipelines.js';
 import { createProjectRepo } from './projects.js';
 import type { RepoContext } from './rows.js';
@@ -32,6 +33,7 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     get projects() { return repo('projects', createProjectRepo); },
     get pipelines() { return repo('pipelines', createPipelineRepo); },
     get actions() { return repo('actions', createActionRepo); },
+    get paths() { return repo('paths', createPathRepo); },
     get users() { return repo('users', createUserRepo); },
     get tokens() { return repo('tokens', createTokenRepo); },
     get executions() { return repo('executions', createExecutionRepo); },

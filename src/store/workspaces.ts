@@ -4,7 +4,7 @@ import type { Workspace } from '../domain/workspace.js';
 import { fromBool, fromDate, guarded, must, offsetOf, toBool, toDate, type RepoContext } from './rows.js';
 import type { WorkspacesTable } from './schema.js';
 
-function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
+export function toWorkspace(row: Selectable<WorkspacesTable>): Workspace {
   return { id: row.id, domain: row.domain, name: row.name, ownerId: row.owner_id, frozen: toBool(row.frozen), createdAt: toDate(row.created_at) };
 }
 
