@@ -1,6 +1,7 @@
-import { sql, type RawBuilder, type Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import type { ActionRepo, NewAction } from '../app/ports.js';
 import type { Action } from '../domain/action.js';
+import { prepared } from './prepared.js';
 import { fromBool, fromDate, fromJson, guarded, must, offsetOf, toBool, toDate, toJson, type RepoContext } from './rows.js';
 import type { ActionsTable } from './schema.js';
 
@@ -20,6 +21,27 @@ function toRow(a: NewAction) {
   const stored: StoredSettings = settings;
   return { pipeline_id: pipelineId, name, type, disabled: fromBool(disabled), settings: fromJson(stored) };
 }
+
+type InsertedRow = Omit<Selectable<ActionsTable>, 'id' | 'position'>;
+
+function insertedRow(input: NewAction): InsertedRow {
+  return Object.assign(toRow(input), { created_at: fromDate(new Date()), last_execution_status: 'INITIAL', current_revision: null });
+}
+
+/**
+ * The SQLite append: one INSERT that takes the next position itself. Without row locks every write is
+ * serialised, so it is atomic with no transaction and no count beforehand: 1 statement instead of 4 (BEGIN,
+ * count, INSERT, COMMIT), 64 -> 38 µs per add in a loop of 20,000. Compiled once, and it returns only what
+ * the insert decided (id, position): ~1 µs of Kysely instead of ~4, and no settings JSON read back.
+ */
+const insertAtEnd = prepared<InsertedRow, Pick<Selectable<ActionsTable>, 'id' | 'position'>>((db, row) =>
+  db.insertInto('actions')
+    .values({
+      pipeline_id: row.pipeline_id, name: row.name, type: row.type, disabled: row.disabled, settings: row.settings, created_at: row.created_at,
+      last_execution_status: row.last_execution_status, current_revision: row.current_revision,
+      position: sql<number>`(select coalesce(max(position) + 1, 0) from actions where pipeline_id = ${row.pipeline_id})`,
+    })
+    .returning(['id', 'position']));
 
 function settingsOf(action: Action): NewAction {
   const { id: _id, position: _position, createdAt: _createdAt, lastExecutionStatus: _status, currentRevision: _revision, ...rest } = action;
@@ -42,9 +64,8 @@ export function createActionRepo(ctx: RepoContext): ActionRepo {
   const lockPipeline = async (pipelineId: number) => {
     if (ctx.dialect.rowLocks) await db.selectFrom('pipelines').select('id').where('id', '=', pipelineId).forUpdate().execute();
   };
-  const insert = (input: NewAction, position: number | RawBuilder<number>) => db.insertInto('actions')
-    .values(Object.assign(toRow(input), { position, created_at: fromDate(new Date()), last_execution_status: 'INITIAL', current_revision: null }))
-    .returningAll().executeTakeFirst();
+  const insert = (input: NewAction, position: number) => db.insertInto('actions')
+    .values(Object.assign(insertedRow(input), { position })).returningAll().executeTakeFirst();
   const create = async (input: NewAction, position: number) => {
     await lockPipeline(input.pipelineId);
     // The caller read the count before the lock; a concurrent add may have moved it since.
@@ -59,12 +80,10 @@ export function createActionRepo(ctx: RepoContext): ActionRepo {
   return {
     create: (input, position) => guarded(ctx, 'add the action', () => create(input, position)),
     append: (input) => guarded(ctx, 'add the action', async () => {
-      // Without row locks (SQLite) every write is serialised, so one INSERT that reads the next position itself is
-      // atomic: no transaction, no count beforehand. That is 1 statement instead of 4 (BEGIN, count, INSERT, COMMIT),
-      // the path of every add without after_action_id (64 -> 38 µs per add, 20,000 adds in a loop).
       if (!ctx.dialect.rowLocks) {
-        const next = sql<number>`(select coalesce(max(position) + 1, 0) from actions where pipeline_id = ${input.pipelineId})`;
-        return toAction(must(await insert(input, next), 'The new action'));
+        const row = insertedRow(input);
+        const [made] = await insertAtEnd(db, row);
+        return toAction(Object.assign(row, must(made, 'The new action')));
       }
       if (db.isTransaction) return create(input, Number.MAX_SAFE_INTEGER);
       return db.transaction().execute((trx) => createActionRepo({ ...ctx, db: trx }).append(input));

@@ -12,5 +12,19 @@ export interface DialectAdapter {
   /** SELECT ... FOR UPDATE SKIP LOCKED, so replicas can claim jobs concurrently (SQLite has one writer anyway). */
   rowLocks: boolean;
   isUniqueViolation(error: unknown): boolean;
+  /**
+   * Present when this process sees every change to the database (SQLite: it runs every write itself and learns of
+   * other connections' commits): repositories may then cache reads. PostgreSQL has none: other replicas write.
+   */
+  changes?: ChangeTracker;
   close(): Promise<void>;
+}
+
+/** Tells a cached read whether the tables it came from may have changed since. */
+export interface ChangeTracker {
+  /**
+   * A number that is the same as long as no write touched any of `tables` (a write that has not committed yet
+   * counts). Synchronous and cheap (one PRAGMA on SQLite); take it before the read whose result it guards.
+   */
+  stamp(tables: readonly string[]): number;
 }

@@ -263,5 +263,65 @@ function pathContract(makeStore: MakeStore): void {
       expect(await path(one.project.name, one.pipeline.id, action.id)).toMatchObject({ pipeline: one.pipeline, action: undefined });
       expect((await path(one.project.name, one.pipeline.id, other.id)).action).toEqual(other);
     });
+
+    it('sees every write to a level of the path at the next read (SQLite keeps paths cached until one)', async () => {
+      const { workspace, project, pipeline } = await scene(store());
+      const action = await store().actions.create(newAction(pipeline.id, 'Build'), 0);
+      const query = { domain: workspace.domain, projectName: project.name, pipelineId: pipeline.id, actionId: action.id };
+      const read = () => store().paths.resolve(query);
+      expect(await read()).toEqual({ workspace, project, pipeline, action });
+      const renamedAction = await store().actions.update({ ...action, name: 'Renamed', lastExecutionStatus: 'SUCCESSFUL' });
+      expect((await read()).action).toEqual(renamedAction);
+      const renamedPipeline = await store().pipelines.update({ ...pipeline, name: 'Renamed', lastExecutionStatus: 'FAILED' });
+      expect((await read()).pipeline).toEqual(renamedPipeline);
+      const renamedProject = await store().projects.update({ ...project, displayName: 'Renamed' });
+      expect((await read()).project).toEqual(renamedProject);
+      const renamedWorkspace = await store().workspaces.update(workspace.id, { name: 'Renamed' });
+      expect((await read()).workspace).toEqual(renamedWorkspace);
+      // An action added before it moves the action down; one removed before it moves it back up.
+      const before = await store().transaction((tx) => tx.actions.create(newAction(pipeline.id, 'Before'), 0));
+      expect((await read()).action?.position).toBe(1);
+      await store().transaction((tx) => tx.actions.remove(before));
+      expect((await read()).action?.position).toBe(0);
+      // A delete higher up removes the levels below it (foreign keys cascade).
+      await store().pipelines.remove(pipeline.id);
+      expect(await read()).toMatchObject({ project: renamedProject, pipeline: undefined, action: undefined });
+      await store().workspaces.remove(workspace.id);
+      expect(await read()).toEqual({});
+    });
+
+    it('sees a path made after it was looked up in vain, and a rename at once under both names', async () => {
+      const { workspace, user } = await scene(store());
+      const name = unique('later');
+      const query = { domain: workspace.domain, projectName: name };
+      expect((await store().paths.resolve(query)).project).toBeUndefined();
+      const project = await store().projects.create(newProject(workspace.id, user.id, { name }));
+      expect((await store().paths.resolve(query)).project).toEqual(project);
+      const domain = unique('renamed');
+      await store().workspaces.update(workspace.id, { domain });
+      expect(await store().paths.resolve(query)).toEqual({});
+      expect((await store().paths.resolve({ ...query, domain })).project).toEqual(project);
+    });
+
+    it('inside a transaction sees its own writes; outside, what was committed (nothing after a rollback)', async () => {
+      const { workspace, project, pipeline } = await scene(store());
+      const query = { domain: workspace.domain, projectName: project.name, pipelineId: pipeline.id };
+      await store().paths.resolve(query);
+      const attempt = store().transaction(async (tx) => {
+        await tx.pipelines.update({ ...pipeline, name: 'Inside' });
+        expect((await tx.paths.resolve(query)).pipeline?.name).toBe('Inside');
+        throw new Error('roll back');
+      });
+      await expect(attempt).rejects.toThrow('roll back');
+      expect((await store().paths.resolve(query)).pipeline).toEqual(pipeline);
+    });
+
+    it('hands out paths that cannot be changed by the caller (they may be shared)', async () => {
+      const { workspace, project, pipeline } = await scene(store());
+      const path = await store().paths.resolve({ domain: workspace.domain, projectName: project.name, pipelineId: pipeline.id });
+      expect(() => { (path.pipeline as { name: string }).name = 'changed'; }).toThrow(TypeError);
+      expect(() => { (path.pipeline!.refs as string[]).push('refs/heads/x'); }).toThrow(TypeError);
+      expect((await store().pipelines.find(pipeline.id))?.name).toBe(pipeline.name);
+    });
   });
 }
