@@ -81,11 +81,10 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
       const settings = await settle(blank, input, pipeline, domain);
       const { afterActionId } = input;
       const newAction = { ...settings, pipelineId: pipeline.id };
-      const action = afterActionId == null ? await store.actions.append(newAction) : await store.transaction(async (tx) => {
-        const after = await tx.actions.byId(pipeline.id, afterActionId);
-        if (!after) throw new ValidationError(`"after_action_id" ${afterActionId} is not an action of pipeline ${pipeline.id}.`);
-        return tx.actions.create(newAction, after.position + 1);
-      });
+      const action = afterActionId == null
+        ? await store.actions.append(newAction)
+        : await store.transaction((tx) => tx.actions.insertAfter(newAction, afterActionId));
+      if (!action) throw new ValidationError(`"after_action_id" ${afterActionId} is not an action of pipeline ${pipeline.id}.`);
       return { pipeline, action };
     },
     find,

@@ -52,6 +52,12 @@ export interface ActionRepo {
   create(input: NewAction, position: number): Promise<Action>;
   /** Adds at the end of the pipeline; atomic on its own (inside or outside a transaction). */
   append(input: NewAction): Promise<Action>;
+  /**
+   * Inserts right after the action `afterId`, whose position is read under the pipeline's lock (a concurrent
+   * add or remove cannot move it in between); undefined, writing nothing, when it is not an action of the
+   * pipeline. Call inside a transaction.
+   */
+  insertAfter(input: NewAction, afterId: number): Promise<Action | undefined>;
   byId(pipelineId: number, id: number): Promise<Action | undefined>;
   find(id: number): Promise<Action | undefined>;
   /** In pipeline order. */

@@ -79,6 +79,11 @@ export function createActionRepo(ctx: RepoContext): ActionRepo {
   };
   return {
     create: (input, position) => guarded(ctx, 'add the action', () => create(input, position)),
+    insertAfter: (input, afterId) => guarded(ctx, 'add the action', async () => {
+      await lockPipeline(input.pipelineId);
+      const after = await byId(afterId);
+      return after && after.pipeline_id === input.pipelineId ? create(input, after.position + 1) : undefined;
+    }),
     append: (input) => guarded(ctx, 'add the action', async () => {
       if (!ctx.dialect.rowLocks) {
         const row = insertedRow(input);

@@ -197,6 +197,27 @@ function actionContract(makeStore: MakeStore): void {
       expect(positions).toEqual(names.map((_, i) => i));
     });
 
+    it('inserts right after an action, where it is once the pipeline is locked (a remove before it is waiting to commit)', async () => {
+      const { pipeline } = await scene(store());
+      const [first, anchor, last] = [
+        await store().actions.append(newAction(pipeline.id, 'first')),
+        await store().actions.append(newAction(pipeline.id, 'anchor')),
+        await store().actions.append(newAction(pipeline.id, 'last')),
+      ];
+      const removing = store().transaction(async (tx) => {
+        await tx.actions.remove(first);
+        await new Promise((resolve) => setTimeout(resolve, 100)); // the insert starts meanwhile
+      });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      const inserted = await store().transaction((tx) => tx.actions.insertAfter(newAction(pipeline.id, 'new'), anchor.id));
+      await removing;
+      expect(inserted).toMatchObject({ name: 'new', position: 1 });
+      expect((await store().actions.list(pipeline.id, ALL)).map((a) => `${a.position}:${a.name}`)).toEqual(['0:anchor', '1:new', '2:last']);
+      const other = await scene(store());
+      expect(await store().transaction((tx) => tx.actions.insertAfter(newAction(other.pipeline.id, 'x'), last.id))).toBeUndefined();
+      expect(await store().actions.list(other.pipeline.id, ALL)).toEqual([]);
+    });
+
     it('appends at the end, also when appends race each other and an insert, inside a transaction or not', async () => {
       const { pipeline } = await scene(store());
       const first = await store().actions.append(newAction(pipeline.id, 'first'));
