@@ -24,8 +24,9 @@ describe('build fingerprint', () => {
     secret: { id: 'token', file: join(repo, 'secret.txt') }, platforms: ['linux/amd64', 'linux/arm64'], registry: 'r:5000', repository: 't/app',
     tags: ['latest'], credentials: null, cache: { mode: 'min', key: 'k', clear: false }, timeoutMs: null, ...over,
   });
-  const value = async (over: Partial<BuildSpec> = {}, text = DOCKERFILE, bases = BASES) => {
-    const f = await fingerprintBuild(spec(over), text, bases);
+  const ENGINE = 'buildah version 1.28.2 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)';
+  const value = async (over: Partial<BuildSpec> = {}, text = DOCKERFILE, bases = BASES, engine = ENGINE) => {
+    const f = await fingerprintBuild(spec(over), text, bases, engine);
     if (f.value === null) throw new Error(`no fingerprint: ${f.why}`);
     return f.value;
   };
@@ -40,6 +41,7 @@ describe('build fingerprint', () => {
     await record('platforms', value({ platforms: ['linux/arm64', 'linux/amd64'] }));
     await record('dockerfile', value({}, `${DOCKERFILE}RUN true\n`));
     await record('base digest', value({}, DOCKERFILE, [{ reference: 'reg.example/base:1', digest: 'sha256:bbb' }]));
+    await record('engine version', value({}, DOCKERFILE, BASES, 'buildah version 1.28.3 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)'));
     await record('no secret', value({ secret: null }));
     writeFileSync(join(repo, 'secret.txt'), 'other');
     await record('secret content', value());
@@ -53,7 +55,7 @@ describe('build fingerprint', () => {
     expect(await value()).toBe(first);
     writeFileSync(join(repo, 'ctx/new.txt'), '');
     await record('new file', value());
-    expect(changed).toEqual(['build arg', 'target', 'platforms', 'dockerfile', 'base digest', 'no secret', 'secret content', 'file content', 'file mode', 'new file']);
+    expect(changed).toEqual(['build arg', 'target', 'platforms', 'dockerfile', 'base digest', 'engine version', 'no secret', 'secret content', 'file content', 'file mode', 'new file']);
   });
 
   it('counts a .git directory at the repository root as its HEAD and refs only', async () => {
@@ -73,13 +75,13 @@ describe('build fingerprint', () => {
   });
 
   it('gives none, instead of failing, when an input cannot be read (buildah reports it, if it matters)', async () => {
-    const f = await fingerprintBuild(spec({ secret: { id: 'token', file: join(repo, 'missing.txt') } }), DOCKERFILE, BASES);
+    const f = await fingerprintBuild(spec({ secret: { id: 'token', file: join(repo, 'missing.txt') } }), DOCKERFILE, BASES, ENGINE);
     expect(f).toEqual({ value: null, why: 'the context could not be read (ENOENT)' });
   });
 
   it('gives none when the Dockerfile reads what it cannot see: a remote ADD, an image in --from', async () => {
     const why = async (text: string) => {
-      const f = await fingerprintBuild(spec(), text, BASES);
+      const f = await fingerprintBuild(spec(), text, BASES, ENGINE);
       return f.value === null ? f.why : null;
     };
     expect(await why('FROM reg.example/base:1\nADD https://example.com/x.tgz /x\n')).toBe('line 2 ADDs a remote or variable source');

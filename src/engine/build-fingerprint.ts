@@ -95,16 +95,17 @@ function secretDigest(content: Buffer): Promise<Buffer> {
 
 /**
  * A digest of everything that decides what a build produces: the platforms, target stage, build args, the
- * Dockerfile's text, every file of the context, the secret (id and content), and the digest each base image's
- * tag pointed at in pre-flight. Two builds with one fingerprint build the same image index, unless a RUN step
- * reads the network (the layer cache makes the same assumption, and keys on less: it ignores the secret).
+ * Dockerfile's text, every file of the context, the secret (id and content), the digest each base image's
+ * tag pointed at in pre-flight, and the engine's version (`buildah --version`: a fixed or changed engine
+ * builds afresh). Two builds with one fingerprint build the same image index, unless a RUN step reads the
+ * network (the layer cache makes the same assumption, and keys on less: it ignores the secret).
  */
-export async function fingerprintBuild(spec: BuildSpec, dockerfileText: string, bases: readonly BaseImage[]): Promise<Fingerprint> {
+export async function fingerprintBuild(spec: BuildSpec, dockerfileText: string, bases: readonly BaseImage[], engineVersion: string): Promise<Fingerprint> {
   const unseen = unseenInput(dockerfileText, new Map(spec.buildArgs.map(([k, v]) => [k, v])));
   if (unseen) return { value: null, why: unseen };
   const hash = createHash('sha256');
   hash.update(JSON.stringify({
-    version: 2, platforms: spec.platforms, target: spec.targetStage, buildArgs: spec.buildArgs, dockerfile: dockerfileText,
+    version: 3, engine: engineVersion, platforms: spec.platforms, target: spec.targetStage, buildArgs: spec.buildArgs, dockerfile: dockerfileText,
     secretId: spec.secret?.id ?? null, bases: [...bases].sort((a, b) => a.reference.localeCompare(b.reference)),
   }));
   try {

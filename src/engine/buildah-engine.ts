@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { runChild } from '../process/child.js';
-import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv } from './buildah/argv.js';
+import { manifestAddArgv, manifestCreateArgv, manifestPushArgv, manifestInspectArgv, manifestRmArgv, pushArgv, rmiArgv, tagArgv, versionArgv } from './buildah/argv.js';
 import { registryCommandFailure } from './buildah/failure.js';
 import { killProcessesRootedIn, openStore, platformSlug, releaseStore, removeStore, type BuildStore } from './build-store.js';
 import { fingerprintBuild } from './build-fingerprint.js';
@@ -140,7 +140,10 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     o: { records: RecordRepo | null; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void; started: number }): Promise<{ fingerprint: string | null; result: BuildResult | null }> {
     const say = (message: string) => o.onEvent({ type: 'preflight', message });
     if (spec.cache.clear) await memo.forget(key);
-    const fingerprint = await fingerprintBuild(spec, checked.dockerfileText, checked.bases);
+    // Asked every build (32 ms), so that a buildah upgraded under a running agent is noticed.
+    const version = await runChild(versionArgv(), { signal: o.signal });
+    if (version.code !== 0) throw new BuildError('ENGINE_FAILED', `\`buildah --version\` failed: ${version.stderr.trim() || `exit ${version.code}`}`);
+    const fingerprint = await fingerprintBuild(spec, checked.dockerfileText, checked.bases, version.stdout.trim());
     if (fingerprint.value === null) {
       say(`Built step by step (no build fingerprint: ${fingerprint.why})`);
       return { fingerprint: null, result: null };

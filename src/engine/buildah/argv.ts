@@ -54,6 +54,11 @@ export function buildArgv(b: PlatformBuild): string[] {
   return argv;
 }
 
+/** Its output names the engine's version, which a build fingerprint includes. */
+export function versionArgv(): string[] {
+  return ['buildah', '--version'];
+}
+
 export function manifestCreateArgv(store: StoreDirs, list: string): string[] {
   return ['buildah', ...storeFlags(store), 'manifest', 'create', list];
 }
