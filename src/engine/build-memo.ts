@@ -10,6 +10,8 @@ export interface RememberedBuild {
   repository: string;
   indexDigest: string;
   platforms: Array<{ platform: Platform; emulated: boolean; totalSteps: number }>;
+  /** The registry holds its MAX build record (absent in entries written before this field, and under MIN). */
+  recorded?: boolean;
 }
 
 /** Per cache key: enough for a few branches and tags built alternately; the oldest is forgotten first. */

@@ -137,7 +137,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
    * fingerprint (null when the build has none) and the result when the build was reused.
    */
   async function reuseIfUnchanged(spec: BuildSpec, key: string, checked: { dockerfileText: string; bases: BaseImage[] },
-    o: { records: RecordRepo | null; authFile: string | null; signal: AbortSignal; onEvent: (e: BuildEvent) => void; started: number }): Promise<{ fingerprint: string | null; result: BuildResult | null }> {
+    o: { records: RecordRepo | null; authFile: string | null; buildDir: string; signal: AbortSignal; onEvent: (e: BuildEvent) => void; started: number }): Promise<{ fingerprint: string | null; result: BuildResult | null }> {
     const say = (message: string) => o.onEvent({ type: 'preflight', message });
     if (spec.cache.clear) await memo.forget(key);
     // Asked every build (32 ms), so that a buildah upgraded under a running agent is noticed.
@@ -159,7 +159,12 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     });
     if (!result) say(`The image index ${remembered.indexDigest} is no longer in ${spec.registry}/${spec.repository}: building it again`);
     // Known from the registry's record only: remember it here too, so the next build needs no registry read.
-    else if (!local) await memo.remember(key, remembered).catch(() => undefined);
+    else if (!local) await memo.remember(key, { ...remembered, recorded: true }).catch(() => undefined);
+    // Remembered here but not recorded there (built under MIN, or the record's push failed): another agent
+    // would build it again, so record it now.
+    else if (o.records && !local.recorded && await publishRecord(local, o.records, o.buildDir, o.onEvent)) {
+      await memo.remember(key, { ...local, recorded: true }).catch(() => undefined);
+    }
     return { fingerprint: fingerprint.value, result };
   }
 
@@ -177,17 +182,22 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
   }
 
-  /** Remembers a pushed build by its fingerprint on this agent, and for MAX in the registry (a failure is a warning). */
+  /** For MAX: pushes the build's record to the registry; true when it is there now (a failure is a warning). */
+  function publishRecord(build: RememberedBuild, records: RecordRepo, buildDir: string, onEvent: (e: BuildEvent) => void): Promise<boolean> {
+    const where = records.repository;
+    const log = (line: string) => onEvent({ type: 'log', platform: null, line });
+    return publishBuildRecord(build, records, buildDir).then(
+      () => (log(`Layer cache: build recorded in ${where}`), true),
+      (e: unknown) => (log(`Warning: the build could not be recorded in ${where}: ${(e as Error).message}`), false),
+    );
+  }
+
+  /** Remembers a pushed build by its fingerprint on this agent, and for MAX in the registry. */
   async function remember(spec: BuildSpec, key: string, fingerprint: string, indexDigest: string, platforms: readonly PlatformResult[],
     o: { records: RecordRepo | null; buildDir: string; onEvent: (e: BuildEvent) => void }): Promise<void> {
     const build = { fingerprint, registry: spec.registry, repository: spec.repository, indexDigest, platforms: platforms.map((p) => ({ platform: p.platform, emulated: p.emulated, totalSteps: p.totalSteps })) };
-    await memo.remember(key, build).catch(() => undefined); // an optimisation: the next build then goes step by step
-    if (!o.records) return;
-    const where = o.records.repository;
-    await publishBuildRecord(build, o.records, o.buildDir).then(
-      () => o.onEvent({ type: 'log', platform: null, line: `Layer cache: build recorded in ${where}` }),
-      (e: unknown) => o.onEvent({ type: 'log', platform: null, line: `Warning: the build could not be recorded in ${where}: ${(e as Error).message}` }),
-    );
+    const recorded = o.records ? await publishRecord(build, o.records, o.buildDir, o.onEvent) : false;
+    await memo.remember(key, { ...build, recorded }).catch(() => undefined); // an optimisation: the next build then goes step by step
   }
 
   async function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
@@ -208,7 +218,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const records: RecordRepo | null = spec.cache.mode === 'max'
         ? { repository: buildRecordRepository(spec.registry, spec.repository), authFile, tls: tlsFor(spec.registry, opts.access), signal }
         : null;
-      const known = key === null ? null : await reuseIfUnchanged(spec, key, checked, { records, authFile, signal, onEvent, started });
+      const known = key === null ? null : await reuseIfUnchanged(spec, key, checked, { records, authFile, buildDir, signal, onEvent, started });
       if (known?.result) return known.result;
       const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
       const env = childEnv(join(buildDir, 'tmp'), registries.env);

@@ -65,6 +65,26 @@ describe('layer cache', () => {
     rmSync(join(root, 'notes.txt'));
   });
 
+  it('MAX after MIN: a build this agent remembers but never recorded is recorded when it is reused, for other agents', async () => {
+    const repo = makeRepo({ Dockerfile: `FROM ${base}\nRUN echo recorded > /r\n` });
+    const scope = { key: 'project-min-then-max', clear: false };
+    const build = (name: string, mode: 'min' | 'max') => {
+      const events = collect();
+      const engine = createBuildahEngine({ dir: join(work, name), access: { insecure: [registry.host], caDir: null } });
+      const s = specFor(repo, registry.host, { platforms: ['linux/amd64'], repository: 'team/min-then-max', cache: { ...scope, mode } });
+      return engine.build(s, events.on).then(() => events.events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : [])));
+    };
+    const recordedLine = `Layer cache: build recorded in ${registry.host}/team/min-then-max-cache-builds`;
+    expect(await build('mtm-a', 'min')).not.toContain(recordedLine);
+    const reusedUnderMax = await build('mtm-a', 'max');
+    expect(reusedUnderMax.some((l) => l.startsWith('Nothing changed since the build of'))).toBe(true);
+    expect(reusedUnderMax).toContain(recordedLine);
+    expect(await build('mtm-a', 'max')).not.toContain(recordedLine); // recorded once
+    const otherAgent = await build('mtm-b', 'max');
+    expect(otherAgent.some((l) => l.startsWith('Nothing changed since the build of'))).toBe(true);
+    rmSync(repo, { recursive: true, force: true });
+  });
+
   it('builds again when only the secret changed (the layer cache alone would not notice)', async () => {
     const secretRepo = makeRepo({ Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token > /len\n`, 'token.txt': 'one' });
     const engine = createBuildahEngine({ dir: join(work, 'secret'), access: { insecure: [registry.host], caDir: null } });
