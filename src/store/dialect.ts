@@ -25,6 +25,7 @@ export interface ChangeTracker {
   /**
    * A number that is the same as long as no write touched any of `tables` (a write that has not committed yet
    * counts). Synchronous and cheap (one PRAGMA on SQLite); take it before the read whose result it guards.
+   * Undefined while a transaction is open on the connection: the read then neither uses nor fills a cache.
    */
-  stamp(tables: readonly string[]): number;
+  stamp(tables: readonly string[]): number | undefined;
 }

@@ -99,6 +99,7 @@ function createPathCache(changes: ChangeTracker) {
       const depth = query.actionId !== undefined ? 3 : query.pipelineId !== undefined ? 2 : query.projectName !== undefined ? 1 : 0;
       const key = JSON.stringify([query.domain, query.projectName, query.pipelineId, query.actionId]);
       const stamp = changes.stamp(TABLES_UP_TO[depth]!);
+      if (stamp === undefined) return load();
       const hit = entries.get(key);
       if (hit?.stamp === stamp) return hit.path;
       const path = await load();

@@ -11,6 +11,8 @@ import type { ChangeTracker } from '../dialect.js';
  * - Prepared statements are reused by SQL text: better-sqlite3 compiles on every prepare, ~30 µs against
  *   ~2 µs for a point lookup itself. Queries differ in parameters only, so a few dozen statements serve.
  * - It counts the writes it runs per table (see `createChangeTracker`), which lets repositories cache reads.
+ *
+ * It has no savepoints (Kysely's `savepoint()` would throw): Archway uses none.
  */
 export class ArchwaySqliteDialect extends SqliteDialect {
   readonly #connection: SqliteConnection;
@@ -119,15 +121,19 @@ export interface SqliteChangeTracker extends ChangeTracker {
   wrote(sql: string): void;
 }
 
-/** `insert into "t"` and `update "t"` as Kysely writes them for SQLite (also `insert or … into`). */
-const INSERT_OR_UPDATE = /^(?:insert(?: or \w+)? into|update(?: or \w+)?) "([^"]+)"/;
+/**
+ * `insert into "t"` and `update "t"` as Kysely writes them for SQLite, also with a conflict clause that writes
+ * nothing else (`or ignore` …). `or replace` is not one of them: it deletes the rows in its way, and their
+ * foreign keys cascade.
+ */
+const INSERT_OR_UPDATE = /^(?:insert(?: or (?:ignore|abort|fail|rollback))? into|update(?: or (?:ignore|abort|fail|rollback))?) "([^"]+)"/;
 
 /**
  * Per-table write counters for one connection. An INSERT or UPDATE counts for its table. Everything else
  * that writes counts for every table: a DELETE (its foreign keys cascade into other tables), DDL, raw SQL,
  * and commits by another connection (another process on the same file, such as `archway token create`),
  * which `PRAGMA data_version` reveals. The schema has no triggers; one that writes elsewhere would have to
- * count for every table too.
+ * count for every table too. No stamp while a transaction is open on the connection.
  */
 export function createChangeTracker(sqlite: Database.Database): SqliteChangeTracker {
   const dataVersion = sqlite.prepare('PRAGMA data_version').pluck();
@@ -141,6 +147,10 @@ export function createChangeTracker(sqlite: Database.Database): SqliteChangeTrac
       else perTable.set(table, (perTable.get(table) ?? 0) + 1);
     },
     stamp(tables) {
+      // Inside a transaction the PRAGMA would answer for the transaction's snapshot (missing a commit made since by
+      // another connection), and run before a deferred BEGIN's first write it fixes that snapshot early, so the
+      // write fails with SQLITE_BUSY_SNAPSHOT when another process commits in between instead of waiting for it.
+      if (sqlite.inTransaction) return undefined;
       const version = dataVersion.get();
       if (version !== seenDataVersion) {
         seenDataVersion = version;
