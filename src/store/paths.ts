@@ -75,7 +75,7 @@ export function createPathRepo(ctx: RepoContext): PathRepo {
   return {
     resolve: (query: PathQuery) => guarded(ctx, 'read the workspace', async () => {
       const load = async () => deepFreeze(await read(ctx, query));
-      return cache ? cache.read(query, load) : load();
+      return cache ? cache.resolve(query, load) : load();
     }),
   };
 }
@@ -95,7 +95,7 @@ const CACHE_MAX = 1_000;
 function createPathCache(changes: ChangeTracker) {
   const entries = new Map<string, { stamp: number; path: ResolvedPath }>();
   return {
-    async read(query: PathQuery, load: () => Promise<ResolvedPath>): Promise<ResolvedPath> {
+    async resolve(query: PathQuery, load: () => Promise<ResolvedPath>): Promise<ResolvedPath> {
       const depth = query.actionId !== undefined ? 3 : query.pipelineId !== undefined ? 2 : query.projectName !== undefined ? 1 : 0;
       const key = JSON.stringify([query.domain, query.projectName, query.pipelineId, query.actionId]);
       const stamp = changes.stamp(TABLES_UP_TO[depth]!);
