@@ -29,15 +29,16 @@ export function createAgentRunner(opts: { client: AgentClient; work: JobWork; wo
     const onStop = () => cancel.abort(new Error('The agent is shutting down.'));
     stopping.signal.addEventListener('abort', onStop);
     let progress: number | undefined;
-    const beat = setInterval(() => {
-      opts.client.heartbeat(jobId, attempt, progress).then(
-        (r) => r.cancel && cancel.abort(new Error('Cancelled.')),
-        (error: unknown) => {
-          // 409: the server gave the job up (stale attempt); stop working on it.
-          if (error instanceof AgentProtocolError && error.status === 409) cancel.abort(new Error('The server took the job back.'));
-        },
-      );
-    }, opts.heartbeatMs ?? HEARTBEAT_MS);
+    const heartbeat = () => opts.client.heartbeat(jobId, attempt, progress).then(
+      (r) => r.cancel && cancel.abort(new Error('Cancelled.')),
+      (error: unknown) => {
+        // 409: the server gave the job up (stale attempt); stop working on it.
+        if (error instanceof AgentProtocolError && error.status === 409) cancel.abort(new Error('The server took the job back.'));
+      },
+    );
+    // The first one at once: it tells the server the job has started (a job whose lease ends unstarted is re-queued).
+    void heartbeat();
+    const beat = setInterval(heartbeat, opts.heartbeatMs ?? HEARTBEAT_MS);
     let status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED' = 'SUCCESSFUL';
     let error: string | null = null;
     try {

@@ -7,6 +7,11 @@ import type { Clock, Secrets, Store } from './ports.js';
 
 /** A job's lease: heartbeats every ~10 s renew it; after this long without one the job fails as "agent lost". */
 export const DEFAULT_LEASE_MS = 30_000;
+/**
+ * A job whose lease ends before its agent ever reported (the claim's answer never reached it, or it died at
+ * once) was not started: it goes back to the queue, up to this many claims, and then fails.
+ */
+export const MAX_UNSTARTED_CLAIMS = 3;
 export const logTopic = (actionExecutionId: number) => `log:${actionExecutionId}`;
 
 export function maskLine(line: string, secrets: readonly string[]): string {
@@ -39,6 +44,25 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     return { jobId: job.id, attempt: job.attempt, spec: job.spec };
   }
 
+  /** A job its agent never started goes back to the queue (a cancelled one ends instead); a stale attempt is left alone. */
+  async function putBack(job: Job): Promise<void> {
+    if (job.cancelRequested) {
+      // Cancelled meanwhile: end it here rather than hand it to the next agent.
+      if (await store.jobs.finish(job.id, job.attempt)) await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
+      return;
+    }
+    // The status goes back first and in the same transaction, so a claim right after cannot be overwritten.
+    await store.transaction(async (tx) => {
+      const ae = await tx.executions.actionExecution(job.actionExecutionId);
+      if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+      if (!(await tx.jobs.release(job.id, job.attempt))) throw new ConflictError(`Job ${job.id} attempt ${job.attempt} is stale.`);
+    }).catch((error: unknown) => {
+      if (!(error instanceof ConflictError)) throw error;
+    });
+    notifier.publish(JOBS_TOPIC);
+    notifier.publish(executionTopic(job.executionId));
+  }
+
   return {
     /** Creates an agent and returns its token (shown once, stored hashed). */
     async registerAgent(name: string, labels: string[], id = `agent-${randomBytes(6).toString('hex')}`): Promise<{ agent: Agent; token: string }> {
@@ -69,26 +93,12 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     },
     /** Gives back a job whose claim never reached its agent (it hung up while the claim was being answered). */
     async release(agent: Agent, jobId: number, attempt: number): Promise<void> {
-      const job = await running(agent, jobId, attempt);
-      if (job.cancelRequested) {
-        // Cancelled meanwhile: end it here rather than hand it to the next agent.
-        if (await store.jobs.finish(jobId, attempt)) await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
-        return;
-      }
-      // The status goes back first and in the same transaction, so a claim right after cannot be overwritten.
-      await store.transaction(async (tx) => {
-        const ae = await tx.executions.actionExecution(job.actionExecutionId);
-        if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
-        if (!(await tx.jobs.release(jobId, attempt))) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
-      }).catch((error: unknown) => {
-        if (!(error instanceof ConflictError)) throw error;
-      });
-      notifier.publish(JOBS_TOPIC);
-      notifier.publish(executionTopic(job.executionId));
+      await putBack(await running(agent, jobId, attempt));
     },
     async heartbeat(agent: Agent, jobId: number, attempt: number, progress?: number): Promise<{ cancel: boolean }> {
       await running(agent, jobId, attempt);
-      const job = await store.jobs.renew(jobId, attempt, new Date(clock.now().getTime() + LEASE_MS));
+      const now = clock.now();
+      const job = await store.jobs.renew(jobId, attempt, new Date(now.getTime() + LEASE_MS), now);
       if (!job) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       if (progress !== undefined) {
         const ae = await store.executions.actionExecution(job.actionExecutionId);
@@ -98,6 +108,8 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     },
     async appendLogs(agent: Agent, jobId: number, attempt: number, offset: number, lines: string[]): Promise<{ next: number }> {
       const job = await running(agent, jobId, attempt);
+      // A job that logged is started: its lines are kept, so it is never handed to another agent from offset 0.
+      if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
       const next = await store.logs.append(job.actionExecutionId, offset, lines.map((l) => maskLine(l, job.spec.mask)));
       notifier.publish(logTopic(job.actionExecutionId));
       return { next };
@@ -107,15 +119,22 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
       if (!(await store.jobs.finish(jobId, attempt))) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       await orchestrator.jobFinished(job, { status: outcome.status, error: outcome.error && maskLine(outcome.error, job.spec.mask) });
     },
-    /** Fails jobs whose agent stopped sending heartbeats. Called periodically by the server. */
+    /**
+     * Fails jobs whose agent stopped sending heartbeats, and puts back those whose agent never started them
+     * (up to MAX_UNSTARTED_CLAIMS claims). Called periodically by the server.
+     */
     async reap(): Promise<number> {
       const expired = await store.jobs.expired(clock.now());
       for (const job of expired) {
+        if (job.startedAt === null && job.attempt < MAX_UNSTARTED_CLAIMS) {
+          await putBack(job);
+          continue;
+        }
         if (!(await store.jobs.finish(job.id, job.attempt))) continue;
-        await orchestrator.jobFinished(job, {
-          status: 'FAILED',
-          error: `Agent lost: no heartbeat from agent "${job.agentId}" for ${LEASE_MS / 1000} s (it crashed, was killed or lost the network); run again or RETRY.`,
-        });
+        const error = job.startedAt === null
+          ? `Agent lost: the job was handed to an agent ${job.attempt} times and none started it (the last, "${job.agentId}", sent nothing for ${LEASE_MS / 1000} s); check the agents' logs, then run again or RETRY.`
+          : `Agent lost: no heartbeat from agent "${job.agentId}" for ${LEASE_MS / 1000} s (it crashed, was killed or lost the network); run again or RETRY.`;
+        await orchestrator.jobFinished(job, { status: 'FAILED', error });
       }
       return expired.length;
     },

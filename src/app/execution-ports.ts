@@ -37,6 +37,8 @@ export interface Job {
   notBefore: Date;
   agentId: string | null;
   leaseUntil: Date | null;
+  /** When the agent of this attempt first reported (heartbeat or logs); null while it has not. */
+  startedAt: Date | null;
   cancelRequested: boolean;
   spec: JobSpec;
   createdAt: Date;
@@ -48,12 +50,14 @@ export interface Job {
  * the dialect supports row locks. Failure: driver errors are StoreError.
  */
 export interface JobRepo {
-  enqueue(job: Omit<Job, 'id' | 'state' | 'agentId' | 'leaseUntil' | 'cancelRequested' | 'createdAt' | 'attempt'>): Promise<Job>;
+  enqueue(job: Omit<Job, 'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'cancelRequested' | 'createdAt' | 'attempt'>): Promise<Job>;
   /** Takes the most urgent runnable job, bumping its attempt and setting the lease. */
   claim(agentId: string, now: Date, leaseUntil: Date): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
-  /** Extends the lease of a RUNNING job at this attempt; undefined when the attempt is stale. */
-  renew(id: number, attempt: number, leaseUntil: Date): Promise<Job | undefined>;
+  /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */
+  renew(id: number, attempt: number, leaseUntil: Date, now: Date): Promise<Job | undefined>;
+  /** Marks a RUNNING job at this attempt started, if it is not yet. */
+  markStarted(id: number, attempt: number, now: Date): Promise<void>;
   /** Puts a RUNNING job at this attempt back in the queue (its agent never got it); false when the attempt is stale. */
   release(id: number, attempt: number): Promise<boolean>;
   /** Marks a RUNNING job at this attempt DONE; false when the attempt is stale. */

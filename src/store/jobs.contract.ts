@@ -38,7 +38,7 @@ export function jobContract(makeStore: MakeStore): void {
       const job = await enqueue(0, { priority: 3, notBefore: at('2030-05-06T07:08:09.010Z') });
       expect(job).toEqual({
         id: expect.any(Number), actionExecutionId: aeIds[0], executionId, pipelineId: expect.any(Number), state: 'QUEUED', attempt: 0,
-        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, cancelRequested: false,
+        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, startedAt: null, cancelRequested: false,
         spec: jobSpec(executionId, aeIds[0]!), createdAt: expect.any(Date),
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
@@ -76,32 +76,41 @@ export function jobContract(makeStore: MakeStore): void {
       for (const job of won) expect((await store().jobs.byId(job.id))?.agentId).toBe(job.agentId);
     });
 
-    it('renews and finishes only at the current attempt; finishing blanks the spec', async () => {
+    it('renews and finishes only at the current attempt, the first renewal marking it started; finishing blanks the spec', async () => {
       await drain(store());
       const { enqueue } = await execution(store(), 1);
       const job = await enqueue(0);
       const claimed = (await store().jobs.claim('a', new Date(), at('2031-01-01T00:00:00.000Z')))!;
+      expect(claimed.startedAt).toBeNull();
       const later = at('2031-01-01T00:01:00.000Z');
-      expect(await store().jobs.renew(job.id, claimed.attempt + 1, later)).toBeUndefined();
-      expect(await store().jobs.renew(job.id, claimed.attempt, later)).toEqual({ ...claimed, leaseUntil: later });
+      const first = at('2030-12-31T23:59:00.000Z');
+      expect(await store().jobs.renew(job.id, claimed.attempt + 1, later, first)).toBeUndefined();
+      expect(await store().jobs.renew(job.id, claimed.attempt, later, first)).toEqual({ ...claimed, leaseUntil: later, startedAt: first });
+      expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toEqual({ ...claimed, leaseUntil: later, startedAt: first });
       expect(await store().jobs.finish(job.id, claimed.attempt + 1)).toBe(false);
       expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(true);
-      expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'DONE', leaseUntil: null, spec: {} });
+      expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'DONE', leaseUntil: null, startedAt: first, spec: {} });
       expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(false);
-      expect(await store().jobs.renew(job.id, claimed.attempt, later)).toBeUndefined();
+      expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toBeUndefined();
     });
 
-    it('puts a claimed job back in the queue at its current attempt only; the next claim is a new attempt', async () => {
+    it('puts a claimed job back in the queue at its current attempt only; the next claim is a new attempt, not started', async () => {
       await drain(store());
       const { enqueue } = await execution(store(), 1);
       const job = await enqueue(0);
       const claimed = (await store().jobs.claim('a', new Date(), FAR))!;
+      const now = at('2030-01-01T00:00:00.000Z');
+      await store().jobs.markStarted(job.id, claimed.attempt + 1, now); // stale: no effect
+      expect((await store().jobs.byId(job.id))?.startedAt).toBeNull();
+      await store().jobs.markStarted(job.id, claimed.attempt, now);
+      await store().jobs.markStarted(job.id, claimed.attempt, at('2030-01-01T00:05:00.000Z')); // the first mark stays
+      expect((await store().jobs.byId(job.id))?.startedAt).toEqual(now);
       expect(await store().jobs.release(job.id, claimed.attempt + 1)).toBe(false);
       expect(await store().jobs.release(job.id, claimed.attempt)).toBe(true);
       expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'QUEUED', agentId: null, leaseUntil: null });
       expect(await store().jobs.release(job.id, claimed.attempt)).toBe(false);
       const again = (await store().jobs.claim('b', new Date(), FAR))!;
-      expect({ id: again.id, attempt: again.attempt, agentId: again.agentId }).toEqual({ id: job.id, attempt: claimed.attempt + 1, agentId: 'b' });
+      expect({ id: again.id, attempt: again.attempt, agentId: again.agentId, startedAt: again.startedAt }).toEqual({ id: job.id, attempt: claimed.attempt + 1, agentId: 'b', startedAt: null });
     });
 
     it('marks the unfinished jobs of an execution for cancel, and drops its queued ones', async () => {

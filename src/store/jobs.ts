@@ -7,7 +7,8 @@ function toJob(r: Selectable<JobsTable>): Job {
   return {
     id: r.id, actionExecutionId: r.action_execution_id, executionId: r.execution_id, pipelineId: r.pipeline_id, state: r.state as Job['state'],
     attempt: r.attempt, priority: r.priority, notBefore: toDate(r.not_before), agentId: r.agent_id,
-    leaseUntil: r.lease_until === null ? null : toDate(r.lease_until), cancelRequested: toBool(r.cancel_requested),
+    leaseUntil: r.lease_until === null ? null : toDate(r.lease_until), startedAt: r.started_at === null ? null : toDate(r.started_at),
+    cancelRequested: toBool(r.cancel_requested),
     spec: toJson(r.spec), createdAt: toDate(r.created_at),
   };
 }
@@ -23,7 +24,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
     enqueue: (job) => guarded(ctx, 'queue the job', async () => {
       const row = await db.insertInto('jobs').values({
         action_execution_id: job.actionExecutionId, execution_id: job.executionId, pipeline_id: job.pipelineId, state: 'QUEUED', attempt: 0,
-        priority: job.priority, not_before: fromDate(job.notBefore), agent_id: null, lease_until: null, cancel_requested: 0,
+        priority: job.priority, not_before: fromDate(job.notBefore), agent_id: null, lease_until: null, started_at: null, cancel_requested: 0,
         spec: fromJson(job.spec), created_at: fromDate(new Date()),
       }).returningAll().executeTakeFirst();
       return toJob(must(row, 'The job'));
@@ -34,19 +35,23 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
       const pick = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
         .orderBy('priority', 'desc').orderBy('id').limit(1);
       const row = await db.updateTable('jobs')
-        .set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), attempt: sql`attempt + 1` })
+        .set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), started_at: null, attempt: sql`attempt + 1` })
         .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick).where('state', '=', 'QUEUED')
         .returningAll().executeTakeFirst();
       return row && toJob(row);
     }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
-    renew: (id, attempt, leaseUntil) => guarded(ctx, 'renew the job lease', async () => {
-      const res = await db.updateTable('jobs').set({ lease_until: fromDate(leaseUntil) })
+    renew: (id, attempt, leaseUntil, now) => guarded(ctx, 'renew the job lease', async () => {
+      const res = await db.updateTable('jobs').set({ lease_until: fromDate(leaseUntil), started_at: sql`coalesce(started_at, ${fromDate(now)})` })
         .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
       return Number(res.numUpdatedRows) === 1 ? byId(id) : undefined;
     }),
+    markStarted: (id, attempt, now) => guarded(ctx, 'mark the job started', async () => {
+      await db.updateTable('jobs').set({ started_at: fromDate(now) })
+        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').where('started_at', 'is', null).execute();
+    }),
     release: (id, attempt) => guarded(ctx, 'put the job back in the queue', async () => {
-      const res = await db.updateTable('jobs').set({ state: 'QUEUED', agent_id: null, lease_until: null })
+      const res = await db.updateTable('jobs').set({ state: 'QUEUED', agent_id: null, lease_until: null, started_at: null })
         .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     }),

@@ -146,6 +146,8 @@ export interface JobsTable {
   not_before: string;
   agent_id: string | null;
   lease_until: string | null;
+  /** When the agent of this attempt first reported; null until then. */
+  started_at: string | null;
   cancel_requested: number;
   /** JSON JobSpec: holds opened secrets, so it is deleted when the job is done. */
   spec: string;

@@ -177,11 +177,12 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const path = await pipelineWith({ name: 'ok' });
     await stopRunner();
     const run = await api.post(`${path}/executions`, {});
-    // A second agent claims the job and then "dies": no heartbeat, no finish.
+    // A second agent claims the job, starts it (one heartbeat) and then "dies": no more heartbeats, no finish.
     const { token } = await api.core.useCases.agentJobs.registerAgent('doomed', []);
     const doomed = createAgentClient({ server: api.baseUrl, token });
     const claimed = await doomed.claim();
     expect(claimed?.spec.executionId).toBe(run.body.id);
+    await doomed.heartbeat(claimed!.jobId, claimed!.attempt);
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['FAILED', 'SUCCESSFUL'], 15_000);
     expect(done.status).toBe('FAILED');
     expect(done.action_executions[0].error_message).toMatch(/Agent lost: no heartbeat from agent/);
@@ -193,6 +194,51 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     stopRunner = () => runner.stop();
     const next = await api.post(`${path}/executions`, {});
     expect((await waitFor(`${path}/executions/${next.body.id}`, ['SUCCESSFUL', 'FAILED'])).status).toBe('SUCCESSFUL');
+  });
+
+  it('puts a job back in the queue when its agent never started it, and fails it after three such claims', async () => {
+    const path = await pipelineWith({ name: 'ok' });
+    await stopRunner();
+    const { token } = await api.core.useCases.agentJobs.registerAgent('silent', []);
+    const silent = createAgentClient({ server: api.baseUrl, token });
+    const run = await api.post(`${path}/executions`, {});
+    const url = `${path}/executions/${run.body.id}`;
+    // Claimed, then nothing (the claim's answer got lost, or the agent died at once): back in the queue.
+    const first = await silent.claim();
+    expect(first?.spec.executionId).toBe(run.body.id);
+    expect((await waitFor(url, ['INPROGRESS'])).action_executions[0].status).toBe('INPROGRESS');
+    const end = Date.now() + 10_000;
+    while ((await api.get(url)).body.action_executions[0].status !== 'ENQUEUED') {
+      if (Date.now() > end) throw new Error('the unstarted job never went back to the queue');
+      await sleep(100);
+    }
+    // A working agent takes it as the next attempt and the run succeeds.
+    const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('working', []);
+    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t2 }), work, workDir: `${api.dataDir}/agent3`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    runner.start();
+    const done = await waitFor(url, ['SUCCESSFUL', 'FAILED']);
+    await runner.stop();
+    expect(done.status).toBe('SUCCESSFUL');
+    expect((await api.get(`${url}/action/${done.action_executions[0].action.id}`)).body.log[0]).toMatch(/^building /);
+
+    // Claims that never start, until the job fails saying so: three in all (a claim the stopped runner's
+    // long-poll made as it hung up, given back at once, is one of them).
+    const stuck = await api.post(`${path}/executions`, {});
+    const stuckUrl = `${path}/executions/${stuck.body.id}`;
+    const attempts: number[] = [];
+    for (const until = Date.now() + 20_000; (await api.get(stuckUrl)).body.status !== 'FAILED';) {
+      if (Date.now() > until) throw new Error(`still not failed after claims ${attempts.join(', ')}`);
+      const claimed = await silent.claim();
+      if (claimed) attempts.push(claimed.attempt);
+      expect(claimed?.spec.executionId ?? stuck.body.id).toBe(stuck.body.id);
+    }
+    expect(attempts.at(-1)).toBe(3);
+    const failed = (await api.get(stuckUrl)).body;
+    expect(failed.action_executions[0].error_message).toMatch(/^Agent lost: the job was handed to an agent 3 times and none started it/);
+    const { token: t3 } = await api.core.useCases.agentJobs.registerAgent('fresh-2', []);
+    const next = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t3 }), work, workDir: `${api.dataDir}/agent4`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    next.start();
+    stopRunner = () => next.stop();
   });
 
   it('streams the log live as server-sent events, resumable by Last-Event-ID', async () => {
