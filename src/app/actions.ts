@@ -7,7 +7,6 @@ import { DEFAULT_PLATFORMS } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
 import { actionAt, type Caller } from './caller.js';
-import { notFound } from './not-found.js';
 import type { Page, Secrets, Store } from './ports.js';
 import type { PipelineUseCases } from './pipelines.js';
 import { resolveActionIntegration } from './integrations.js';

@@ -3,7 +3,6 @@ import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
 import { pipelineAt, projectAt, type Caller } from './caller.js';
-import { notFound } from './not-found.js';
 import type { NewPipeline, Page, Store } from './ports.js';
 
 export type PipelineInput = Partial<Pick<Pipeline,

@@ -32,7 +32,7 @@ function insertedRow(input: NewAction): InsertedRow {
  * The SQLite append: one INSERT that takes the next position itself. Without row locks every write is
  * serialised, so it is atomic with no transaction and no count beforehand: 1 statement instead of 4 (BEGIN,
  * count, INSERT, COMMIT), 64 -> 38 µs per add in a loop of 20,000. Compiled once, and it returns only what
- * the insert decided (id, position): ~1 µs of Kysely instead of ~4, and no settings JSON read back.
+ * the insert decided (id, position) instead of the whole row: 38 -> 29 µs.
  */
 const insertAtEnd = prepared<InsertedRow, Pick<Selectable<ActionsTable>, 'id' | 'position'>>((db, row) =>
   db.insertInto('actions')
