@@ -7,7 +7,8 @@ import type { ChangeTracker } from '../dialect.js';
  * Kysely's in three ways:
  *
  * - The connection goes to waiting queries in arrival order. Kysely's driver guards it with
- *   `while (locked) await lock`, so every release wakes every waiter and all but one go back to sleep.
+ *   `while (locked) await lock`, so every release wakes every waiter and all but one go back to sleep:
+ *   create-action under 50 connections took 176 µs of CPU a request that way, 166 µs this way (3 runs each).
  * - Prepared statements are reused by SQL text: better-sqlite3 compiles on every prepare, ~30 µs against
  *   ~2 µs for a point lookup itself. Queries differ in parameters only, so a few dozen statements serve.
  * - It counts the writes it runs per table (see `createChangeTracker`), which lets repositories cache reads.
