@@ -108,11 +108,12 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     },
     async appendLogs(agent: Agent, jobId: number, attempt: number, offset: number, lines: string[]): Promise<{ next: number }> {
       const job = await running(agent, jobId, attempt);
-      // A job that logged is started: its lines are kept, so it is never handed to another agent from offset 0.
+      // A job that logged is started: it is never handed to another agent, which would log the same part again.
       if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
-      const next = await store.logs.append(job.actionExecutionId, offset, lines.map((l) => maskLine(l, job.spec.mask)));
+      // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
+      const next = await store.logs.append(job.actionExecutionId, job.logBase + offset, lines.map((l) => maskLine(l, job.spec.mask)));
       notifier.publish(logTopic(job.actionExecutionId));
-      return { next };
+      return { next: next - job.logBase };
     },
     async finish(agent: Agent, jobId: number, attempt: number, outcome: JobOutcome): Promise<void> {
       const job = await running(agent, jobId, attempt);

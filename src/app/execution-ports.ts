@@ -39,6 +39,8 @@ export interface Job {
   leaseUntil: Date | null;
   /** When the agent of this attempt first reported (heartbeat or logs); null while it has not. */
   startedAt: Date | null;
+  /** Lines the action execution's log held when this attempt was claimed; the agent's offsets start there. */
+  logBase: number;
   cancelRequested: boolean;
   spec: JobSpec;
   createdAt: Date;
@@ -50,8 +52,8 @@ export interface Job {
  * the dialect supports row locks. Failure: driver errors are StoreError.
  */
 export interface JobRepo {
-  enqueue(job: Omit<Job, 'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'cancelRequested' | 'createdAt' | 'attempt'>): Promise<Job>;
-  /** Takes the most urgent runnable job, bumping its attempt and setting the lease. */
+  enqueue(job: Omit<Job, 'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'>): Promise<Job>;
+  /** Takes the most urgent runnable job, bumping its attempt, setting the lease and the attempt's log base. */
   claim(agentId: string, now: Date, leaseUntil: Date): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
   /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */

@@ -38,7 +38,7 @@ export function jobContract(makeStore: MakeStore): void {
       const job = await enqueue(0, { priority: 3, notBefore: at('2030-05-06T07:08:09.010Z') });
       expect(job).toEqual({
         id: expect.any(Number), actionExecutionId: aeIds[0], executionId, pipelineId: expect.any(Number), state: 'QUEUED', attempt: 0,
-        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, startedAt: null, cancelRequested: false,
+        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, startedAt: null, logBase: 0, cancelRequested: false,
         spec: jobSpec(executionId, aeIds[0]!), createdAt: expect.any(Date),
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
@@ -109,8 +109,10 @@ export function jobContract(makeStore: MakeStore): void {
       expect(await store().jobs.release(job.id, claimed.attempt)).toBe(true);
       expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'QUEUED', agentId: null, leaseUntil: null });
       expect(await store().jobs.release(job.id, claimed.attempt)).toBe(false);
+      await store().logs.append(job.actionExecutionId, 0, ['attempt 1 line', 'a note of the server']);
       const again = (await store().jobs.claim('b', new Date(), FAR))!;
       expect({ id: again.id, attempt: again.attempt, agentId: again.agentId, startedAt: again.startedAt }).toEqual({ id: job.id, attempt: claimed.attempt + 1, agentId: 'b', startedAt: null });
+      expect({ first: claimed.logBase, next: again.logBase }).toEqual({ first: 0, next: 2 }); // where each attempt's lines start
     });
 
     it('marks the unfinished jobs of an execution for cancel, and drops its queued ones', async () => {

@@ -8,7 +8,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     id: r.id, actionExecutionId: r.action_execution_id, executionId: r.execution_id, pipelineId: r.pipeline_id, state: r.state as Job['state'],
     attempt: r.attempt, priority: r.priority, notBefore: toDate(r.not_before), agentId: r.agent_id,
     leaseUntil: r.lease_until === null ? null : toDate(r.lease_until), startedAt: r.started_at === null ? null : toDate(r.started_at),
-    cancelRequested: toBool(r.cancel_requested),
+    logBase: r.log_base, cancelRequested: toBool(r.cancel_requested),
     spec: toJson(r.spec), createdAt: toDate(r.created_at),
   };
 }
@@ -35,7 +35,10 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
       const pick = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
         .orderBy('priority', 'desc').orderBy('id').limit(1);
       const row = await db.updateTable('jobs')
-        .set({ state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), started_at: null, attempt: sql`attempt + 1` })
+        .set({
+          state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), started_at: null, attempt: sql`attempt + 1`,
+          log_base: sql`(select coalesce(max(seq) + 1, 0) from log_lines where log_lines.action_execution_id = jobs.action_execution_id)`,
+        })
         .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick).where('state', '=', 'QUEUED')
         .returningAll().executeTakeFirst();
       return row && toJob(row);

@@ -5,11 +5,11 @@ import * as initial from './migrations/0001-initial.js';
 import * as variables from './migrations/0002-variables.js';
 import * as executions from './migrations/0003-executions.js';
 import * as integrations from './migrations/0004-integrations.js';
-import * as jobStarted from './migrations/0005-job-started.js';
+import * as jobAttempts from './migrations/0005-job-attempts.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = { '0001-initial': initial, '0002-variables': variables, '0003-executions': executions, '0004-integrations': integrations,
-  '0005-job-started': jobStarted } as const;
+  '0005-job-attempts': jobAttempts } as const;
 
 export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
   const provider: MigrationProvider = {

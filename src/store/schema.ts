@@ -148,6 +148,8 @@ export interface JobsTable {
   lease_until: string | null;
   /** When the agent of this attempt first reported; null until then. */
   started_at: string | null;
+  /** Lines in the action execution's log when this attempt was claimed: where the agent's line 0 goes. */
+  log_base: Generated<number>;
   cancel_requested: number;
   /** JSON JobSpec: holds opened secrets, so it is deleted when the job is done. */
   spec: string;

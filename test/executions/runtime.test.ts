@@ -143,6 +143,10 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(retried.status).toBe(200);
     const again = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(again.status).toBe('SUCCESSFUL');
+    // The rerun's lines follow the failed run's in the same log.
+    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body.log as string[];
+    expect(log.filter((l) => l.startsWith('building ')).length).toBe(2);
+    expect(log.at(-1)).toMatch(/^secret file: /);
   });
 
   it('retries a failing action retry_count times', async () => {
@@ -151,6 +155,12 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(done.status).toBe('SUCCESSFUL');
     expect(done.action_executions[0].attempts).toBe(2);
+    // Both attempts' lines, in order, with the server's note between them (the second attempt's agent counts its
+    // lines from 0 again).
+    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body.log as string[];
+    expect(log.map((l) => l.replace(/^(building|secret file).*/, '$1'))).toEqual([
+      'building', 'secret file', 'Failed: registry hiccup', 'Attempt 1 failed: registry hiccup; retrying in 0 s.', 'building', 'secret file',
+    ]);
   });
 
   it('serialises runs of one pipeline and cancels a running one to TERMINATED', async () => {
