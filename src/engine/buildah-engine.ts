@@ -142,6 +142,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     if (spec.cache.clear) await memo.forget(key);
     // Asked every build (32 ms), so that a buildah upgraded under a running agent is noticed.
     const version = await runChild(versionArgv(), { signal: o.signal });
+    if (version.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before it started.');
     if (version.code !== 0) throw new BuildError('ENGINE_FAILED', `\`buildah --version\` failed: ${version.stderr.trim() || `exit ${version.code}`}`);
     const fingerprint = await fingerprintBuild(spec, checked.dockerfileText, checked.bases, version.stdout.trim());
     if (fingerprint.value === null) {
