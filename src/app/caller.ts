@@ -13,14 +13,10 @@ export interface Caller {
   user: User;
 }
 
-/** A workspace outside the token's restriction behaves exactly like one that does not exist. */
-export async function workspaceFor(store: Store, caller: Caller, domain: string): Promise<Workspace> {
-  const workspace = allowsWorkspace(caller.token, domain) ? await store.workspaces.byDomain(domain) : undefined;
-  if (!workspace) throw new NotFoundError(`Workspace "${domain}" not found.`);
-  return workspace;
-}
-
-/** Every level the query names, in one read; a 404 naming the first level that does not exist. */
+/**
+ * Every level the query names, in one read; a 404 naming the first level that does not exist (a workspace outside
+ * the token's restriction is one of those).
+ */
 async function resolvePath(store: Store, caller: Caller, query: PathQuery): Promise<ResolvedPath> {
   const { domain, projectName, pipelineId, actionId } = query;
   const path = allowsWorkspace(caller.token, domain) ? await store.paths.resolve(query) : {};
@@ -32,6 +28,11 @@ async function resolvePath(store: Store, caller: Caller, query: PathQuery): Prom
 }
 
 // The non-null assertions below hold because resolvePath threw for every level the query names and lacks.
+
+/** A workspace outside the token's restriction behaves exactly like one that does not exist. */
+export async function workspaceFor(store: Store, caller: Caller, domain: string): Promise<Workspace> {
+  return (await resolvePath(store, caller, { domain })).workspace!;
+}
 
 export async function projectAt(store: Store, caller: Caller, domain: string, projectName: string): Promise<{ workspace: Workspace; project: Project }> {
   const path = await resolvePath(store, caller, { domain, projectName });

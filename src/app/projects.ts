@@ -2,9 +2,8 @@ import { ValidationError } from '../domain/errors.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import { DEFAULT_BRANCH, type Project, type ProjectAccess, type ProjectStatus } from '../domain/project.js';
 import { checkRepoUrl } from '../domain/repo-url.js';
-import { workspaceFor, type Caller } from './caller.js';
+import { projectAt, workspaceFor, type Caller } from './caller.js';
 import type { Page, Secrets, Store } from './ports.js';
-import { notFound } from './not-found.js';
 
 export interface ProjectInput {
   name?: string;
@@ -24,10 +23,7 @@ export interface ProjectInput {
 }
 
 export function createProjectUseCases(store: Store, secrets: Secrets) {
-  const find = async (caller: Caller, domain: string, name: string) => {
-    const workspace = await workspaceFor(store, caller, domain);
-    return (await store.projects.byName(workspace.id, name)) ?? notFound(`Project "${name}" not found in workspace "${domain}".`);
-  };
+  const find = async (caller: Caller, domain: string, name: string) => (await projectAt(store, caller, domain, name)).project;
 
   function apply(project: Omit<Project, 'id' | 'createdAt'>, input: ProjectInput): Omit<Project, 'id' | 'createdAt'> {
     const next = { ...project, repository: { ...project.repository } };
