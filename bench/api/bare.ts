@@ -13,8 +13,11 @@ export async function startBare(dir: string): Promise<{ url: string; close(): Pr
   db.exec(`CREATE TABLE actions (id INTEGER PRIMARY KEY AUTOINCREMENT, pipeline_id INTEGER NOT NULL, name TEXT NOT NULL,
     type TEXT NOT NULL, settings TEXT NOT NULL, created_at TEXT NOT NULL)`);
   const insert = db.prepare<[number, string, string, string, string], { id: number }>(
-    'INSERT INTO actions (pipeline_id, name, type, settings, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id');
-  const select = db.prepare<[number], { id: number; name: string; type: string; settings: string }>('SELECT * FROM actions WHERE id = ?');
+    'INSERT INTO actions (pipeline_id, name, type, settings, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id',
+  );
+  const select = db.prepare<[number], { id: number; name: string; type: string; settings: string }>(
+    'SELECT * FROM actions WHERE id = ?',
+  );
 
   const app = Fastify({ logger: false });
   app.post('/actions', async (req, reply) => {

@@ -52,7 +52,16 @@ function push(dir: string, destination: string): string[] {
 export function perPlatform(dir: string, i: HandInputs, destination: string): HandScript {
   const image = (p: Platform) => `localhost/hand-${p.replaceAll('/', '-')}`;
   return {
-    parallel: i.platforms.map((p) => [...store(dir), 'build', ...buildFlags(i), '--platform', p, '--tag', image(p), i.contextDir]),
+    parallel: i.platforms.map((p) => [
+      ...store(dir),
+      'build',
+      ...buildFlags(i),
+      '--platform',
+      p,
+      '--tag',
+      image(p),
+      i.contextDir,
+    ]),
     sequential: [
       [...store(dir), 'manifest', 'create', list],
       ...i.platforms.map((p) => [...store(dir), 'manifest', 'add', list, `containers-storage:${image(p)}`]),
@@ -63,7 +72,20 @@ export function perPlatform(dir: string, i: HandInputs, destination: string): Ha
 
 export function oneProcess(dir: string, i: HandInputs, destination: string): HandScript {
   return {
-    parallel: [[...store(dir), 'build', ...buildFlags(i), '--platform', i.platforms.join(','), '--jobs', '2', '--manifest', list, i.contextDir]],
+    parallel: [
+      [
+        ...store(dir),
+        'build',
+        ...buildFlags(i),
+        '--platform',
+        i.platforms.join(','),
+        '--jobs',
+        '2',
+        '--manifest',
+        list,
+        i.contextDir,
+      ],
+    ],
     sequential: [push(dir, destination)],
   };
 }
@@ -73,7 +95,9 @@ async function must(argv: string[], env: NodeJS.ProcessEnv, signal: AbortSignal)
   if (r.aborted) throw new Error('interrupted');
   if (r.code !== 0) {
     const where = argv.slice(argv.indexOf('overlay') + 1, argv.indexOf('overlay') + 3).join(' ');
-    throw new Error(`hand-typed \`buildah ${where}\` exited with ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new Error(
+      `hand-typed \`buildah ${where}\` exited with ${r.code}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`,
+    );
   }
 }
 
@@ -81,10 +105,20 @@ async function must(argv: string[], env: NodeJS.ProcessEnv, signal: AbortSignal)
  * Runs `script` in the fresh store `dir` (TMPDIR=dir/tmp, which must exist: engine-notes section 6), then
  * removes the store. `stores` tracks it so an interrupted run is removed by the caller's cleanup too.
  */
-export async function runHandTyped(script: HandScript, dir: string, signal: AbortSignal, stores: Set<string>): Promise<void> {
+export async function runHandTyped(
+  script: HandScript,
+  dir: string,
+  signal: AbortSignal,
+  stores: Set<string>,
+): Promise<void> {
   stores.add(dir);
   for (const sub of ['root', 'run', 'tmp']) await mkdir(join(dir, sub), { recursive: true, mode: 0o700 });
-  const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', HOME: process.env.HOME ?? '/root', LANG: 'C.UTF-8', TMPDIR: join(dir, 'tmp') };
+  const env = {
+    PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    LANG: 'C.UTF-8',
+    TMPDIR: join(dir, 'tmp'),
+  };
   const queue = [...script.parallel];
   let failure: unknown = null;
   const worker = async () => {

@@ -18,7 +18,11 @@ interface CpuSnapshot {
 
 function machineBusyTicks(): number {
   const cpu = readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '';
-  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = cpu
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return user + nice + system + irq + softirq + steal;
 }
 
@@ -26,7 +30,10 @@ function machineBusyTicks(): number {
 function processTicks(pid: number | 'self'): number {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ').map(Number);
+    const fields = text
+      .slice(text.lastIndexOf(')') + 2)
+      .split(' ')
+      .map(Number);
     return (fields[11] ?? 0) + (fields[12] ?? 0) + (fields[13] ?? 0) + (fields[14] ?? 0);
   } catch {
     return 0;
@@ -34,7 +41,10 @@ function processTicks(pid: number | 'self'): number {
 }
 
 function snapshot(ownPids: readonly number[]): CpuSnapshot {
-  return { busy: machineBusyTicks(), own: processTicks('self') + ownPids.reduce((sum, pid) => sum + processTicks(pid), 0) };
+  return {
+    busy: machineBusyTicks(),
+    own: processTicks('self') + ownPids.reduce((sum, pid) => sum + processTicks(pid), 0),
+  };
 }
 
 export interface Sample {
@@ -86,7 +96,10 @@ export interface Row {
 }
 
 function pad(cells: string[], widths: number[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+  return cells
+    .map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)))
+    .join('  ')
+    .trimEnd();
 }
 
 function rowCells(row: Row, medians: Map<string, number>): string[] {
@@ -100,15 +113,28 @@ function rowCells(row: Row, medians: Map<string, number>): string[] {
   const failed = row.failures.length ? `, ${row.failures.length} run(s) FAILED` : '';
   const target = (row.target?.({ median: med, ratio, uploads }) ?? '') + (row.target && failed ? ' +' : '') + failed;
   const upl = uploads.every((u) => u === uploads[0]) ? String(uploads[0] ?? '') : uploads.join('/');
-  return [`${row.id}  ${row.name}`, String(walls.length), med.toFixed(2), Math.min(...walls).toFixed(2), Math.max(...walls).toFixed(2),
-    ratio === null ? '-' : `${ratio.toFixed(2)}x ${row.versus}`, upl, load, target];
+  return [
+    `${row.id}  ${row.name}`,
+    String(walls.length),
+    med.toFixed(2),
+    Math.min(...walls).toFixed(2),
+    Math.max(...walls).toFixed(2),
+    ratio === null ? '-' : `${ratio.toFixed(2)}x ${row.versus}`,
+    upl,
+    load,
+    target,
+  ];
 }
 
 /** The result table: one line per row, medians and ratios taken from the rows' samples. */
 export function formatTable(rows: readonly Row[]): string {
   const medians = new Map(rows.map((r) => [r.id, median(r.samples.map((s) => s.wallS))]));
   const head = ['case', 'runs', 'median s', 'min s', 'max s', 'ratio vs', 'uploads', 'others CPU', 'target'];
-  const body = rows.map((r) => (r.samples.length > 0 ? rowCells(r, medians) : [`${r.id}  ${r.name}`, '0', '-', '-', '-', '-', '-', '-', `${r.failures.length} run(s) FAILED`]));
+  const body = rows.map((r) =>
+    r.samples.length > 0
+      ? rowCells(r, medians)
+      : [`${r.id}  ${r.name}`, '0', '-', '-', '-', '-', '-', '-', `${r.failures.length} run(s) FAILED`],
+  );
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => (b[i] ?? '').length)));
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
   return [pad(head, widths), rule, ...body.map((b) => pad(b, widths))].join('\n');

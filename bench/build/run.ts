@@ -19,7 +19,15 @@ import { matchesPlatform, platformName, readImagePlatforms } from '../../src/eng
 import { ALL_PLATFORMS, makeRepo, specFor, TWO_STAGE_DOCKERFILE } from '../../test/engine/helpers.js';
 import { ensureBusyboxBase } from '../../test/support/busybox-base.js';
 import { startOpenRegistry } from '../../test/support/registry.js';
-import { benchMain, measured, parseRuns, registryOf, runOnce, type BenchSession, type Case } from '../shared/session.js';
+import {
+  benchMain,
+  measured,
+  parseRuns,
+  registryOf,
+  runOnce,
+  type BenchSession,
+  type Case,
+} from '../shared/session.js';
 import { oneProcess, perPlatform, runHandTyped, type HandInputs } from './hand.js';
 import { BUSY_OTHERS_CORES, describeLoad, formatTable, median, type Row, type Sample } from './measure.js';
 
@@ -36,7 +44,11 @@ async function setUp(s: BenchSession): Promise<{ b: Bench; hand: HandInputs }> {
   s.registry = await startOpenRegistry(join(s.work, 'registry'));
   const base = await ensureBusyboxBase(s.registry.host);
   s.signal.throwIfAborted();
-  const repo = makeRepo({ 'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base), 'docker/app/message.txt': 'from the context\n', 'secrets/token.txt': SECRET });
+  const repo = makeRepo({
+    'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base),
+    'docker/app/message.txt': 'from the context\n',
+    'secrets/token.txt': SECRET,
+  });
   s.dirs.add(repo);
   const dir = join(s.work, 'engine');
   const engine = createBuildahEngine({ dir, access: { insecure: [s.registry.host], caDir: null } });
@@ -45,30 +57,55 @@ async function setUp(s: BenchSession): Promise<{ b: Bench; hand: HandInputs }> {
   return {
     b: Object.assign(s, { repo, engine }),
     hand: {
-      contextDir: join(repo, 'docker'), dockerfile: join(repo, 'docker/Dockerfile'), target: 'final',
-      buildArgs: [['GREETING', 'bench']], secret: { id: 'token', file: join(repo, 'secrets/token.txt') }, platforms: ALL_PLATFORMS,
+      contextDir: join(repo, 'docker'),
+      dockerfile: join(repo, 'docker/Dockerfile'),
+      target: 'final',
+      buildArgs: [['GREETING', 'bench']],
+      secret: { id: 'token', file: join(repo, 'secrets/token.txt') },
+      platforms: ALL_PLATFORMS,
     },
   };
 }
 
-function archwayCase(b: Bench, hand: HandInputs, o: { platforms: Platform[]; repository: (round: number) => string; cache: BuildSpec['cache'] }) {
-  return async (round: number): Promise<Sample> => measured(b, async () => {
-    const spec = specFor(b.repo, registryOf(b).host, {
-      contextDir: hand.contextDir, dockerfile: hand.dockerfile, targetStage: hand.target, buildArgs: hand.buildArgs, secret: hand.secret,
-      platforms: o.platforms, repository: o.repository(round), cache: o.cache, signal: b.signal,
+function archwayCase(
+  b: Bench,
+  hand: HandInputs,
+  o: { platforms: Platform[]; repository: (round: number) => string; cache: BuildSpec['cache'] },
+) {
+  return async (round: number): Promise<Sample> =>
+    measured(b, async () => {
+      const spec = specFor(b.repo, registryOf(b).host, {
+        contextDir: hand.contextDir,
+        dockerfile: hand.dockerfile,
+        targetStage: hand.target,
+        buildArgs: hand.buildArgs,
+        secret: hand.secret,
+        platforms: o.platforms,
+        repository: o.repository(round),
+        cache: o.cache,
+        signal: b.signal,
+      });
+      const result = await b.engine.build(spec, () => undefined);
+      const cached = result.platforms.reduce((n, p) => n + p.cachedSteps, 0);
+      const steps = result.platforms.reduce((n, p) => n + p.totalSteps, 0);
+      return `cached steps ${cached}/${steps}`;
     });
-    const result = await b.engine.build(spec, () => undefined);
-    const cached = result.platforms.reduce((n, p) => n + p.cachedSteps, 0);
-    const steps = result.platforms.reduce((n, p) => n + p.totalSteps, 0);
-    return `cached steps ${cached}/${steps}`;
-  });
 }
 
 /** What the hand-typed build pushed, checked outside the timing: exactly the requested platforms. */
 async function checkIndex(b: Bench, reference: string, platforms: readonly Platform[]): Promise<string> {
-  const read = await readImagePlatforms(reference, { authFile: null, tls: { verify: false, certDir: null }, signal: b.signal });
-  const ok = read.isIndex && read.platforms.length === platforms.length && platforms.every((p) => read.platforms.some((r) => matchesPlatform(r, p)));
-  return ok ? `index ok (${platforms.length} platforms)` : `index WRONG: has ${read.platforms.map(platformName).join(', ') || 'nothing'}`;
+  const read = await readImagePlatforms(reference, {
+    authFile: null,
+    tls: { verify: false, certDir: null },
+    signal: b.signal,
+  });
+  const ok =
+    read.isIndex &&
+    read.platforms.length === platforms.length &&
+    platforms.every((p) => read.platforms.some((r) => matchesPlatform(r, p)));
+  return ok
+    ? `index ok (${platforms.length} platforms)`
+    : `index WRONG: has ${read.platforms.map(platformName).join(', ') || 'nothing'}`;
 }
 
 function handCase(b: Bench, hand: HandInputs, kind: 'per-platform' | 'one-process') {
@@ -87,19 +124,47 @@ function handCase(b: Bench, hand: HandInputs, kind: 'per-platform' | 'one-proces
 function cases(b: Bench, hand: HandInputs): Case[] {
   const none: BuildSpec['cache'] = { mode: 'none', key: null, clear: false };
   const warm: BuildSpec['cache'] = { mode: 'min', key: 'bench', clear: false };
-  const row = (id: string, name: string, versus: string | null, target?: Row['target']): Row => ({ id, name, samples: [], failures: [], versus, ...(target && { target }) });
+  const row = (id: string, name: string, versus: string | null, target?: Row['target']): Row => ({
+    id,
+    name,
+    samples: [],
+    failures: [],
+    versus,
+    ...(target && { target }),
+  });
   return [
-    { row: row('A', 'hand-typed: 4x buildah build, 2 at a time + manifest (baseline)', null), run: handCase(b, hand, 'per-platform') },
-    { row: row('B', 'hand-typed: 1x buildah build --jobs 2 --manifest (reference)', 'A'), run: handCase(b, hand, 'one-process') },
     {
-      row: row('C', 'Archway, 4 platforms, cold, no cache', 'A', ({ ratio }) => (ratio === null ? '' : ratio <= RATIO_TARGET ? `met (<= ${RATIO_TARGET}x A)` : `NOT met (> ${RATIO_TARGET}x A)`)),
+      row: row('A', 'hand-typed: 4x buildah build, 2 at a time + manifest (baseline)', null),
+      run: handCase(b, hand, 'per-platform'),
+    },
+    {
+      row: row('B', 'hand-typed: 1x buildah build --jobs 2 --manifest (reference)', 'A'),
+      run: handCase(b, hand, 'one-process'),
+    },
+    {
+      row: row('C', 'Archway, 4 platforms, cold, no cache', 'A', ({ ratio }) =>
+        ratio === null ? '' : ratio <= RATIO_TARGET ? `met (<= ${RATIO_TARGET}x A)` : `NOT met (> ${RATIO_TARGET}x A)`,
+      ),
       run: archwayCase(b, hand, { platforms: ALL_PLATFORMS, repository: (r) => `bench/archway-4-r${r}`, cache: none }),
     },
-    { row: row('D', 'Archway, 1 platform (linux/amd64), cold', 'C'), run: archwayCase(b, hand, { platforms: ['linux/amd64'], repository: (r) => `bench/archway-1-r${r}`, cache: none }) },
-    { row: row('E', 'Archway, 4 platforms, cache min: first build fills store', 'C'), run: archwayCase(b, hand, { platforms: ALL_PLATFORMS, repository: () => 'bench/warm', cache: warm }) },
+    {
+      row: row('D', 'Archway, 1 platform (linux/amd64), cold', 'C'),
+      run: archwayCase(b, hand, {
+        platforms: ['linux/amd64'],
+        repository: (r) => `bench/archway-1-r${r}`,
+        cache: none,
+      }),
+    },
+    {
+      row: row('E', 'Archway, 4 platforms, cache min: first build fills store', 'C'),
+      run: archwayCase(b, hand, { platforms: ALL_PLATFORMS, repository: () => 'bench/warm', cache: warm }),
+    },
     {
       row: row('F', 'Archway, 4 platforms, warm rebuild, nothing changed', 'C', ({ median, uploads }) => {
-        const misses = [median > WARM_TARGET_S && `median > ${WARM_TARGET_S} s`, uploads.some((u) => u > 0) && 'blobs uploaded'].filter(Boolean);
+        const misses = [
+          median > WARM_TARGET_S && `median > ${WARM_TARGET_S} s`,
+          uploads.some((u) => u > 0) && 'blobs uploaded',
+        ].filter(Boolean);
         return misses.length === 0 ? `met (<= ${WARM_TARGET_S} s, 0 uploads)` : `NOT met (${misses.join(', ')})`;
       }),
       run: archwayCase(b, hand, { platforms: ALL_PLATFORMS, repository: () => 'bench/warm', cache: warm }),
@@ -121,10 +186,20 @@ async function runBench(s: BenchSession, runs: number): Promise<Row[]> {
 
 function report(rows: readonly Row[], startLoad: string): void {
   const medianOf = (id: string) => median(rows.find((r) => r.id === id)?.samples.map((s) => s.wallS) ?? []);
-  const lines = ['', startLoad, describeLoad('end') + '  (includes this benchmark\'s own builds)', '', formatTable(rows), ''];
-  if (medianOf('B') > 0) lines.push(`Archway (C) vs the one-process command (B): ${(medianOf('C') / medianOf('B')).toFixed(2)}x`);
-  lines.push(`others CPU = cores used on average by processes other than this benchmark and its children, max over the runs;`,
-    `LOADED = above ${BUSY_OTHERS_CORES} cores: those wall times are inflated by other work on this 2-core machine.`);
+  const lines = [
+    '',
+    startLoad,
+    describeLoad('end') + "  (includes this benchmark's own builds)",
+    '',
+    formatTable(rows),
+    '',
+  ];
+  if (medianOf('B') > 0)
+    lines.push(`Archway (C) vs the one-process command (B): ${(medianOf('C') / medianOf('B')).toFixed(2)}x`);
+  lines.push(
+    `others CPU = cores used on average by processes other than this benchmark and its children, max over the runs;`,
+    `LOADED = above ${BUSY_OTHERS_CORES} cores: those wall times are inflated by other work on this 2-core machine.`,
+  );
   for (const r of rows) {
     const notes = [...new Set(r.samples.map((s) => s.note).filter(Boolean)), ...r.failures.map((f) => `FAILED ${f}`)];
     if (notes.length) lines.push(`${r.id}: ${notes.join('; ')}`);

@@ -19,7 +19,15 @@ import { ALL_PLATFORMS, makeRepo, specFor, TWO_STAGE_DOCKERFILE } from '../../te
 import { ensureBusyboxBase } from '../../test/support/busybox-base.js';
 import { startOpenRegistry } from '../../test/support/registry.js';
 import { BUSY_OTHERS_CORES, describeLoad, formatTable, median, type Row } from '../build/measure.js';
-import { benchMain, measured, parseRuns, registryOf, runOnce, type BenchSession, type Case } from '../shared/session.js';
+import {
+  benchMain,
+  measured,
+  parseRuns,
+  registryOf,
+  runOnce,
+  type BenchSession,
+  type Case,
+} from '../shared/session.js';
 
 const WARM_RATIO_TARGET = 0.05;
 const MAX_SPEEDUP_TARGET = 5;
@@ -50,14 +58,24 @@ CMD ["cat", "/report"]
 const SUBJECTS: Subject[] = [
   {
     name: 'fixture (two stages, ARGs, secret mount)',
-    files: (base) => ({ 'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base), 'docker/app/message.txt': 'from the context\n', 'secrets/token.txt': 'archway-bench-secret-77c1' }),
-    dockerfile: 'docker/Dockerfile', targetStage: 'final', buildArgs: [['GREETING', 'bench']], secret: true,
+    files: (base) => ({
+      'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base),
+      'docker/app/message.txt': 'from the context\n',
+      'secrets/token.txt': 'archway-bench-secret-77c1',
+    }),
+    dockerfile: 'docker/Dockerfile',
+    targetStage: 'final',
+    buildArgs: [['GREETING', 'bench']],
+    secret: true,
     lateChange: (text, round) => text.replace('"final stage on', `"final stage (change ${round}) on`),
   },
   {
     name: 'heavy emulated RUN (ARG at the top)',
     files: (base) => ({ 'docker/Dockerfile': HEAVY_DOCKERFILE(base), 'docker/message.txt': 'hello\n' }),
-    dockerfile: 'docker/Dockerfile', targetStage: null, buildArgs: [], secret: false,
+    dockerfile: 'docker/Dockerfile',
+    targetStage: null,
+    buildArgs: [],
+    secret: false,
     lateChange: (text, round) => text.replace('> /report', `> /report && echo "change ${round}"`),
   },
 ];
@@ -82,17 +100,31 @@ function subjectCases(s: BenchSession, subject: Subject, index: number, base: st
   };
   const sameAgent = engine('a');
   const filler = engine('b');
-  const build = (on: Engine, cache: BuildSpec['cache'], repository: string) => measured(s, async () => {
-    const spec = specFor(repo, registry, {
-      contextDir: join(repo, 'docker'), dockerfile: dockerfilePath, targetStage: subject.targetStage, buildArgs: subject.buildArgs,
-      secret: subject.secret ? { id: 'token', file: join(repo, 'secrets/token.txt') } : null,
-      platforms: ALL_PLATFORMS, repository, cache, signal: s.signal,
+  const build = (on: Engine, cache: BuildSpec['cache'], repository: string) =>
+    measured(s, async () => {
+      const spec = specFor(repo, registry, {
+        contextDir: join(repo, 'docker'),
+        dockerfile: dockerfilePath,
+        targetStage: subject.targetStage,
+        buildArgs: subject.buildArgs,
+        secret: subject.secret ? { id: 'token', file: join(repo, 'secrets/token.txt') } : null,
+        platforms: ALL_PLATFORMS,
+        repository,
+        cache,
+        signal: s.signal,
+      });
+      return steps(await on.build(spec, () => undefined));
     });
-    return steps(await on.build(spec, () => undefined));
-  });
   const min = (clear: boolean): BuildSpec['cache'] => ({ mode: 'min', key: `bench-${index}-min`, clear });
   const max: BuildSpec['cache'] = { mode: 'max', key: `bench-${index}-max`, clear: false };
-  const row = (id: string, name: string, versus: string | null, target?: Row['target']): Row => ({ id, name, samples: [], failures: [], versus, ...(target && { target }) });
+  const row = (id: string, name: string, versus: string | null, target?: Row['target']): Row => ({
+    id,
+    name,
+    samples: [],
+    failures: [],
+    versus,
+    ...(target && { target }),
+  });
   const unseen = join(repo, 'docker', 'unseen.txt');
   const restore = () => {
     writeFileSync(dockerfilePath, original);
@@ -100,11 +132,19 @@ function subjectCases(s: BenchSession, subject: Subject, index: number, base: st
   };
   const touchUnseen = (label: string) => writeFileSync(unseen, `${label}\n`);
   const cases: Case[] = [
-    { row: row('cold', 'cold (MIN, clear_cache)', null), run: () => (restore(), build(sameAgent, min(true), `bench/s${index}`)) },
+    {
+      row: row('cold', 'cold (MIN, clear_cache)', null),
+      run: () => (restore(), build(sameAgent, min(true), `bench/s${index}`)),
+    },
     {
       row: row('warm', 'warm, same agent, nothing changed', 'cold', ({ ratio, uploads }) => {
-        const misses = [ratio !== null && ratio > WARM_RATIO_TARGET && `> ${WARM_RATIO_TARGET}x cold`, uploads.some((u) => u > 0) && 'blobs uploaded'].filter(Boolean);
-        return misses.length === 0 ? `met (<= ${WARM_RATIO_TARGET}x cold, 0 uploads)` : `NOT met (${misses.join(', ')})`;
+        const misses = [
+          ratio !== null && ratio > WARM_RATIO_TARGET && `> ${WARM_RATIO_TARGET}x cold`,
+          uploads.some((u) => u > 0) && 'blobs uploaded',
+        ].filter(Boolean);
+        return misses.length === 0
+          ? `met (<= ${WARM_RATIO_TARGET}x cold, 0 uploads)`
+          : `NOT met (${misses.join(', ')})`;
       }),
       run: () => (restore(), build(sameAgent, min(false), `bench/s${index}`)),
     },
@@ -114,12 +154,21 @@ function subjectCases(s: BenchSession, subject: Subject, index: number, base: st
     },
     {
       row: row('max', 'MAX cache, new agent with an empty store', 'cold', ({ ratio }) =>
-        (ratio === null ? '' : 1 / ratio >= MAX_SPEEDUP_TARGET ? `met (${(1 / ratio).toFixed(1)}x faster >= ${MAX_SPEEDUP_TARGET}x)` : `NOT met (${(1 / ratio).toFixed(1)}x faster < ${MAX_SPEEDUP_TARGET}x)`)),
+        ratio === null
+          ? ''
+          : 1 / ratio >= MAX_SPEEDUP_TARGET
+            ? `met (${(1 / ratio).toFixed(1)}x faster >= ${MAX_SPEEDUP_TARGET}x)`
+            : `NOT met (${(1 / ratio).toFixed(1)}x faster < ${MAX_SPEEDUP_TARGET}x)`,
+      ),
       run: (round) => (restore(), build(engine(`max-r${round}`), max, `bench/s${index}-max`)),
     },
     {
       row: row('maxl', 'MAX, new agent, empty store, a file not copied changed', 'cold'),
-      run: (round) => (restore(), touchUnseen(`maxl ${round}`), build(engine(`maxl-r${round}`), max, `bench/s${index}-max`)),
+      run: (round) => (
+        restore(),
+        touchUnseen(`maxl ${round}`),
+        build(engine(`maxl-r${round}`), max, `bench/s${index}-max`)
+      ),
     },
     {
       row: row('late', 'one late line changed, same agent', 'cold'),
@@ -129,11 +178,22 @@ function subjectCases(s: BenchSession, subject: Subject, index: number, base: st
       },
     },
   ];
-  const once: Case[] = [{ row: row('fill', 'MAX, first build: cold + push of the step images', 'cold'), run: () => (restore(), build(filler, max, `bench/s${index}-max`)) }];
+  const once: Case[] = [
+    {
+      row: row('fill', 'MAX, first build: cold + push of the step images', 'cold'),
+      run: () => (restore(), build(filler, max, `bench/s${index}-max`)),
+    },
+  ];
   return { cases, once };
 }
 
-async function runSubject(s: BenchSession, subject: Subject, index: number, base: string, runs: number): Promise<Row[]> {
+async function runSubject(
+  s: BenchSession,
+  subject: Subject,
+  index: number,
+  base: string,
+  runs: number,
+): Promise<Row[]> {
   console.error(`\n${subject.name}`);
   const { cases, once } = subjectCases(s, subject, index, base);
   const [cold, warm, layers, max, maxl, late] = cases as [Case, Case, Case, Case, Case, Case];
@@ -165,7 +225,10 @@ function report(tables: Array<{ name: string; rows: Row[] }>, startLoad: string)
       if (cold > 0 && t2 > 0) lines.push(`  ${id}: ${(cold / t2).toFixed(1)}x faster than cold`);
     }
   }
-  lines.push('', `others CPU = cores used on average by other processes during a run (max over the runs); LOADED = above ${BUSY_OTHERS_CORES}.`);
+  lines.push(
+    '',
+    `others CPU = cores used on average by other processes during a run (max over the runs); LOADED = above ${BUSY_OTHERS_CORES}.`,
+  );
   console.log(lines.join('\n'));
 }
 
@@ -173,8 +236,11 @@ const runs = parseRuns(process.argv.slice(2));
 process.exitCode = await benchMain('cache', async (s, startLoad) => {
   s.registry = await startOpenRegistry(join(s.work, 'registry'));
   const base = await ensureBusyboxBase(s.registry.host);
-  console.error(`registry ${s.registry.host} (pid ${s.registry.pid}), base ${base}, work dir ${s.work}, ${runs} runs per case`);
+  console.error(
+    `registry ${s.registry.host} (pid ${s.registry.pid}), base ${base}, work dir ${s.work}, ${runs} runs per case`,
+  );
   const tables: Array<{ name: string; rows: Row[] }> = [];
-  for (const [index, subject] of SUBJECTS.entries()) tables.push({ name: subject.name, rows: await runSubject(s, subject, index, base, runs) });
+  for (const [index, subject] of SUBJECTS.entries())
+    tables.push({ name: subject.name, rows: await runSubject(s, subject, index, base, runs) });
   report(tables, startLoad);
 });

@@ -60,7 +60,9 @@ export async function runOnce(s: BenchSession, c: Case, round: number): Promise<
   try {
     const sample = await c.run(round);
     c.row.samples.push(sample);
-    console.error(`  round ${round} ${c.row.id}: ${sample.wallS.toFixed(2)} s, ${sample.uploads} blob uploads, others' CPU ${sample.othersCores.toFixed(2)} cores${sample.note ? `, ${sample.note}` : ''}`);
+    console.error(
+      `  round ${round} ${c.row.id}: ${sample.wallS.toFixed(2)} s, ${sample.uploads} blob uploads, others' CPU ${sample.othersCores.toFixed(2)} cores${sample.note ? `, ${sample.note}` : ''}`,
+    );
   } catch (error) {
     if (s.signal.aborted) throw error;
     c.row.failures.push(`round ${round}: ${(error as Error).message}`);
@@ -86,7 +88,8 @@ async function cleanUp(s: BenchSession): Promise<void> {
   }
   for (const dir of s.stores) await step(`removing store ${dir}`, () => removeStore(dir));
   if (s.registry) await step('stopping the registry', () => (s.registry as LocalRegistry).stop());
-  for (const point of await mountsUnder(s.work)) await step(`unmounting ${point}`, () => runChild(['umount', '--lazy', point]));
+  for (const point of await mountsUnder(s.work))
+    await step(`unmounting ${point}`, () => runChild(['umount', '--lazy', point]));
   const left = await mountsUnder(s.work);
   if (left.length) console.error(`cleanup: mounts still under ${s.work}: ${left.join(', ')}`);
   await step('removing temp dirs', async () => {
@@ -99,9 +102,19 @@ async function cleanUp(s: BenchSession): Promise<void> {
  * Runs a benchmark in a fresh session and returns the exit code: 0, 1 when it failed, 130 when interrupted.
  * Everything is cleaned up at the end, also after Ctrl-C (a second Ctrl-C exits at once).
  */
-export async function benchMain(name: string, body: (s: BenchSession, startLoad: string) => Promise<void>): Promise<number> {
+export async function benchMain(
+  name: string,
+  body: (s: BenchSession, startLoad: string) => Promise<void>,
+): Promise<number> {
   const abort = new AbortController();
-  const s: BenchSession = { work: mkdtempSync(join(tmpdir(), `archway-bench-${name}-`)), signal: abort.signal, registry: null, engines: [], stores: new Set(), dirs: new Set() };
+  const s: BenchSession = {
+    work: mkdtempSync(join(tmpdir(), `archway-bench-${name}-`)),
+    signal: abort.signal,
+    registry: null,
+    engines: [],
+    stores: new Set(),
+    dirs: new Set(),
+  };
   let firstSignalAt = 0;
   const onSignal = (signal: NodeJS.Signals) => {
     // tsx and npm relay the terminal's Ctrl-C a few ms later: only a signal 2 s after the first one means "now".
@@ -110,7 +123,9 @@ export async function benchMain(name: string, body: (s: BenchSession, startLoad:
       return;
     }
     firstSignalAt = Date.now();
-    console.error(`\n${signal}: stopping the builds and cleaning up (Ctrl-C again to exit at once, leaving stores behind)...`);
+    console.error(
+      `\n${signal}: stopping the builds and cleaning up (Ctrl-C again to exit at once, leaving stores behind)...`,
+    );
     abort.abort();
   };
   process.on('SIGINT', onSignal).on('SIGTERM', onSignal);

@@ -11,12 +11,18 @@ function seconds(ms: number): string {
 /** One log line per engine event that a person reads in the action's log; platform lines carry `[platform]`. */
 export function describeEvent(e: BuildEvent): string | null {
   switch (e.type) {
-    case 'preflight': return e.message;
-    case 'platform-started': return `[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})`;
-    case 'step': return null; // the step line itself arrives as a log event
-    case 'log': return e.platform ? `[${e.platform}] ${e.line}` : e.line;
-    case 'pushed': return `Pushed ${e.reference} (${e.digest})`;
-    case 'verified': return `Verified image index ${e.digest}: ${e.platforms.join(', ')}`;
+    case 'preflight':
+      return e.message;
+    case 'platform-started':
+      return `[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})`;
+    case 'step':
+      return null; // the step line itself arrives as a log event
+    case 'log':
+      return e.platform ? `[${e.platform}] ${e.line}` : e.line;
+    case 'pushed':
+      return `Pushed ${e.reference} (${e.digest})`;
+    case 'verified':
+      return `Verified image index ${e.digest}: ${e.platforms.join(', ')}`;
     case 'platform-finished':
       return `[${e.platform}] ${e.digest} in ${seconds(e.durationMs)}, ${e.cachedSteps} of ${e.totalSteps} steps from cache`;
   }
@@ -26,7 +32,10 @@ export function describeEvent(e: BuildEvent): string | null {
  * The agent's BuildRunner over an Engine: the job's resolved build becomes a BuildSpec, engine events become
  * log lines, and the steps done across platforms become the action's progress (90 % before the push).
  */
-export function createEngineBuildRunner(engine: Engine, opts: { resolve?: (target: BuildRequest['spec']['target']) => Promise<RegistryTarget> } = {}): BuildRunner {
+export function createEngineBuildRunner(
+  engine: Engine,
+  opts: { resolve?: (target: BuildRequest['spec']['target']) => Promise<RegistryTarget> } = {},
+): BuildRunner {
   const resolve = opts.resolve ?? resolveRegistryTarget;
   return async (r: BuildRequest) => {
     const done = new Map<Platform, number>();
@@ -41,26 +50,46 @@ export function createEngineBuildRunner(engine: Engine, opts: { resolve?: (targe
     };
     const target = await resolve(r.spec.target);
     for (const note of target.notes) r.log(note);
-    if (target.ensureRepository && (await target.ensureRepository()) === 'created') r.log(`Created the repository ${target.repositoryPath} in ${target.host}`);
-    const fresh = target.credentials ? async () => {
-      const t = await (target.credentials as CredentialSource).get();
-      return { username: t.username, password: t.password };
-    } : undefined;
-    const result = await engine.build({
-      repoRoot: r.repoRoot, contextDir: r.contextDir, dockerfile: r.dockerfile, targetStage: r.spec.targetStage,
-      buildArgs: r.spec.buildArgs, secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
-      platforms: r.spec.platforms, registry: target.host, repository: target.repositoryPath, tags: r.spec.tags,
-      credentials: fresh ? await fresh() : null, freshCredentials: fresh, cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
-      timeoutMs: r.timeoutMs, signal: r.signal,
-    }, onEvent).catch((error: unknown) => {
-      // The registry's own words say "denied"; the target knows the likelier cause (e.g. no gcr.io repository yet).
-      if (error instanceof BuildError && error.reason === 'PUSH_DENIED' && target.pushDeniedHint) {
-        throw new BuildError('PUSH_DENIED', `${error.message} ${target.pushDeniedHint}`, { cause: error });
-      }
-      throw error;
-    });
+    if (target.ensureRepository && (await target.ensureRepository()) === 'created')
+      r.log(`Created the repository ${target.repositoryPath} in ${target.host}`);
+    const fresh = target.credentials
+      ? async () => {
+          const t = await (target.credentials as CredentialSource).get();
+          return { username: t.username, password: t.password };
+        }
+      : undefined;
+    const result = await engine
+      .build(
+        {
+          repoRoot: r.repoRoot,
+          contextDir: r.contextDir,
+          dockerfile: r.dockerfile,
+          targetStage: r.spec.targetStage,
+          buildArgs: r.spec.buildArgs,
+          secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
+          platforms: r.spec.platforms,
+          registry: target.host,
+          repository: target.repositoryPath,
+          tags: r.spec.tags,
+          credentials: fresh ? await fresh() : null,
+          freshCredentials: fresh,
+          cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
+          timeoutMs: r.timeoutMs,
+          signal: r.signal,
+        },
+        onEvent,
+      )
+      .catch((error: unknown) => {
+        // The registry's own words say "denied"; the target knows the likelier cause (e.g. no gcr.io repository yet).
+        if (error instanceof BuildError && error.reason === 'PUSH_DENIED' && target.pushDeniedHint) {
+          throw new BuildError('PUSH_DENIED', `${error.message} ${target.pushDeniedHint}`, { cause: error });
+        }
+        throw error;
+      });
     r.progress(100);
     const how = result.reused ? 'unchanged, now tagged' : 'pushed';
-    r.log(`Image index ${result.indexDigest} ${how} as ${result.references.join(', ')} in ${seconds(result.durationMs)}`);
+    r.log(
+      `Image index ${result.indexDigest} ${how} as ${result.references.join(', ')} in ${seconds(result.durationMs)}`,
+    );
   };
 }

@@ -7,7 +7,10 @@ export interface ClaimedJob {
 }
 
 export class AgentProtocolError extends Error {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'AgentProtocolError';
   }
@@ -16,7 +19,12 @@ export class AgentProtocolError extends Error {
 /** The agent's side of the agent protocol, over HTTP with the agent's bearer token. Stateless; safe to share. */
 export function createAgentClient(opts: { server: string; token: string; claimTimeoutMs?: number }) {
   const base = opts.server.replace(/\/+$/, '');
-  async function post<T>(path: string, body: unknown, timeoutMs = 30_000, signal?: AbortSignal): Promise<T | undefined> {
+  async function post<T>(
+    path: string,
+    body: unknown,
+    timeoutMs = 30_000,
+    signal?: AbortSignal,
+  ): Promise<T | undefined> {
     const res = await fetch(`${base}${path}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${opts.token}`, 'content-type': 'application/json' },
@@ -29,17 +37,23 @@ export function createAgentClient(opts: { server: string; token: string; claimTi
       let message = text;
       try {
         message = (JSON.parse(text) as { errors?: Array<{ message: string }> }).errors?.[0]?.message ?? text;
-      } catch { /* not JSON */ }
+      } catch {
+        /* not JSON */
+      }
       throw new AgentProtocolError(`${path}: ${res.status} ${message}`, res.status);
     }
     return JSON.parse(text) as T;
   }
   return {
-    claim: (signal?: AbortSignal) => post<ClaimedJob>('/agent/v1/jobs/claim', {}, opts.claimTimeoutMs ?? 40_000, signal),
+    claim: (signal?: AbortSignal) =>
+      post<ClaimedJob>('/agent/v1/jobs/claim', {}, opts.claimTimeoutMs ?? 40_000, signal),
     heartbeat: async (jobId: number, attempt: number, progress?: number) =>
-      (await post<{ cancel: boolean }>(`/agent/v1/jobs/${jobId}/heartbeat`, { attempt, progress })) ?? { cancel: false },
+      (await post<{ cancel: boolean }>(`/agent/v1/jobs/${jobId}/heartbeat`, { attempt, progress })) ?? {
+        cancel: false,
+      },
     logs: async (jobId: number, attempt: number, offset: number, lines: string[]) =>
-      (await post<{ next: number }>(`/agent/v1/jobs/${jobId}/logs`, { attempt, offset, lines }))?.next ?? offset + lines.length,
+      (await post<{ next: number }>(`/agent/v1/jobs/${jobId}/logs`, { attempt, offset, lines }))?.next ??
+      offset + lines.length,
     finish: (jobId: number, attempt: number, status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED', error: string | null) =>
       post<void>(`/agent/v1/jobs/${jobId}/finish`, { attempt, status, error }),
   };

@@ -59,12 +59,25 @@ export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): J
       if (b.secret) {
         secretFile = await inside(src, b.secret.srcPath);
         const stat = await lstat(secretFile).catch(() => null);
-        if (!stat?.isFile()) throw new Error(`"secret_src" ${b.secret.srcPath} is neither a file in the repository nor a FILE variable of the action.`);
+        if (!stat?.isFile())
+          throw new Error(
+            `"secret_src" ${b.secret.srcPath} is neither a file in the repository nor a FILE variable of the action.`,
+          );
       }
       await deps.build({
-        spec: b, repoRoot: src, contextDir: join(src, b.contextPath), dockerfile: join(src, b.dockerfilePath), secretFile,
-        workDir: dir, cacheKey: spec.cacheKey, clearCache: spec.clearCache, timeoutMs: spec.timeoutSeconds === null ? null : spec.timeoutSeconds * 1000,
-        signal, mask: spec.mask, log, progress,
+        spec: b,
+        repoRoot: src,
+        contextDir: join(src, b.contextPath),
+        dockerfile: join(src, b.dockerfilePath),
+        secretFile,
+        workDir: dir,
+        cacheKey: spec.cacheKey,
+        clearCache: spec.clearCache,
+        timeoutMs: spec.timeoutSeconds === null ? null : spec.timeoutSeconds * 1000,
+        signal,
+        mask: spec.mask,
+        log,
+        progress,
       });
     } finally {
       for (const f of written) await rm(f, { force: true });

@@ -14,17 +14,19 @@ export function createLogShipper(client: AgentClient, jobId: number, attempt: nu
     if (pending.length === 0) return sending;
     const batch = pending;
     pending = [];
-    sending = sending.then(async () => {
-      for (let tries = 0; ; tries++) {
-        try {
-          offset = await client.logs(jobId, attempt, offset, batch);
-          return;
-        } catch (error) {
-          if (tries >= 3) throw error;
-          await new Promise((r) => setTimeout(r, 500 * (tries + 1)));
+    sending = sending
+      .then(async () => {
+        for (let tries = 0; ; tries++) {
+          try {
+            offset = await client.logs(jobId, attempt, offset, batch);
+            return;
+          } catch (error) {
+            if (tries >= 3) throw error;
+            await new Promise((r) => setTimeout(r, 500 * (tries + 1)));
+          }
         }
-      }
-    }).catch(() => undefined); // a lost batch must not fail the build; the server keeps what it got
+      })
+      .catch(() => undefined); // a lost batch must not fail the build; the server keeps what it got
     return sending;
   };
   const timer = setInterval(() => void flush(), 300);

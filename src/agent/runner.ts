@@ -5,7 +5,10 @@ import { AgentProtocolError, type AgentClient, type ClaimedJob } from './http-cl
 import { createLogShipper } from './log-shipper.js';
 
 /** What running one job takes, given its work dir, a log sink and a cancel signal. Throws to fail the job. */
-export type JobWork = (spec: JobSpec, ctx: { dir: string; log: (line: string) => void; signal: AbortSignal; progress: (p: number) => void }) => Promise<void>;
+export type JobWork = (
+  spec: JobSpec,
+  ctx: { dir: string; log: (line: string) => void; signal: AbortSignal; progress: (p: number) => void },
+) => Promise<void>;
 
 export interface RunnerLog {
   info(obj: object, msg: string): void;
@@ -18,7 +21,13 @@ const HEARTBEAT_MS = 10_000;
  * The agent loop: claim -> work -> finish, one job at a time, heartbeats every 10 s (a `cancel` answer aborts
  * the work). Lifecycle: `start()` once, `stop()` aborts the current job and waits for the loop to end.
  */
-export function createAgentRunner(opts: { client: AgentClient; work: JobWork; workDir: string; log: RunnerLog; heartbeatMs?: number }) {
+export function createAgentRunner(opts: {
+  client: AgentClient;
+  work: JobWork;
+  workDir: string;
+  log: RunnerLog;
+  heartbeatMs?: number;
+}) {
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
 
@@ -29,13 +38,15 @@ export function createAgentRunner(opts: { client: AgentClient; work: JobWork; wo
     const onStop = () => cancel.abort(new Error('The agent is shutting down.'));
     stopping.signal.addEventListener('abort', onStop);
     let progress: number | undefined;
-    const heartbeat = () => opts.client.heartbeat(jobId, attempt, progress).then(
-      (r) => r.cancel && cancel.abort(new Error('Cancelled.')),
-      (error: unknown) => {
-        // 409: the server gave the job up (stale attempt); stop working on it.
-        if (error instanceof AgentProtocolError && error.status === 409) cancel.abort(new Error('The server took the job back.'));
-      },
-    );
+    const heartbeat = () =>
+      opts.client.heartbeat(jobId, attempt, progress).then(
+        (r) => r.cancel && cancel.abort(new Error('Cancelled.')),
+        (error: unknown) => {
+          // 409: the server gave the job up (stale attempt); stop working on it.
+          if (error instanceof AgentProtocolError && error.status === 409)
+            cancel.abort(new Error('The server took the job back.'));
+        },
+      );
     // The first one at once: it tells the server the job has started (a job whose lease ends unstarted is re-queued).
     void heartbeat();
     const beat = setInterval(heartbeat, opts.heartbeatMs ?? HEARTBEAT_MS);
@@ -43,7 +54,12 @@ export function createAgentRunner(opts: { client: AgentClient; work: JobWork; wo
     let error: string | null = null;
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await opts.work(spec, { dir, log: (l) => shipper.line(l), signal: cancel.signal, progress: (p) => (progress = p) });
+      await opts.work(spec, {
+        dir,
+        log: (l) => shipper.line(l),
+        signal: cancel.signal,
+        progress: (p) => (progress = p),
+      });
     } catch (e) {
       status = cancel.signal.aborted ? 'TERMINATED' : 'FAILED';
       error = e instanceof Error ? e.message : String(e);
@@ -54,7 +70,9 @@ export function createAgentRunner(opts: { client: AgentClient; work: JobWork; wo
       await shipper.close();
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
-    await opts.client.finish(jobId, attempt, status, error).catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'could not report the end of a job'));
+    await opts.client
+      .finish(jobId, attempt, status, error)
+      .catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'could not report the end of a job'));
     opts.log.info({ jobId, attempt, status }, 'job finished');
   }
 

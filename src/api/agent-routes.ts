@@ -47,24 +47,70 @@ export function agentRoutes(app: App, { useCases }: RouteDeps, opts: { claimWait
       }
       return job;
     });
-    s.post('/agent/v1/jobs/:id/heartbeat', { schema: { hide: true, params: JobParams, body: Type.Object({ ...Attempt, progress: Type.Optional(Type.Number()) }) }, config },
-      async (req) => jobs.heartbeat(agent(req), req.params.id, req.body.attempt, req.body.progress));
-    s.post('/agent/v1/jobs/:id/logs', { schema: { hide: true, params: JobParams, body: Type.Object({ ...Attempt, offset: Type.Integer({ minimum: 0 }), lines: Type.Array(Type.String(), { maxItems: 5000 }) }) }, config },
-      async (req) => jobs.appendLogs(agent(req), req.params.id, req.body.attempt, req.body.offset, req.body.lines));
-    s.post('/agent/v1/jobs/:id/finish', {
-      schema: { hide: true, params: JobParams, body: Type.Object({ ...Attempt, status: Type.Enum(['SUCCESSFUL', 'FAILED', 'TERMINATED']), error: Type.Optional(Type.Union([Type.String(), Type.Null()])) }) },
-      config,
-    }, async (req, reply) => {
-      await jobs.finish(agent(req), req.params.id, req.body.attempt, { status: req.body.status, error: req.body.error ?? null });
-      return reply.status(204).send();
-    });
+    s.post(
+      '/agent/v1/jobs/:id/heartbeat',
+      {
+        schema: {
+          hide: true,
+          params: JobParams,
+          body: Type.Object({ ...Attempt, progress: Type.Optional(Type.Number()) }),
+        },
+        config,
+      },
+      async (req) => jobs.heartbeat(agent(req), req.params.id, req.body.attempt, req.body.progress),
+    );
+    s.post(
+      '/agent/v1/jobs/:id/logs',
+      {
+        schema: {
+          hide: true,
+          params: JobParams,
+          body: Type.Object({
+            ...Attempt,
+            offset: Type.Integer({ minimum: 0 }),
+            lines: Type.Array(Type.String(), { maxItems: 5000 }),
+          }),
+        },
+        config,
+      },
+      async (req) => jobs.appendLogs(agent(req), req.params.id, req.body.attempt, req.body.offset, req.body.lines),
+    );
+    s.post(
+      '/agent/v1/jobs/:id/finish',
+      {
+        schema: {
+          hide: true,
+          params: JobParams,
+          body: Type.Object({
+            ...Attempt,
+            status: Type.Enum(['SUCCESSFUL', 'FAILED', 'TERMINATED']),
+            error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+          }),
+        },
+        config,
+      },
+      async (req, reply) => {
+        await jobs.finish(agent(req), req.params.id, req.body.attempt, {
+          status: req.body.status,
+          error: req.body.error ?? null,
+        });
+        return reply.status(204).send();
+      },
+    );
   });
-  app.post('/agent/v1/agents', {
-    schema: { tags: ['Agents'], body: Type.Object({ name: Type.String({ minLength: 1 }), labels: Type.Optional(Type.Array(Type.String())) }) },
-    config: { scope: 'WORKSPACES_MANAGE' },
-  }, async (req, reply) => {
-    callerOf(req);
-    const { agent: created, token } = await jobs.registerAgent(req.body.name, req.body.labels ?? []);
-    return reply.status(201).send({ id: created.id, name: created.name, labels: created.labels, token });
-  });
+  app.post(
+    '/agent/v1/agents',
+    {
+      schema: {
+        tags: ['Agents'],
+        body: Type.Object({ name: Type.String({ minLength: 1 }), labels: Type.Optional(Type.Array(Type.String())) }),
+      },
+      config: { scope: 'WORKSPACES_MANAGE' },
+    },
+    async (req, reply) => {
+      callerOf(req);
+      const { agent: created, token } = await jobs.registerAgent(req.body.name, req.body.labels ?? []);
+      return reply.status(201).send({ id: created.id, name: created.name, labels: created.labels, token });
+    },
+  );
 }

@@ -36,7 +36,8 @@ export async function buildApi(opts: ApiOptions) {
     loggerInstance: opts.logger || undefined,
     logger: opts.logger ? undefined : false,
     bodyLimit: 1024 * 1024,
-    schemaErrorFormatter: (issues, dataVar) => Object.assign(new Error(describeSchemaIssues(issues, dataVar)), { statusCode: 400 }),
+    schemaErrorFormatter: (issues, dataVar) =>
+      Object.assign(new Error(describeSchemaIssues(issues, dataVar)), { statusCode: 400 }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {

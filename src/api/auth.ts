@@ -39,7 +39,10 @@ export function registerAuth(app: FastifyInstance, deps: { tokens: TokenUseCases
       bearer = bearerOf(request);
     } finally {
       const state = deps.limiter.hit(bearer ? `t:${bearer}` : `ip:${request.ip}`);
-      reply.header('X-Rate-Limit-Limit', state.limit).header('X-Rate-Limit-Remaining', state.remaining).header('X-Rate-Limit-Reset', state.reset);
+      reply
+        .header('X-Rate-Limit-Limit', state.limit)
+        .header('X-Rate-Limit-Remaining', state.remaining)
+        .header('X-Rate-Limit-Reset', state.reset);
       if (state.exceeded) throw new RateLimitedError(state.reset);
     }
     request.caller = await deps.tokens.authenticate(bearer);

@@ -28,7 +28,10 @@ export function createRateLimiter(opts: { max: number; windowSeconds: number; no
       entry.count += 1;
       windows.set(key, entry);
       return {
-        limit: opts.max, remaining: Math.max(0, opts.max - entry.count), reset: Math.floor((start + windowMs) / 1000), exceeded: entry.count > opts.max,
+        limit: opts.max,
+        remaining: Math.max(0, opts.max - entry.count),
+        reset: Math.floor((start + windowMs) / 1000),
+        exceeded: entry.count > opts.max,
       };
     },
   };

@@ -20,16 +20,36 @@ export type ActionInput = Partial<Omit<ActionSettings, 'build' | 'type'>> & {
 };
 
 const BLANK_BUILD: MultiArchBuild = {
-  dockerfilePath: DEFAULT_DOCKERFILE_PATH, contextPath: '', targetStage: null, secretId: null, secretSrc: null, buildArgs: [],
-  targetPlatforms: [...DEFAULT_PLATFORMS], imageTag: null, versions: [], dockerRegistry: null, login: null, passwordEncrypted: null,
-  integrationHash: null, region: null, registry: null, repository: null, cacheMode: null, withoutProgress: false, artifact: null,
+  dockerfilePath: DEFAULT_DOCKERFILE_PATH,
+  contextPath: '',
+  targetStage: null,
+  secretId: null,
+  secretSrc: null,
+  buildArgs: [],
+  targetPlatforms: [...DEFAULT_PLATFORMS],
+  imageTag: null,
+  versions: [],
+  dockerRegistry: null,
+  login: null,
+  passwordEncrypted: null,
+  integrationHash: null,
+  region: null,
+  registry: null,
+  repository: null,
+  cacheMode: null,
+  withoutProgress: false,
+  artifact: null,
 };
 
 function checkNumbers(s: ActionSettings): void {
-  if (s.timeout !== null && (!Number.isInteger(s.timeout) || s.timeout < 1)) throw new ValidationError('"timeout" must be a whole number of seconds, at least 1.');
-  if (!Number.isInteger(s.retryCount) || s.retryCount < 0 || s.retryCount > 100) throw new ValidationError('"retry_count" must be a whole number from 0 to 100.');
-  if (!Number.isInteger(s.retryInterval) || s.retryInterval < 0) throw new ValidationError('"retry_interval" must be a whole number of seconds, 0 or more.');
-  if (s.runOnlyOnFirstFailure && s.triggerTime !== 'ON_FAILURE') throw new ValidationError('"run_only_on_first_failure" applies only with "trigger_time" ON_FAILURE.');
+  if (s.timeout !== null && (!Number.isInteger(s.timeout) || s.timeout < 1))
+    throw new ValidationError('"timeout" must be a whole number of seconds, at least 1.');
+  if (!Number.isInteger(s.retryCount) || s.retryCount < 0 || s.retryCount > 100)
+    throw new ValidationError('"retry_count" must be a whole number from 0 to 100.');
+  if (!Number.isInteger(s.retryInterval) || s.retryInterval < 0)
+    throw new ValidationError('"retry_interval" must be a whole number of seconds, 0 or more.');
+  if (s.runOnlyOnFirstFailure && s.triggerTime !== 'ON_FAILURE')
+    throw new ValidationError('"run_only_on_first_failure" applies only with "trigger_time" ON_FAILURE.');
   if (s.name.trim() === '') throw new ValidationError('"name" must not be empty.');
 }
 
@@ -39,7 +59,7 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
       if (!v.encrypted) return v;
       const old = previous.find((p) => p.key === v.key && p.encrypted);
       // A client echoing the sealed value it read keeps the old secret.
-      const value = old && old.value === v.value ? old.value : sealUnlessSealed(secrets, v.value) ?? '';
+      const value = old && old.value === v.value ? old.value : (sealUnlessSealed(secrets, v.value) ?? '');
       return { ...v, value };
     });
   }
@@ -58,7 +78,12 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
   }
 
   /** merge, then the referenced integration must exist and fit (stored by its hash id). */
-  async function settle(current: ActionSettings, input: ActionInput, pipeline: Pipeline, domain: string): Promise<ActionSettings> {
+  async function settle(
+    current: ActionSettings,
+    input: ActionInput,
+    pipeline: Pipeline,
+    domain: string,
+  ): Promise<ActionSettings> {
     const next = merge(current, input, pipeline);
     return { ...next, build: await resolveActionIntegration(store, domain, pipeline, next.build) };
   }
@@ -67,23 +92,45 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
     actionAt(store, caller, domain, projectName, pipelineId, id);
 
   return {
-    async create(caller: Caller, domain: string, projectName: string, pipelineId: number, input: ActionInput): Promise<{ pipeline: Pipeline; action: Action }> {
+    async create(
+      caller: Caller,
+      domain: string,
+      projectName: string,
+      pipelineId: number,
+      input: ActionInput,
+    ): Promise<{ pipeline: Pipeline; action: Action }> {
       const pipeline = await pipelines.get(caller, domain, projectName, pipelineId);
       if (!input.type) throw new ValidationError(`"type" is required; supported: ${ACTION_TYPES.join(', ')}.`);
-      if (!isActionType(input.type)) throw new ValidationError(`Action type "${input.type}" is not supported by Archway; supported: ${ACTION_TYPES.join(', ')}.`);
+      if (!isActionType(input.type))
+        throw new ValidationError(
+          `Action type "${input.type}" is not supported by Archway; supported: ${ACTION_TYPES.join(', ')}.`,
+        );
       if (!input.name?.trim()) throw new ValidationError('"name" is required.');
       const blank: ActionSettings = {
-        name: input.name.trim(), type: input.type, triggerTime: 'ON_EVERY_EXECUTION', runNext: 'WAIT_ON_SUCCESS', runOnlyOnFirstFailure: false,
-        disabled: false, timeout: null, retryCount: 0, retryInterval: 0, ignoreErrors: false, variables: [], triggerConditions: [], loop: [],
+        name: input.name.trim(),
+        type: input.type,
+        triggerTime: 'ON_EVERY_EXECUTION',
+        runNext: 'WAIT_ON_SUCCESS',
+        runOnlyOnFirstFailure: false,
+        disabled: false,
+        timeout: null,
+        retryCount: 0,
+        retryInterval: 0,
+        ignoreErrors: false,
+        variables: [],
+        triggerConditions: [],
+        loop: [],
         build: BLANK_BUILD,
       };
       const settings = await settle(blank, input, pipeline, domain);
       const { afterActionId } = input;
       const newAction = { ...settings, pipelineId: pipeline.id };
-      const action = afterActionId == null
-        ? await store.actions.append(newAction)
-        : await store.transaction((tx) => tx.actions.insertAfter(newAction, afterActionId));
-      if (!action) throw new ValidationError(`"after_action_id" ${afterActionId} is not an action of pipeline ${pipeline.id}.`);
+      const action =
+        afterActionId == null
+          ? await store.actions.append(newAction)
+          : await store.transaction((tx) => tx.actions.insertAfter(newAction, afterActionId));
+      if (!action)
+        throw new ValidationError(`"after_action_id" ${afterActionId} is not an action of pipeline ${pipeline.id}.`);
       return { pipeline, action };
     },
     find,
@@ -91,12 +138,22 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
       const pipeline = await pipelines.get(caller, domain, projectName, pipelineId);
       return { pipeline, actions: await store.actions.list(pipeline.id, page) };
     },
-    async update(caller: Caller, domain: string, projectName: string, pipelineId: number, id: number, input: ActionInput) {
+    async update(
+      caller: Caller,
+      domain: string,
+      projectName: string,
+      pipelineId: number,
+      id: number,
+      input: ActionInput,
+    ) {
       const { pipeline, action } = await find(caller, domain, projectName, pipelineId, id);
       if (input.type !== undefined && input.type !== action.type) {
-        throw new ValidationError(`The action "type" cannot be changed (it is ${action.type}); delete the action and add a new one.`);
+        throw new ValidationError(
+          `The action "type" cannot be changed (it is ${action.type}); delete the action and add a new one.`,
+        );
       }
-      if (input.afterActionId != null) throw new ValidationError('"after_action_id" can only be given when adding an action.');
+      if (input.afterActionId != null)
+        throw new ValidationError('"after_action_id" can only be given when adding an action.');
       const updated = await store.actions.update({ ...action, ...(await settle(action, input, pipeline, domain)) });
       return { pipeline, action: updated };
     },

@@ -21,7 +21,14 @@ export function maskLine(line: string, secrets: readonly string[]): string {
 }
 
 /** The server side of the agent protocol: agent tokens, claim (long-poll), heartbeat, logs, finish, the reaper. */
-export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: Clock; notifier: Notifier; orchestrator: Orchestrator; leaseMs?: number }) {
+export function createAgentJobs(deps: {
+  store: Store;
+  secrets: Secrets;
+  clock: Clock;
+  notifier: Notifier;
+  orchestrator: Orchestrator;
+  leaseMs?: number;
+}) {
   const { store, clock, notifier, orchestrator } = deps;
   const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
 
@@ -29,7 +36,9 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     const job = await store.jobs.byId(jobId);
     if (!job) throw new NotFoundError(`Job ${jobId} not found.`);
     if (job.agentId !== agent.id || job.attempt !== attempt || job.state !== 'RUNNING') {
-      throw new ConflictError(`Job ${jobId} attempt ${attempt} is no longer this agent's (stale attempt); stop working on it.`);
+      throw new ConflictError(
+        `Job ${jobId} attempt ${attempt} is no longer this agent's (stale attempt); stop working on it.`,
+      );
     }
     return job;
   }
@@ -39,7 +48,13 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
     const job = await store.transaction((tx) => tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS)));
     if (!job) return undefined;
     const ae = await store.executions.actionExecution(job.actionExecutionId);
-    if (ae) await store.executions.updateActionExecution({ ...ae, status: 'INPROGRESS', startDate: ae.startDate ?? now, progress: 0 });
+    if (ae)
+      await store.executions.updateActionExecution({
+        ...ae,
+        status: 'INPROGRESS',
+        startDate: ae.startDate ?? now,
+        progress: 0,
+      });
     notifier.publish(executionTopic(job.executionId));
     return { jobId: job.id, attempt: job.attempt, spec: job.spec };
   }
@@ -48,24 +63,32 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
   async function putBack(job: Job): Promise<void> {
     if (job.cancelRequested) {
       // Cancelled meanwhile: end it here rather than hand it to the next agent.
-      if (await store.jobs.finish(job.id, job.attempt)) await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
+      if (await store.jobs.finish(job.id, job.attempt))
+        await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
       return;
     }
     // The status goes back first and in the same transaction, so a claim right after cannot be overwritten.
-    await store.transaction(async (tx) => {
-      const ae = await tx.executions.actionExecution(job.actionExecutionId);
-      if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
-      if (!(await tx.jobs.release(job.id, job.attempt))) throw new ConflictError(`Job ${job.id} attempt ${job.attempt} is stale.`);
-    }).catch((error: unknown) => {
-      if (!(error instanceof ConflictError)) throw error;
-    });
+    await store
+      .transaction(async (tx) => {
+        const ae = await tx.executions.actionExecution(job.actionExecutionId);
+        if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+        if (!(await tx.jobs.release(job.id, job.attempt)))
+          throw new ConflictError(`Job ${job.id} attempt ${job.attempt} is stale.`);
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof ConflictError)) throw error;
+      });
     notifier.publish(JOBS_TOPIC);
     notifier.publish(executionTopic(job.executionId));
   }
 
   return {
     /** Creates an agent and returns its token (shown once, stored hashed). */
-    async registerAgent(name: string, labels: string[], id = `agent-${randomBytes(6).toString('hex')}`): Promise<{ agent: Agent; token: string }> {
+    async registerAgent(
+      name: string,
+      labels: string[],
+      id = `agent-${randomBytes(6).toString('hex')}`,
+    ): Promise<{ agent: Agent; token: string }> {
       const token = deps.secrets.newToken();
       await store.agents.remove(id);
       const agent = await store.agents.create({ id, name, labels, tokenHash: deps.secrets.digestToken(token) });
@@ -102,23 +125,41 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
       if (!job) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       if (progress !== undefined) {
         const ae = await store.executions.actionExecution(job.actionExecutionId);
-        if (ae && ae.status === 'INPROGRESS') await store.executions.updateActionExecution({ ...ae, progress: Math.max(0, Math.min(99, Math.round(progress))) });
+        if (ae && ae.status === 'INPROGRESS')
+          await store.executions.updateActionExecution({
+            ...ae,
+            progress: Math.max(0, Math.min(99, Math.round(progress))),
+          });
       }
       return { cancel: job.cancelRequested };
     },
-    async appendLogs(agent: Agent, jobId: number, attempt: number, offset: number, lines: string[]): Promise<{ next: number }> {
+    async appendLogs(
+      agent: Agent,
+      jobId: number,
+      attempt: number,
+      offset: number,
+      lines: string[],
+    ): Promise<{ next: number }> {
       const job = await running(agent, jobId, attempt);
       // A job that logged is started: it is never handed to another agent, which would log the same part again.
       if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
       // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
-      const next = await store.logs.append(job.actionExecutionId, job.logBase + offset, lines.map((l) => maskLine(l, job.spec.mask)));
+      const next = await store.logs.append(
+        job.actionExecutionId,
+        job.logBase + offset,
+        lines.map((l) => maskLine(l, job.spec.mask)),
+      );
       notifier.publish(logTopic(job.actionExecutionId));
       return { next: next - job.logBase };
     },
     async finish(agent: Agent, jobId: number, attempt: number, outcome: JobOutcome): Promise<void> {
       const job = await running(agent, jobId, attempt);
-      if (!(await store.jobs.finish(jobId, attempt))) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
-      await orchestrator.jobFinished(job, { status: outcome.status, error: outcome.error && maskLine(outcome.error, job.spec.mask) });
+      if (!(await store.jobs.finish(jobId, attempt)))
+        throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+      await orchestrator.jobFinished(job, {
+        status: outcome.status,
+        error: outcome.error && maskLine(outcome.error, job.spec.mask),
+      });
     },
     /**
      * Fails jobs whose agent stopped sending heartbeats, and puts back those whose agent never started them
@@ -132,9 +173,10 @@ export function createAgentJobs(deps: { store: Store; secrets: Secrets; clock: C
           continue;
         }
         if (!(await store.jobs.finish(job.id, job.attempt))) continue;
-        const error = job.startedAt === null
-          ? `Agent lost: the job was handed to an agent ${job.attempt} times and none started it (the last, "${job.agentId}", sent nothing for ${LEASE_MS / 1000} s); check the agents' logs, then run again or RETRY.`
-          : `Agent lost: no heartbeat from agent "${job.agentId}" for ${LEASE_MS / 1000} s (it crashed, was killed or lost the network); run again or RETRY.`;
+        const error =
+          job.startedAt === null
+            ? `Agent lost: the job was handed to an agent ${job.attempt} times and none started it (the last, "${job.agentId}", sent nothing for ${LEASE_MS / 1000} s); check the agents' logs, then run again or RETRY.`
+            : `Agent lost: no heartbeat from agent "${job.agentId}" for ${LEASE_MS / 1000} s (it crashed, was killed or lost the network); run again or RETRY.`;
         await orchestrator.jobFinished(job, { status: 'FAILED', error });
       }
       return expired.length;

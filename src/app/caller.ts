@@ -21,9 +21,12 @@ async function resolvePath(store: Store, caller: Caller, query: PathQuery): Prom
   const { domain, projectName, pipelineId, actionId } = query;
   const path = allowsWorkspace(caller.token, domain) ? await store.paths.resolve(query) : {};
   if (!path.workspace) throw new NotFoundError(`Workspace "${domain}" not found.`);
-  if (projectName !== undefined && !path.project) throw new NotFoundError(`Project "${projectName}" not found in workspace "${domain}".`);
-  if (pipelineId !== undefined && !path.pipeline) throw new NotFoundError(`Pipeline ${pipelineId} not found in project "${projectName}".`);
-  if (actionId !== undefined && !path.action) throw new NotFoundError(`Action ${actionId} not found in pipeline ${pipelineId}.`);
+  if (projectName !== undefined && !path.project)
+    throw new NotFoundError(`Project "${projectName}" not found in workspace "${domain}".`);
+  if (pipelineId !== undefined && !path.pipeline)
+    throw new NotFoundError(`Pipeline ${pipelineId} not found in project "${projectName}".`);
+  if (actionId !== undefined && !path.action)
+    throw new NotFoundError(`Action ${actionId} not found in pipeline ${pipelineId}.`);
   return path;
 }
 
@@ -34,17 +37,35 @@ export async function workspaceFor(store: Store, caller: Caller, domain: string)
   return (await resolvePath(store, caller, { domain })).workspace!;
 }
 
-export async function projectAt(store: Store, caller: Caller, domain: string, projectName: string): Promise<{ workspace: Workspace; project: Project }> {
+export async function projectAt(
+  store: Store,
+  caller: Caller,
+  domain: string,
+  projectName: string,
+): Promise<{ workspace: Workspace; project: Project }> {
   const path = await resolvePath(store, caller, { domain, projectName });
   return { workspace: path.workspace!, project: path.project! };
 }
 
-export async function pipelineAt(store: Store, caller: Caller, domain: string, projectName: string, pipelineId: number): Promise<{ project: Project; pipeline: Pipeline }> {
+export async function pipelineAt(
+  store: Store,
+  caller: Caller,
+  domain: string,
+  projectName: string,
+  pipelineId: number,
+): Promise<{ project: Project; pipeline: Pipeline }> {
   const path = await resolvePath(store, caller, { domain, projectName, pipelineId });
   return { project: path.project!, pipeline: path.pipeline! };
 }
 
-export async function actionAt(store: Store, caller: Caller, domain: string, projectName: string, pipelineId: number, actionId: number): Promise<{ pipeline: Pipeline; action: Action }> {
+export async function actionAt(
+  store: Store,
+  caller: Caller,
+  domain: string,
+  projectName: string,
+  pipelineId: number,
+  actionId: number,
+): Promise<{ pipeline: Pipeline; action: Action }> {
   const path = await resolvePath(store, caller, { domain, projectName, pipelineId, actionId });
   return { pipeline: path.pipeline!, action: path.action! };
 }

@@ -52,7 +52,12 @@ export interface Job {
  * the dialect supports row locks. Failure: driver errors are StoreError.
  */
 export interface JobRepo {
-  enqueue(job: Omit<Job, 'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'>): Promise<Job>;
+  enqueue(
+    job: Omit<
+      Job,
+      'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'
+    >,
+  ): Promise<Job>;
   /** Takes the most urgent runnable job, bumping its attempt, setting the lease and the attempt's log base. */
   claim(agentId: string, now: Date, leaseUntil: Date): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
@@ -105,6 +110,10 @@ export interface Notifier {
 
 /** Resolves what to build: a branch tip or a commit, with its metadata. Implemented by the git checkout. */
 export interface RevisionSource {
-  resolve(projectKey: string, source: { url: string; user: string | null; password: string | null },
-    request: { branch: string | null; revision: string | null }, defaultBranch: string): Promise<Revision>;
+  resolve(
+    projectKey: string,
+    source: { url: string; user: string | null; password: string | null },
+    request: { branch: string | null; revision: string | null },
+    defaultBranch: string,
+  ): Promise<Revision>;
 }

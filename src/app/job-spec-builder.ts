@@ -31,10 +31,19 @@ export interface SpecInput {
 }
 
 /** A private-registry target without a host goes to the built-in registry, with its credentials. */
-function withDefaultRegistry(target: RegistryTargetSpec, fallback: DefaultRegistry | null | undefined): RegistryTargetSpec {
-  const bare = target.dockerRegistry === 'OTHER' && !target.registry && !/^[^/]*[.:][^/]*\/|^localhost\//.test(target.repository);
+function withDefaultRegistry(
+  target: RegistryTargetSpec,
+  fallback: DefaultRegistry | null | undefined,
+): RegistryTargetSpec {
+  const bare =
+    target.dockerRegistry === 'OTHER' && !target.registry && !/^[^/]*[.:][^/]*\/|^localhost\//.test(target.repository);
   if (!bare || !fallback) return target;
-  return { ...target, registry: fallback.host, login: target.login ?? fallback.username, password: target.login ? target.password : fallback.password };
+  return {
+    ...target,
+    registry: fallback.host,
+    login: target.login ?? fallback.username,
+    password: target.login ? target.password : fallback.password,
+  };
 }
 
 /** Which builds share a layer cache: the pipeline's cache_scope. */
@@ -47,7 +56,14 @@ function cacheKeyOf(pipeline: Pipeline, project: Project): string {
 function openedForJob(i: OpenedIntegration): NonNullable<RegistryTargetSpec['integration']> {
   const label = `integration "${i.name}" (${i.hashId})`;
   if (i.type === 'DOCKER_HUB') return { type: i.type, label, username: i.username, password: i.password };
-  if (i.type === 'AMAZON') return { type: i.type, label, accessKeyId: i.accessKeyId, secretAccessKey: i.secretAccessKey, roleAssumptions: i.roleAssumptions };
+  if (i.type === 'AMAZON')
+    return {
+      type: i.type,
+      label,
+      accessKeyId: i.accessKeyId,
+      secretAccessKey: i.secretAccessKey,
+      roleAssumptions: i.roleAssumptions,
+    };
   return { type: i.type, label, serviceAccountKey: i.serviceAccountKey };
 }
 
@@ -59,7 +75,10 @@ function secretsOf(i: OpenedIntegration): string[] {
 }
 
 function platformsOf(values: string[]): Platform[] {
-  const out = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  const out = values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
   const bad = out.filter((p) => !isPlatform(p));
   if (bad.length || out.length === 0) {
     throw new ValidationError(`"target_platform" resolved to "${out.join(',')}"; allowed: ${PLATFORMS.join(', ')}.`);
@@ -69,7 +88,8 @@ function platformsOf(values: string[]): Platform[] {
 
 function buildArg(entry: string): [string, string] {
   const at = entry.indexOf('=');
-  if (at <= 0) throw new ValidationError(`"build_args" entry "${entry}" must look like KEY=value after resolving variables.`);
+  if (at <= 0)
+    throw new ValidationError(`"build_args" entry "${entry}" must look like KEY=value after resolving variables.`);
   return [entry.slice(0, at), entry.slice(at + 1)];
 }
 
@@ -79,7 +99,8 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const b = action.build;
   const opt = (v: string | null, field: string) => (v === null ? null : resolve(v, field));
   const repository = opt(b.repository, 'repository');
-  if (!repository) throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
+  if (!repository)
+    throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
   const password = b.passwordEncrypted === null ? null : secrets.open(b.passwordEncrypted);
   const login = opt(b.login, 'login');
   const secretId = opt(b.secretId, 'secret_id');
@@ -89,13 +110,19 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const cacheMode = effectiveCacheMode(b, pipeline.cacheScope) ?? 'MIN';
   const tags = [opt(b.imageTag, 'docker_image_tag') || 'latest', ...b.versions.map((v) => resolve(v, 'versions'))];
   return {
-    executionId: execution.id, actionExecutionId: input.actionExecutionId, actionName: action.name,
+    executionId: execution.id,
+    actionExecutionId: input.actionExecutionId,
+    actionName: action.name,
     projectKey: `p${project.id}`,
     repository: {
-      url: project.repository.url ?? '', user: project.repository.user,
-      password: project.repository.passwordEncrypted === null ? null : secrets.open(project.repository.passwordEncrypted),
+      url: project.repository.url ?? '',
+      user: project.repository.user,
+      password:
+        project.repository.passwordEncrypted === null ? null : secrets.open(project.repository.passwordEncrypted),
     },
-    sha: execution.revision?.sha ?? '', refresh: execution.refresh, clearCache: execution.clearCache,
+    sha: execution.revision?.sha ?? '',
+    refresh: execution.refresh,
+    clearCache: execution.clearCache,
     cacheKey: cacheKeyOf(pipeline, project),
     timeoutSeconds: action.timeout,
     build: {
@@ -105,14 +132,27 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       buildArgs: b.buildArgs.map((a) => buildArg(resolve(a, 'build_args'))),
       secret: secretId && secretSrc ? { id: secretId, srcPath: normaliseRepoPath('secret_src', secretSrc) } : null,
       platforms: platformsOf(b.targetPlatforms.map((p) => resolve(p, 'target_platform'))),
-      target: withDefaultRegistry({
-        dockerRegistry: effectiveDockerRegistry(b), registry: opt(b.registry, 'registry') || null, repository,
-        region: opt(b.region, 'region') || null, login, password, integration: input.integration ? openedForJob(input.integration) : null,
-      }, input.defaultRegistry),
+      target: withDefaultRegistry(
+        {
+          dockerRegistry: effectiveDockerRegistry(b),
+          registry: opt(b.registry, 'registry') || null,
+          repository,
+          region: opt(b.region, 'region') || null,
+          login,
+          password,
+          integration: input.integration ? openedForJob(input.integration) : null,
+        },
+        input.defaultRegistry,
+      ),
       tags,
       cacheMode: cacheMode === 'MAX' ? 'max' : 'min',
     },
     files: input.files,
-    mask: [...input.mask, ...(password ? [password] : []), ...(input.defaultRegistry ? [input.defaultRegistry.password] : []), ...(input.integration ? secretsOf(input.integration) : [])],
+    mask: [
+      ...input.mask,
+      ...(password ? [password] : []),
+      ...(input.defaultRegistry ? [input.defaultRegistry.password] : []),
+      ...(input.integration ? secretsOf(input.integration) : []),
+    ],
   };
 }

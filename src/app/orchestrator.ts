@@ -22,7 +22,14 @@ export interface JobOutcome {
  * steps for one pipeline are serialised in this process (runs of a pipeline wait ENQUEUED while one is
  * INPROGRESS; different pipelines run side by side). Lifecycle: one per server; `recover()` once at start-up.
  */
-export function createOrchestrator(deps: { store: Store; secrets: Secrets; notifier: Notifier; clock: Clock; scopes: VariableScopes; defaultRegistry?: DefaultRegistry | null }) {
+export function createOrchestrator(deps: {
+  store: Store;
+  secrets: Secrets;
+  notifier: Notifier;
+  clock: Clock;
+  scopes: VariableScopes;
+  defaultRegistry?: DefaultRegistry | null;
+}) {
   const { store, notifier, clock } = deps;
   const chains = new Map<number, Promise<unknown>>();
 
@@ -40,20 +47,35 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
     const pipeline = await store.pipelines.find(execution.pipelineId);
     const project = pipeline && (await store.projects.find(pipeline.projectId));
     const action = pipeline && (await store.actions.byId(pipeline.id, ae.action.id));
-    if (!pipeline || !project || !action) throw new ValidationError(`Action "${ae.action.name}" was deleted after the run started.`);
+    if (!pipeline || !project || !action)
+      throw new ValidationError(`Action "${ae.action.name}" was deleted after the run started.`);
     return { pipeline, project, action };
   }
 
-  async function finishExecution(execution: Execution, status: Execution['status'], errorMessage: string | null, actions: ActionExecution[]) {
+  async function finishExecution(
+    execution: Execution,
+    status: Execution['status'],
+    errorMessage: string | null,
+    actions: ActionExecution[],
+  ) {
     const now = clock.now();
     await store.transaction(async (tx) => {
       for (const a of actions.filter((x) => x.status === 'INITIAL' || x.status === 'ENQUEUED')) {
         await tx.executions.updateActionExecution({ ...a, status: 'NOT_EXECUTED', finishDate: now });
       }
-      await tx.executions.update({ ...execution, status, finishDate: now, errorMessage: errorMessage ?? execution.errorMessage });
+      await tx.executions.update({
+        ...execution,
+        status,
+        finishDate: now,
+        errorMessage: errorMessage ?? execution.errorMessage,
+      });
       const pipeline = await tx.pipelines.find(execution.pipelineId);
       if (pipeline) {
-        await tx.pipelines.update({ ...pipeline, lastExecutionStatus: status, lastExecutionRevision: execution.revision?.sha ?? pipeline.lastExecutionRevision });
+        await tx.pipelines.update({
+          ...pipeline,
+          lastExecutionStatus: status,
+          lastExecutionRevision: execution.revision?.sha ?? pipeline.lastExecutionRevision,
+        });
       }
     });
     notifier.publish(executionTopic(execution.id));
@@ -67,18 +89,38 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
       const ctx = await contextOf(execution, ae);
       const scope = await deps.scopes.forAction(ctx, execution);
       const hash = ctx.action.build.integrationHash;
-      const integration = hash ? await openIntegration({ store, secrets: deps.secrets }, ctx.project.workspaceId, hash) : null;
-      spec = buildJobSpec({ ...ctx, execution, actionExecutionId: ae.id, ...scope, integration, defaultRegistry: deps.defaultRegistry }, deps.secrets);
+      const integration = hash
+        ? await openIntegration({ store, secrets: deps.secrets }, ctx.project.workspaceId, hash)
+        : null;
+      spec = buildJobSpec(
+        { ...ctx, execution, actionExecutionId: ae.id, ...scope, integration, defaultRegistry: deps.defaultRegistry },
+        deps.secrets,
+      );
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await store.executions.updateActionExecution({ ...ae, status: 'FAILED', errorMessage: error.message, startDate: clock.now(), finishDate: clock.now() });
+      await store.executions.updateActionExecution({
+        ...ae,
+        status: 'FAILED',
+        errorMessage: error.message,
+        startDate: clock.now(),
+        finishDate: clock.now(),
+      });
       return false;
     }
     await store.transaction(async (tx) => {
-      await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED', attempts: ae.attempts + 1, errorMessage: null });
+      await tx.executions.updateActionExecution({
+        ...ae,
+        status: 'ENQUEUED',
+        attempts: ae.attempts + 1,
+        errorMessage: null,
+      });
       await tx.jobs.enqueue({
-        actionExecutionId: ae.id, executionId: execution.id, pipelineId: execution.pipelineId, priority: PRIORITY[execution.priority],
-        notBefore: new Date(clock.now().getTime() + delaySeconds * 1000), spec,
+        actionExecutionId: ae.id,
+        executionId: execution.id,
+        pipelineId: execution.pipelineId,
+        priority: PRIORITY[execution.priority],
+        notBefore: new Date(clock.now().getTime() + delaySeconds * 1000),
+        spec,
       });
     });
     notifier.publish(JOBS_TOPIC);
@@ -87,34 +129,41 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
 
   /** Decides and applies the next step of an execution; idempotent, safe to call at any time. */
   function advance(executionId: number): Promise<void> {
-    return store.executions.byId(executionId).then((first) => first && serial(first.pipelineId, async () => {
-      for (;;) {
-        const execution = await store.executions.byId(executionId);
-        if (!execution || ['SUCCESSFUL', 'FAILED', 'TERMINATED'].includes(execution.status)) return;
-        if (execution.status === 'ENQUEUED') {
-          const running = await store.executions.oldestWithStatus(execution.pipelineId, ['INPROGRESS']);
-          const first = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
-          if (running || first?.id !== execution.id) return;
-          await store.executions.update({ ...execution, status: 'INPROGRESS', startDate: clock.now() });
-          notifier.publish(executionTopic(execution.id));
-          continue;
-        }
-        const actions = await store.executions.actionExecutions(execution.id);
-        if (actions.some((a) => a.status === 'TERMINATED' || a.status === 'TERMINATING')) {
-          if (actions.some((a) => a.status === 'TERMINATING' || a.status === 'INPROGRESS')) return;
-          return finishExecution(execution, 'TERMINATED', null, actions);
-        }
-        const previous = await store.executions.previousFinished(execution.pipelineId, execution.id);
-        const step = nextStep(actions, { previousExecutionStatus: previous?.status ?? null });
-        if (step.kind === 'wait') return;
-        if (step.kind === 'finish') return finishExecution(execution, step.status, null, actions);
-        if (step.kind === 'skip') {
-          await store.executions.updateActionExecution({ ...step.actionExecution, status: step.status });
-          continue;
-        }
-        if (await enqueue(execution, step.actionExecution)) return;
-      }
-    })).then(() => undefined);
+    return store.executions
+      .byId(executionId)
+      .then(
+        (first) =>
+          first &&
+          serial(first.pipelineId, async () => {
+            for (;;) {
+              const execution = await store.executions.byId(executionId);
+              if (!execution || ['SUCCESSFUL', 'FAILED', 'TERMINATED'].includes(execution.status)) return;
+              if (execution.status === 'ENQUEUED') {
+                const running = await store.executions.oldestWithStatus(execution.pipelineId, ['INPROGRESS']);
+                const first = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
+                if (running || first?.id !== execution.id) return;
+                await store.executions.update({ ...execution, status: 'INPROGRESS', startDate: clock.now() });
+                notifier.publish(executionTopic(execution.id));
+                continue;
+              }
+              const actions = await store.executions.actionExecutions(execution.id);
+              if (actions.some((a) => a.status === 'TERMINATED' || a.status === 'TERMINATING')) {
+                if (actions.some((a) => a.status === 'TERMINATING' || a.status === 'INPROGRESS')) return;
+                return finishExecution(execution, 'TERMINATED', null, actions);
+              }
+              const previous = await store.executions.previousFinished(execution.pipelineId, execution.id);
+              const step = nextStep(actions, { previousExecutionStatus: previous?.status ?? null });
+              if (step.kind === 'wait') return;
+              if (step.kind === 'finish') return finishExecution(execution, step.status, null, actions);
+              if (step.kind === 'skip') {
+                await store.executions.updateActionExecution({ ...step.actionExecution, status: step.status });
+                continue;
+              }
+              if (await enqueue(execution, step.actionExecution)) return;
+            }
+          }),
+      )
+      .then(() => undefined);
   }
 
   /** An agent reported the end of a job (or the reaper gave up on it). */
@@ -125,13 +174,22 @@ export function createOrchestrator(deps: { store: Store; secrets: Secrets; notif
     const cancelled = ae.status === 'TERMINATING' || outcome.status === 'TERMINATED';
     const retry = !cancelled && outcome.status === 'FAILED' && ae.attempts <= ae.action.retryCount;
     if (retry) {
-      await store.logs.append(ae.id, await store.logs.count(ae.id), [`Attempt ${ae.attempts} failed: ${outcome.error ?? 'unknown error'}; retrying in ${ae.action.retryInterval} s.`]);
+      await store.logs.append(ae.id, await store.logs.count(ae.id), [
+        `Attempt ${ae.attempts} failed: ${outcome.error ?? 'unknown error'}; retrying in ${ae.action.retryInterval} s.`,
+      ]);
       await enqueue(execution, ae, ae.action.retryInterval);
       return;
     }
     await store.executions.updateActionExecution({
-      ...ae, status: cancelled ? 'TERMINATED' : outcome.status, progress: 100, finishDate: clock.now(),
-      errorMessage: cancelled ? (outcome.error ?? 'Cancelled.') : outcome.status === 'FAILED' ? (outcome.error ?? 'The action failed.') : null,
+      ...ae,
+      status: cancelled ? 'TERMINATED' : outcome.status,
+      progress: 100,
+      finishDate: clock.now(),
+      errorMessage: cancelled
+        ? (outcome.error ?? 'Cancelled.')
+        : outcome.status === 'FAILED'
+          ? (outcome.error ?? 'The action failed.')
+          : null,
     });
     notifier.publish(executionTopic(execution.id));
     await advance(execution.id);

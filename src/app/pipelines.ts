@@ -5,8 +5,12 @@ import { assignDefined } from './assign-defined.js';
 import { pipelineAt, projectAt, type Caller } from './caller.js';
 import type { NewPipeline, Page, Store } from './ports.js';
 
-export type PipelineInput = Partial<Pick<Pipeline,
-  'name' | 'identifier' | 'cacheScope' | 'priority' | 'disabled' | 'refs' | 'events' | 'triggerConditions' | 'options'>>;
+export type PipelineInput = Partial<
+  Pick<
+    Pipeline,
+    'name' | 'identifier' | 'cacheScope' | 'priority' | 'disabled' | 'refs' | 'events' | 'triggerConditions' | 'options'
+  >
+>;
 
 /** A pipeline together with the path that leads to it (for urls and scope checks). */
 export interface PipelinePath {
@@ -38,9 +42,17 @@ export function createPipelineUseCases(store: Store) {
       const project = await projectOf(caller, domain, projectName);
       if (!input.name?.trim()) throw new ValidationError('"name" is required.');
       const blank: NewPipeline = {
-        projectId: project.id, name: input.name.trim(), identifier: handleFromDisplayName(input.name) || 'pipeline',
-        creatorId: caller.user.id, cacheScope: 'PIPELINE', priority: 'NORMAL', disabled: false,
-        refs: [], events: [], triggerConditions: [], options: {},
+        projectId: project.id,
+        name: input.name.trim(),
+        identifier: handleFromDisplayName(input.name) || 'pipeline',
+        creatorId: caller.user.id,
+        cacheScope: 'PIPELINE',
+        priority: 'NORMAL',
+        disabled: false,
+        refs: [],
+        events: [],
+        triggerConditions: [],
+        options: {},
       };
       return store.pipelines.create(apply(blank, input));
     },
@@ -49,7 +61,13 @@ export function createPipelineUseCases(store: Store) {
       const project = await projectOf(caller, domain, projectName);
       return store.pipelines.list({ projectId: project.id }, page);
     },
-    async update(caller: Caller, domain: string, projectName: string, id: number, input: PipelineInput): Promise<Pipeline> {
+    async update(
+      caller: Caller,
+      domain: string,
+      projectName: string,
+      id: number,
+      input: PipelineInput,
+    ): Promise<Pipeline> {
       const pipeline = await find(caller, domain, projectName, id);
       const next = apply(pipeline, input);
       // Inside a transaction only `tx` may be used: the embedded store has one connection.
@@ -58,7 +76,9 @@ export function createPipelineUseCases(store: Store) {
           const actions = await tx.actions.list(pipeline.id, { page: 1, perPage: 10_000 });
           const withMode = actions.filter((a) => a.build.cacheMode !== null).map((a) => `"${a.name}" (${a.id})`);
           if (withMode.length) {
-            throw new ValidationError(`"cache_scope" PIPELINE leaves no "cache_mode" available, but these actions set one: ${withMode.join(', ')}. Remove their cache_mode first.`);
+            throw new ValidationError(
+              `"cache_scope" PIPELINE leaves no "cache_mode" available, but these actions set one: ${withMode.join(', ')}. Remove their cache_mode first.`,
+            );
           }
         }
         return tx.pipelines.update(next);

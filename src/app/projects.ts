@@ -23,7 +23,8 @@ export interface ProjectInput {
 }
 
 export function createProjectUseCases(store: Store, secrets: Secrets) {
-  const find = async (caller: Caller, domain: string, name: string) => (await projectAt(store, caller, domain, name)).project;
+  const find = async (caller: Caller, domain: string, name: string) =>
+    (await projectAt(store, caller, domain, name)).project;
 
   function apply(project: Omit<Project, 'id' | 'createdAt'>, input: ProjectInput): Omit<Project, 'id' | 'createdAt'> {
     const next = { ...project, repository: { ...project.repository } };
@@ -37,16 +38,23 @@ export function createProjectUseCases(store: Store, secrets: Secrets) {
     if (input.access !== undefined) next.access = input.access;
     if (input.repoUrl !== undefined) next.repository.url = input.repoUrl === null ? null : checkRepoUrl(input.repoUrl);
     if (input.repoUser !== undefined) next.repository.user = input.repoUser;
-    if (input.repoPassword !== undefined) next.repository.passwordEncrypted = sealUnlessSealed(secrets, input.repoPassword);
+    if (input.repoPassword !== undefined)
+      next.repository.passwordEncrypted = sealUnlessSealed(secrets, input.repoPassword);
     if (input.defaultBranch !== undefined) next.repository.defaultBranch = input.defaultBranch;
-    for (const key of ['withoutRepository', 'fetchSubmodules', 'allowPullRequests', 'updateDefaultBranchFromExternal'] as const) {
+    for (const key of [
+      'withoutRepository',
+      'fetchSubmodules',
+      'allowPullRequests',
+      'updateDefaultBranchFromExternal',
+    ] as const) {
       if (input[key] !== undefined) next[key] = input[key];
     }
     if (input.fetchSubmodulesEnvKey !== undefined) next.fetchSubmodulesEnvKey = input.fetchSubmodulesEnvKey;
     if (next.fetchSubmodules && !next.fetchSubmodulesEnvKey) {
       throw new ValidationError('"fetch_submodules_env_key" is required when "fetch_submodules" is true.');
     }
-    if (next.repository.passwordEncrypted && !next.repository.user) throw new ValidationError('"custom_repo_pass" needs "custom_repo_user".');
+    if (next.repository.passwordEncrypted && !next.repository.user)
+      throw new ValidationError('"custom_repo_pass" needs "custom_repo_user".');
     return next;
   }
 
@@ -55,11 +63,23 @@ export function createProjectUseCases(store: Store, secrets: Secrets) {
       const workspace = await workspaceFor(store, caller, domain);
       if (!input.displayName?.trim()) throw new ValidationError('"display_name" is required, e.g. "Company Website".');
       const name = input.name ?? handleFromDisplayName(input.displayName);
-      if (name === '') throw new ValidationError('"name" could not be derived from "display_name"; send a "name" of letters, digits, "_" or "-".');
+      if (name === '')
+        throw new ValidationError(
+          '"name" could not be derived from "display_name"; send a "name" of letters, digits, "_" or "-".',
+        );
       const blank: Omit<Project, 'id' | 'createdAt'> = {
-        workspaceId: workspace.id, name, displayName: input.displayName, status: 'ACTIVE', access: 'PRIVATE', createdById: caller.user.id,
+        workspaceId: workspace.id,
+        name,
+        displayName: input.displayName,
+        status: 'ACTIVE',
+        access: 'PRIVATE',
+        createdById: caller.user.id,
         repository: { url: null, user: null, passwordEncrypted: null, defaultBranch: DEFAULT_BRANCH },
-        withoutRepository: false, fetchSubmodules: false, fetchSubmodulesEnvKey: null, allowPullRequests: false, updateDefaultBranchFromExternal: false,
+        withoutRepository: false,
+        fetchSubmodules: false,
+        fetchSubmodulesEnvKey: null,
+        allowPullRequests: false,
+        updateDefaultBranchFromExternal: false,
       };
       return store.projects.create(apply(blank, { ...input, name }));
     },

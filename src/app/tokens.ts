@@ -27,18 +27,30 @@ const CALLER_CACHE_MAX = 1_000;
 
 export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock) {
   const callers = new Map<string, { caller: Caller; until: number }>();
-  async function issue(user: User, input: TokenInput, value = secrets.newToken()): Promise<{ token: AccessToken; value: string }> {
+  async function issue(
+    user: User,
+    input: TokenInput,
+    value = secrets.newToken(),
+  ): Promise<{ token: AccessToken; value: string }> {
     if (!input.name?.trim()) throw new ValidationError('"name" is required.');
     const scopes = input.scopes ?? [];
-    if (scopes.length === 0) throw new ValidationError(`"scopes" must list at least one scope; allowed: ${SCOPES.join(', ')}.`);
+    if (scopes.length === 0)
+      throw new ValidationError(`"scopes" must list at least one scope; allowed: ${SCOPES.join(', ')}.`);
     const unknown = scopes.filter((s) => !isScope(s));
-    if (unknown.length) throw new ValidationError(`"scopes" has unknown values ${unknown.join(', ')}; allowed: ${SCOPES.join(', ')}.`);
+    if (unknown.length)
+      throw new ValidationError(`"scopes" has unknown values ${unknown.join(', ')}; allowed: ${SCOPES.join(', ')}.`);
     const days = input.expiresIn;
-    if (days != null && (!Number.isInteger(days) || days < 1)) throw new ValidationError('"expires_in" must be a whole number of days, at least 1.');
+    if (days != null && (!Number.isInteger(days) || days < 1))
+      throw new ValidationError('"expires_in" must be a whole number of days, at least 1.');
     const expiresAt = days == null ? null : new Date(clock.now().getTime() + days * 86_400_000);
     const token = await store.tokens.create({
-      id: randomBytes(12).toString('hex'), userId: user.id, name: input.name.trim(), scopes: [...new Set(scopes)] as Scope[],
-      workspaceRestrictions: input.workspaceRestrictions ?? [], ipRestrictions: input.ipRestrictions ?? [], expiresAt,
+      id: randomBytes(12).toString('hex'),
+      userId: user.id,
+      name: input.name.trim(),
+      scopes: [...new Set(scopes)] as Scope[],
+      workspaceRestrictions: input.workspaceRestrictions ?? [],
+      ipRestrictions: input.ipRestrictions ?? [],
+      expiresAt,
       tokenHash: secrets.digestToken(value),
     });
     return { token, value };
@@ -76,7 +88,8 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
       const user = await adminUser();
       const everything = { name: 'bootstrap', scopes: [...SCOPES] };
       if (bootstrapToken) {
-        if (!(await store.tokens.byHash(secrets.digestToken(bootstrapToken)))) await issue(user, everything, bootstrapToken);
+        if (!(await store.tokens.byHash(secrets.digestToken(bootstrapToken))))
+          await issue(user, everything, bootstrapToken);
         return {};
       }
       if ((await store.tokens.count()) > 0) return {};

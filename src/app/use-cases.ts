@@ -15,16 +15,30 @@ import { createWorkspaceUseCases } from './workspaces.js';
 
 /** Every use case over one set of ports. */
 export function createUseCases(deps: {
-  store: Store; secrets: Secrets; clock: Clock; notifier: Notifier; revisions: RevisionSource; variableLayers: VariableLayers; leaseMs?: number;
+  store: Store;
+  secrets: Secrets;
+  clock: Clock;
+  notifier: Notifier;
+  revisions: RevisionSource;
+  variableLayers: VariableLayers;
+  leaseMs?: number;
   defaultRegistry?: DefaultRegistry | null;
 }) {
   const { store, secrets, clock, notifier } = deps;
   const pipelines = createPipelineUseCases(deps.store);
   const scopes = createVariableScopes({
-    layers: deps.variableLayers, secrets,
+    layers: deps.variableLayers,
+    secrets,
     domainOf: async (workspaceId) => (await store.workspaces.find(workspaceId))?.domain ?? '',
   });
-  const orchestrator = createOrchestrator({ store, secrets, notifier, clock, scopes, defaultRegistry: deps.defaultRegistry });
+  const orchestrator = createOrchestrator({
+    store,
+    secrets,
+    notifier,
+    clock,
+    scopes,
+    defaultRegistry: deps.defaultRegistry,
+  });
   return {
     /** For live streams in the API (log lines, execution changes). */
     notifier,

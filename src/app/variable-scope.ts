@@ -3,7 +3,12 @@ import type { Execution } from '../domain/execution.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import {
-  builtInLayer, encryptedValues, mergeVariableLayers, resolveText, type PlainVariable, type VariableLayer,
+  builtInLayer,
+  encryptedValues,
+  mergeVariableLayers,
+  resolveText,
+  type PlainVariable,
+  type VariableLayer,
 } from '../domain/variable-resolution.js';
 import type { Resolve } from './job-spec-builder.js';
 import type { Secrets } from './ports.js';
@@ -31,25 +36,40 @@ const STORED: VariableLayer['scope'][] = ['WORKSPACE', 'PROJECT', 'PIPELINE', 'A
  * The variables an action runs with: execution-time > the action's own > stored action, pipeline, project and
  * workspace variables > built-ins (innermost wins), with its resolver, its FILE variables and the values to mask.
  */
-export function createVariableScopes(deps: { layers: VariableLayers; secrets: Secrets; domainOf: (workspaceId: number) => Promise<string> }): VariableScopes {
+export function createVariableScopes(deps: {
+  layers: VariableLayers;
+  secrets: Secrets;
+  domainOf: (workspaceId: number) => Promise<string>;
+}): VariableScopes {
   const open = (v: { value: string; encrypted: boolean }) => (v.encrypted ? deps.secrets.open(v.value) : v.value);
   return {
     async forAction(ctx, execution) {
       const stored = await deps.layers.layers(ctx);
       const layers: VariableLayer[] = [
-        { scope: 'EXECUTION', variables: execution.variables.map((v) => ({ key: v.key, value: open(v), encrypted: v.encrypted })) },
+        {
+          scope: 'EXECUTION',
+          variables: execution.variables.map((v) => ({ key: v.key, value: open(v), encrypted: v.encrypted })),
+        },
         { scope: 'ACTION', variables: ctx.action.variables.map((v) => ({ ...v, value: open(v) })) },
         ...stored.map((variables, i) => ({ scope: STORED[i] ?? 'WORKSPACE', variables })).reverse(),
         builtInLayer({
-          executionId: execution.id, branch: execution.revision?.branch ?? null, revision: execution.revision?.sha ?? null,
-          revisionMessage: execution.revision?.message ?? null, tag: null, comment: execution.comment, pipelineId: ctx.pipeline.id,
-          pipelineName: ctx.pipeline.name, projectName: ctx.project.name, workspaceDomain: await deps.domainOf(ctx.project.workspaceId),
+          executionId: execution.id,
+          branch: execution.revision?.branch ?? null,
+          revision: execution.revision?.sha ?? null,
+          revisionMessage: execution.revision?.message ?? null,
+          tag: null,
+          comment: execution.comment,
+          pipelineId: ctx.pipeline.id,
+          pipelineName: ctx.pipeline.name,
+          projectName: ctx.project.name,
+          workspaceDomain: await deps.domainOf(ctx.project.workspaceId),
         }),
       ];
       const map = mergeVariableLayers(layers);
       return {
         resolve: (text, field) => resolveText(text, map, field),
-        files: [...map.values()].filter((v) => v.type === 'FILE' && v.filePath)
+        files: [...map.values()]
+          .filter((v) => v.type === 'FILE' && v.filePath)
           .map((v) => ({ path: v.filePath!, content: v.value, mode: parseInt(v.fileChmod ?? '600', 8) })),
         mask: encryptedValues(map),
       };

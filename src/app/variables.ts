@@ -39,7 +39,8 @@ interface Located {
   projectName: string | null;
 }
 
-const sameScope = (a: VariableScope, b: VariableScope) => a.projectId === b.projectId && a.pipelineId === b.pipelineId && a.actionId === b.actionId;
+const sameScope = (a: VariableScope, b: VariableScope) =>
+  a.projectId === b.projectId && a.pipelineId === b.pipelineId && a.actionId === b.actionId;
 
 export function createVariableUseCases(store: Store, secrets: Secrets) {
   /**
@@ -49,35 +50,61 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
    */
   async function locate(workspace: Workspace, refs: ScopeRefs, fail: (message: string) => never): Promise<Located> {
     const where = `in workspace "${workspace.domain}"`;
-    const action = refs.actionId == null ? undefined : (await store.actions.find(refs.actionId)) ?? fail(`Action ${refs.actionId} not found ${where}.`);
-    if (action && refs.pipelineId != null && action.pipelineId !== refs.pipelineId) fail(`Action ${action.id} is not in pipeline ${refs.pipelineId}.`);
+    const action =
+      refs.actionId == null
+        ? undefined
+        : ((await store.actions.find(refs.actionId)) ?? fail(`Action ${refs.actionId} not found ${where}.`));
+    if (action && refs.pipelineId != null && action.pipelineId !== refs.pipelineId)
+      fail(`Action ${action.id} is not in pipeline ${refs.pipelineId}.`);
     const pipelineId = action?.pipelineId ?? refs.pipelineId;
-    const pipeline = pipelineId == null ? undefined : (await store.pipelines.find(pipelineId)) ?? fail(`Pipeline ${pipelineId} not found ${where}.`);
+    const pipeline =
+      pipelineId == null
+        ? undefined
+        : ((await store.pipelines.find(pipelineId)) ?? fail(`Pipeline ${pipelineId} not found ${where}.`));
     const projectId = pipeline?.projectId;
-    const project = refs.projectName != null
-      ? (await store.projects.byName(workspace.id, refs.projectName)) ?? fail(`Project "${refs.projectName}" not found ${where}.`)
-      : projectId === undefined ? undefined : await store.projects.find(projectId);
+    const project =
+      refs.projectName != null
+        ? ((await store.projects.byName(workspace.id, refs.projectName)) ??
+          fail(`Project "${refs.projectName}" not found ${where}.`))
+        : projectId === undefined
+          ? undefined
+          : await store.projects.find(projectId);
     if (pipeline && project?.id !== pipeline.projectId) {
-      fail(refs.projectName != null ? `Pipeline ${pipeline.id} is not in project "${refs.projectName}".` : `Pipeline ${pipeline.id} not found ${where}.`);
+      fail(
+        refs.projectName != null
+          ? `Pipeline ${pipeline.id} is not in project "${refs.projectName}".`
+          : `Pipeline ${pipeline.id} not found ${where}.`,
+      );
     }
-    if (project && project.workspaceId !== workspace.id) fail(`${action ? `Action ${action.id}` : `Pipeline ${pipelineId}`} not found ${where}.`);
+    if (project && project.workspaceId !== workspace.id)
+      fail(`${action ? `Action ${action.id}` : `Pipeline ${pipelineId}`} not found ${where}.`);
     return {
       scope: { projectId: project?.id ?? null, pipelineId: pipeline?.id ?? null, actionId: action?.id ?? null },
       projectName: project?.name ?? null,
     };
   }
-  const asNotFound = (message: string): never => { throw new NotFoundError(message); };
-  const asInvalid = (message: string): never => { throw new ValidationError(message); };
-  const hasRefs = (refs: ScopeRefs) => refs.projectName !== undefined || refs.pipelineId !== undefined || refs.actionId !== undefined;
+  const asNotFound = (message: string): never => {
+    throw new NotFoundError(message);
+  };
+  const asInvalid = (message: string): never => {
+    throw new ValidationError(message);
+  };
+  const hasRefs = (refs: ScopeRefs) =>
+    refs.projectName !== undefined || refs.pipelineId !== undefined || refs.actionId !== undefined;
 
   /** The value to store: sealed when encrypted (an echoed sealed value keeps the secret), plain otherwise. */
   function storedValue(next: { key: string; encrypted: boolean }, input: VariableInput, previous?: Variable): string {
     const value = input.value;
     if (!next.encrypted) {
       if (value === undefined && previous?.encrypted) {
-        throw new ValidationError(`Variable "${next.key}" is encrypted; to store it unencrypted send its plain "value" too.`);
+        throw new ValidationError(
+          `Variable "${next.key}" is encrypted; to store it unencrypted send its plain "value" too.`,
+        );
       }
-      if (value !== undefined && secrets.isSealed(value)) throw new ValidationError(`"value" of variable "${next.key}" is an encrypted value; send the plain value to store it unencrypted.`);
+      if (value !== undefined && secrets.isSealed(value))
+        throw new ValidationError(
+          `"value" of variable "${next.key}" is an encrypted value; send the plain value to store it unencrypted.`,
+        );
       return value ?? previous?.value ?? '';
     }
     if (value === undefined) return previous?.encrypted ? previous.value : secrets.seal(previous?.value ?? '');
@@ -88,19 +115,26 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
   function apply(current: NewVariable, input: VariableInput, previous?: Variable): NewVariable {
     const type = input.type ?? current.type;
     const next: NewVariable = validateVariable({
-      ...current, type, key: input.key ?? current.key, encrypted: input.encrypted ?? current.encrypted, settable: input.settable ?? current.settable,
+      ...current,
+      type,
+      key: input.key ?? current.key,
+      encrypted: input.encrypted ?? current.encrypted,
+      settable: input.settable ?? current.settable,
       description: input.description === undefined ? current.description : input.description,
       filePath: input.filePath === undefined ? current.filePath : input.filePath,
       fileChmod: input.fileChmod === undefined ? current.fileChmod : input.fileChmod,
-      filePlace: type !== 'FILE' ? 'NONE' : input.filePlace ?? (current.type === 'FILE' ? current.filePlace : 'CONTAINER'),
+      filePlace:
+        type !== 'FILE' ? 'NONE' : (input.filePlace ?? (current.type === 'FILE' ? current.filePlace : 'CONTAINER')),
     });
-    if (!FILE_PLACES.includes(next.filePlace)) throw new ValidationError(`"file_place" must be one of: ${FILE_PLACES.join(', ')}.`);
+    if (!FILE_PLACES.includes(next.filePlace))
+      throw new ValidationError(`"file_place" must be one of: ${FILE_PLACES.join(', ')}.`);
     return { ...next, value: storedValue(next, input, previous) };
   }
 
   async function find(caller: Caller, domain: string, id: number) {
     const workspace = await workspaceFor(store, caller, domain);
-    const variable = (await store.variables.byId(workspace.id, id)) ?? notFound(`Variable ${id} not found in workspace "${domain}".`);
+    const variable =
+      (await store.variables.byId(workspace.id, id)) ?? notFound(`Variable ${id} not found in workspace "${domain}".`);
     return { workspace, variable };
   }
 
@@ -111,7 +145,11 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
 
   return {
     /** The variables defined exactly at the filtered scope (no filter: the workspace's own), not inherited ones. */
-    async list(caller: Caller, domain: string, filter: ScopeRefs): Promise<{ variables: Variable[]; projectName: string | null }> {
+    async list(
+      caller: Caller,
+      domain: string,
+      filter: ScopeRefs,
+    ): Promise<{ variables: Variable[]; projectName: string | null }> {
       const workspace = await workspaceFor(store, caller, domain);
       const { scope, projectName } = await locate(workspace, filter, asNotFound);
       return { variables: await store.variables.list(workspace.id, scope), projectName };
@@ -125,8 +163,17 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
       if (input.value === undefined) throw new ValidationError('"value" is required (it may be empty).');
       const { scope, projectName } = await locate(workspace, input, asInvalid);
       const blank: NewVariable = {
-        workspaceId: workspace.id, scope, key: input.key, value: '', type: 'VAR', encrypted: false, settable: false,
-        description: null, filePath: null, fileChmod: null, filePlace: 'NONE',
+        workspaceId: workspace.id,
+        scope,
+        key: input.key,
+        value: '',
+        type: 'VAR',
+        encrypted: false,
+        settable: false,
+        description: null,
+        filePath: null,
+        fileChmod: null,
+        filePlace: 'NONE',
       };
       return { variable: await store.variables.create(apply(blank, input)), projectName };
     },
@@ -135,7 +182,9 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
       if (hasRefs(input)) {
         const { scope } = await locate(workspace, input, asInvalid);
         if (!sameScope(scope, variable.scope)) {
-          throw new ValidationError('"project", "pipeline" and "action" of a variable cannot be changed; add the variable at the new scope and delete this one.');
+          throw new ValidationError(
+            '"project", "pipeline" and "action" of a variable cannot be changed; add the variable at the new scope and delete this one.',
+          );
         }
       }
       return view(await store.variables.update({ ...variable, ...apply(variable, input, variable) }));
@@ -155,12 +204,22 @@ export type VariableUseCases = ReturnType<typeof createVariableUseCases>;
 export function createStoredVariableLayers(store: Store, secrets: Secrets): VariableLayers {
   return {
     async layers({ project, pipeline, action }) {
-      const inForce = await store.variables.inForce(project.workspaceId, { projectId: project.id, pipelineId: pipeline.id, actionId: action.id });
-      const depth = (s: VariableScope) => (s.actionId !== null ? 3 : s.pipelineId !== null ? 2 : s.projectId !== null ? 1 : 0);
+      const inForce = await store.variables.inForce(project.workspaceId, {
+        projectId: project.id,
+        pipelineId: pipeline.id,
+        actionId: action.id,
+      });
+      const depth = (s: VariableScope) =>
+        s.actionId !== null ? 3 : s.pipelineId !== null ? 2 : s.projectId !== null ? 1 : 0;
       const layers: ScopedVariable[][] = [[], [], [], []];
       for (const v of inForce) {
         layers[depth(v.scope)]?.push({
-          key: v.key, value: v.encrypted ? secrets.open(v.value) : v.value, encrypted: v.encrypted, type: v.type, filePath: v.filePath, fileChmod: v.fileChmod,
+          key: v.key,
+          value: v.encrypted ? secrets.open(v.value) : v.value,
+          encrypted: v.encrypted,
+          type: v.type,
+          filePath: v.filePath,
+          fileChmod: v.fileChmod,
         });
       }
       return layers;

@@ -14,7 +14,12 @@ export function createWorkspaceUseCases(store: Store) {
     async create(caller: Caller, input: WorkspaceInput): Promise<Workspace> {
       if (!input.domain) throw new ValidationError('"domain" is required, e.g. "my-team".');
       assertHandle('domain', input.domain);
-      return store.workspaces.create({ domain: input.domain, name: input.name?.trim() || input.domain, ownerId: caller.user.id, frozen: false });
+      return store.workspaces.create({
+        domain: input.domain,
+        name: input.name?.trim() || input.domain,
+        ownerId: caller.user.id,
+        frozen: false,
+      });
     },
     get: (caller: Caller, domain: string) => workspaceFor(store, caller, domain),
     list(caller: Caller, page: Page): Promise<Workspace[]> {

@@ -16,7 +16,10 @@ export function createProgressView(out: NodeJS.WriteStream, verbose: boolean) {
   const redraw = () => {
     if (drawn > 0) out.write(`\x1b[${drawn}A`);
     const width = out.columns ?? 100;
-    for (const [platform, row] of rows) out.write(`\x1b[2K${`${platform.padEnd(13)} ${row.emulated ? 'qemu  ' : 'native'} ${row.status}`.slice(0, width - 1)}\n`);
+    for (const [platform, row] of rows)
+      out.write(
+        `\x1b[2K${`${platform.padEnd(13)} ${row.emulated ? 'qemu  ' : 'native'} ${row.status}`.slice(0, width - 1)}\n`,
+      );
     drawn = rows.size;
   };
   return {
@@ -25,7 +28,8 @@ export function createProgressView(out: NodeJS.WriteStream, verbose: boolean) {
       if (e.type === 'pushed') return void out.write(`${tty ? '' : ''}pushed ${e.reference} (${e.digest})\n`);
       if (!tty) {
         if (e.type === 'log') out.write(`[${e.platform ?? 'build'}] ${e.line}\n`);
-        if (e.type === 'platform-started') out.write(`[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})\n`);
+        if (e.type === 'platform-started')
+          out.write(`[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})\n`);
         return;
       }
       if (e.type === 'platform-started') rows.set(e.platform, { status: 'starting', emulated: e.emulated });
@@ -40,7 +44,9 @@ export function createProgressView(out: NodeJS.WriteStream, verbose: boolean) {
       out.write(`\nimage index ${r.indexDigest}\n`);
       for (const ref of r.references) out.write(`  ${ref}\n`);
       for (const p of r.platforms) {
-        out.write(`  ${p.platform.padEnd(13)} ${p.digest}  ${p.emulated ? 'emulated' : 'native  '}  ${(p.durationMs / 1000).toFixed(1)} s  ${p.cachedSteps}/${p.totalSteps} steps cached\n`);
+        out.write(
+          `  ${p.platform.padEnd(13)} ${p.digest}  ${p.emulated ? 'emulated' : 'native  '}  ${(p.durationMs / 1000).toFixed(1)} s  ${p.cachedSteps}/${p.totalSteps} steps cached\n`,
+        );
       }
       out.write(`built and verified in ${(r.durationMs / 1000).toFixed(1)} s\n`);
     },

@@ -21,7 +21,9 @@ function passwordOf(dir: string): string {
  * bare `repository` and no registry pushes here. Lifecycle: started by `archway serve` before the agent,
  * stopped with the server. Failure: rejects with the registry's own log tail (e.g. the port is taken).
  */
-export async function startBuiltInRegistry(config: Readonly<Config>): Promise<{ registry: LocalRegistry; target: DefaultRegistry }> {
+export async function startBuiltInRegistry(
+  config: Readonly<Config>,
+): Promise<{ registry: LocalRegistry; target: DefaultRegistry }> {
   const dir = join(config.dataDir, 'registry');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const password = passwordOf(dir);

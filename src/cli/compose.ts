@@ -35,21 +35,34 @@ export interface CoreOverrides {
 }
 
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
-export async function openCore(config: Config, overrides: CoreOverrides = {}, defaultRegistry: DefaultRegistry | null = null): Promise<Core> {
+export async function openCore(
+  config: Config,
+  overrides: CoreOverrides = {},
+  defaultRegistry: DefaultRegistry | null = null,
+): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const dialect = config.databaseUrl
-    ? createPostgresDialect({ connectionString: config.databaseUrl, onIdleError: (error) => process.emitWarning(`PostgreSQL dropped an idle connection (the pool opens a new one): ${error.message}`) })
+    ? createPostgresDialect({
+        connectionString: config.databaseUrl,
+        onIdleError: (error) =>
+          process.emitWarning(`PostgreSQL dropped an idle connection (the pool opens a new one): ${error.message}`),
+      })
     : createSqliteDialect({ file: join(config.dataDir, 'archway.db') });
   const store = await createKyselyStore(dialect);
   const notifier = createMemoryNotifier();
   const useCases = createUseCases({
-    store, secrets, notifier, clock: { now: () => new Date() },
-    revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }), variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets), leaseMs: config.agentLeaseSeconds * 1000, defaultRegistry,
+    store,
+    secrets,
+    notifier,
+    clock: { now: () => new Date() },
+    revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }),
+    variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets),
+    leaseMs: config.agentLeaseSeconds * 1000,
+    defaultRegistry,
   });
   return { store, useCases, notifier, defaultRegistry };
 }
-
 
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */
 export async function createServer(config: Config, logger: FastifyBaseLogger | false, overrides: CoreOverrides = {}) {
@@ -57,11 +70,18 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
   const core = await openCore(config, overrides, builtIn?.target ?? null);
   const { createdValue } = await core.useCases.tokens.bootstrap(config.bootstrapToken);
   const app = await buildApi({
-    useCases: core.useCases, publicUrl: config.publicUrl, rateLimit: config.rateLimit, logger, claimWaitMs: overrides.claimWaitMs,
+    useCases: core.useCases,
+    publicUrl: config.publicUrl,
+    rateLimit: config.rateLimit,
+    logger,
+    claimWaitMs: overrides.claimWaitMs,
   });
   // Jobs whose agent went silent fail as "agent lost"; runs left over from a previous start carry on.
   const reapEveryMs = Math.min(5_000, (config.agentLeaseSeconds * 1000) / 3);
-  const reaper = setInterval(() => void core.useCases.agentJobs.reap().catch((err: unknown) => app.log.error({ err }, 'reaper failed')), reapEveryMs);
+  const reaper = setInterval(
+    () => void core.useCases.agentJobs.reap().catch((err: unknown) => app.log.error({ err }, 'reaper failed')),
+    reapEveryMs,
+  );
   reaper.unref();
   app.addHook('onReady', async () => core.useCases.agentJobs.recover());
   app.addHook('onClose', async () => {
@@ -76,12 +96,24 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
  * The agent inside `archway serve`: it registers itself (a new token each start, stored hashed) and talks to
  * this server over loopback HTTP exactly as a remote agent does. Returns its stop function.
  */
-export async function startBuiltInAgent(config: Readonly<Config>, core: Core, listenUrl: string, log: FastifyBaseLogger): Promise<() => Promise<void>> {
+export async function startBuiltInAgent(
+  config: Readonly<Config>,
+  core: Core,
+  listenUrl: string,
+  log: FastifyBaseLogger,
+): Promise<() => Promise<void>> {
   const url = new URL(listenUrl);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
   const { token } = await core.useCases.agentJobs.registerAgent('built-in', [], 'built-in');
   // The built-in registry speaks plain HTTP on loopback.
-  const insecure = core.defaultRegistry ? [...config.insecureRegistries, core.defaultRegistry.host] : config.insecureRegistries;
-  const runner = await startAgent({ config: { ...config, insecureRegistries: insecure }, server: url.origin, token, log });
+  const insecure = core.defaultRegistry
+    ? [...config.insecureRegistries, core.defaultRegistry.host]
+    : config.insecureRegistries;
+  const runner = await startAgent({
+    config: { ...config, insecureRegistries: insecure },
+    server: url.origin,
+    token,
+    log,
+  });
   return () => runner.stop();
 }

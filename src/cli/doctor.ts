@@ -35,8 +35,14 @@ export function formatRepairs(steps: readonly RepairStep[]): string {
 function parseDoctorArgs(args: string[]): { json: boolean; repair: boolean; help: boolean } | null {
   try {
     const { values } = parseArgs({
-      args, strict: true, allowPositionals: false,
-      options: { json: { type: 'boolean', default: false }, repair: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h', default: false } },
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        json: { type: 'boolean', default: false },
+        repair: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
     });
     return { json: values.json ?? false, repair: values.repair ?? false, help: values.help ?? false };
   } catch {
@@ -58,7 +64,10 @@ export async function runDoctorCommand(args: string[]): Promise<number> {
   const config = loadConfig();
   const storageDir = join(config.dataDir, 'engine');
   const repairs = options.repair ? await repairBinfmt() : undefined;
-  const checks = [...(await runHostChecks(storageDir)), await checkBuiltInRegistry({ ...config.builtInRegistry, dataDir: config.dataDir })];
+  const checks = [
+    ...(await runHostChecks(storageDir)),
+    await checkBuiltInRegistry({ ...config.builtInRegistry, dataDir: config.dataDir }),
+  ];
   const ok = allRequiredPassed(checks);
   if (options.json) {
     process.stdout.write(`${JSON.stringify({ ok, storageDir, repairs: repairs ?? null, checks }, null, 2)}\n`);

@@ -42,7 +42,12 @@ async function main(argv: string[]): Promise<number> {
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    const message = error instanceof AppError ? error.message : error instanceof Error ? error.stack ?? error.message : String(error);
+    const message =
+      error instanceof AppError
+        ? error.message
+        : error instanceof Error
+          ? (error.stack ?? error.message)
+          : String(error);
     process.stderr.write(`archway: ${message}\n`);
     process.exit(1);
   },

@@ -44,7 +44,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   try {
     new URL(publicUrl);
   } catch {
-    throw new ValidationError(`ARCHWAY_PUBLIC_URL must be an absolute URL such as https://ci.example.com (got "${publicUrl}").`);
+    throw new ValidationError(
+      `ARCHWAY_PUBLIC_URL must be an absolute URL such as https://ci.example.com (got "${publicUrl}").`,
+    );
   }
   return Object.freeze({
     port,
@@ -61,10 +63,17 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
     builtInAgent: env.ARCHWAY_BUILTIN_AGENT !== '0' && env.ARCHWAY_BUILTIN_AGENT !== 'false',
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
-    insecureRegistries: Object.freeze((env.ARCHWAY_INSECURE_REGISTRIES ?? '').split(',').map((h) => h.trim()).filter(Boolean)),
+    insecureRegistries: Object.freeze(
+      (env.ARCHWAY_INSECURE_REGISTRIES ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    ),
     registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
     builtInRegistry: Object.freeze({
-      enabled: env.ARCHWAY_BUILTIN_REGISTRY ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY) : !env.ARCHWAY_DATABASE_URL,
+      enabled: env.ARCHWAY_BUILTIN_REGISTRY
+        ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY)
+        : !env.ARCHWAY_DATABASE_URL,
       addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
     }),
   });

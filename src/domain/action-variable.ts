@@ -10,10 +10,14 @@ const CHMOD = /^[0-7]{3,4}$/;
  * type FILE a `file_path` inside the repository and an octal `file_chmod`. Other types carry no file fields.
  */
 export function validateVariable<T extends ActionVariable>(v: T): T {
-  if (!KEY.test(v.key)) throw new ValidationError(`Variable "key" must be letters, digits or "_", not starting with a digit (got "${v.key}").`);
+  if (!KEY.test(v.key))
+    throw new ValidationError(
+      `Variable "key" must be letters, digits or "_", not starting with a digit (got "${v.key}").`,
+    );
   if (v.type !== 'FILE') return { ...v, filePath: null, fileChmod: null };
   if (!v.filePath) throw new ValidationError(`Variable "${v.key}" of type FILE needs a "file_path".`);
-  if (v.fileChmod !== null && !CHMOD.test(v.fileChmod)) throw new ValidationError(`Variable "${v.key}": "file_chmod" must be octal like "600" (got "${v.fileChmod}").`);
+  if (v.fileChmod !== null && !CHMOD.test(v.fileChmod))
+    throw new ValidationError(`Variable "${v.key}": "file_chmod" must be octal like "600" (got "${v.fileChmod}").`);
   const filePath = normaliseRepoPath(`file_path of variable ${v.key}`, v.filePath);
   if (filePath === '') throw new ValidationError(`Variable "${v.key}": "file_path" must name a file.`);
   return { ...v, filePath };

@@ -5,7 +5,13 @@ import type { MultiArchBuild } from './multi-arch-build.js';
 export const ACTION_TYPES = ['DOCKER_BUILD_MULTI_ARCH'] as const;
 export type ActionType = (typeof ACTION_TYPES)[number];
 export const TRIGGER_TIMES = [
-  'ON_EVERY_EXECUTION', 'ON_SUCCESS', 'ON_FAILURE', 'ON_BACK_TO_SUCCESS', 'ON_WARNING', 'ON_WAIT_FOR_APPROVE', 'ON_TERMINATE',
+  'ON_EVERY_EXECUTION',
+  'ON_SUCCESS',
+  'ON_FAILURE',
+  'ON_BACK_TO_SUCCESS',
+  'ON_WARNING',
+  'ON_WAIT_FOR_APPROVE',
+  'ON_TERMINATE',
 ] as const;
 export type TriggerTime = (typeof TRIGGER_TIMES)[number];
 export const RUN_NEXT_MODES = ['WAIT_ON_SUCCESS', 'IN_SOFT_PARALLEL', 'IN_HARD_PARALLEL'] as const;
@@ -51,7 +57,10 @@ export interface Action {
 }
 
 /** What a client may set on an action: everything but the identity and run-time state. */
-export type ActionSettings = Omit<Action, 'id' | 'pipelineId' | 'position' | 'createdAt' | 'lastExecutionStatus' | 'currentRevision'>;
+export type ActionSettings = Omit<
+  Action,
+  'id' | 'pipelineId' | 'position' | 'createdAt' | 'lastExecutionStatus' | 'currentRevision'
+>;
 
 export function isActionType(value: string): value is ActionType {
   return (ACTION_TYPES as readonly string[]).includes(value);

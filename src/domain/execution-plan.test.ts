@@ -5,11 +5,36 @@ import type { ActionExecutionStatus } from './execution-status.js';
 import { nextStep } from './execution-plan.js';
 
 let n = 0;
-function ae(status: ActionExecutionStatus, triggerTime: TriggerTime = 'ON_EVERY_EXECUTION', extra: Partial<ActionExecution['action']> = {}): ActionExecution {
+function ae(
+  status: ActionExecutionStatus,
+  triggerTime: TriggerTime = 'ON_EVERY_EXECUTION',
+  extra: Partial<ActionExecution['action']> = {},
+): ActionExecution {
   n += 1;
   return {
-    id: n, hexId: String(n).padStart(24, '0'), executionId: 1, position: n, status, progress: 0, startDate: null, finishDate: null, errorMessage: null, attempts: 0,
-    action: { id: n, name: `a${n}`, type: 'DOCKER_BUILD_MULTI_ARCH', triggerTime, disabled: false, ignoreErrors: false, retryCount: 0, retryInterval: 0, timeout: null, runOnlyOnFirstFailure: false, ...extra },
+    id: n,
+    hexId: String(n).padStart(24, '0'),
+    executionId: 1,
+    position: n,
+    status,
+    progress: 0,
+    startDate: null,
+    finishDate: null,
+    errorMessage: null,
+    attempts: 0,
+    action: {
+      id: n,
+      name: `a${n}`,
+      type: 'DOCKER_BUILD_MULTI_ARCH',
+      triggerTime,
+      disabled: false,
+      ignoreErrors: false,
+      retryCount: 0,
+      retryInterval: 0,
+      timeout: null,
+      runOnlyOnFirstFailure: false,
+      ...extra,
+    },
   };
 }
 const fresh = { previousExecutionStatus: null };
@@ -24,13 +49,20 @@ describe('nextStep', () => {
   it('finishes SUCCESSFUL, or FAILED after a failure unless the action ignores errors', () => {
     expect(nextStep([ae('SUCCESSFUL'), ae('SKIPPED')], fresh)).toEqual({ kind: 'finish', status: 'SUCCESSFUL' });
     expect(nextStep([ae('FAILED')], fresh)).toEqual({ kind: 'finish', status: 'FAILED' });
-    expect(nextStep([ae('FAILED', 'ON_EVERY_EXECUTION', { ignoreErrors: true })], fresh)).toEqual({ kind: 'finish', status: 'SUCCESSFUL' });
+    expect(nextStep([ae('FAILED', 'ON_EVERY_EXECUTION', { ignoreErrors: true })], fresh)).toEqual({
+      kind: 'finish',
+      status: 'SUCCESSFUL',
+    });
   });
   it('skips disabled actions and does not run later ones after a failure', () => {
     const disabled = ae('INITIAL', 'ON_EVERY_EXECUTION', { disabled: true });
     expect(nextStep([disabled], fresh)).toEqual({ kind: 'skip', actionExecution: disabled, status: 'SKIPPED' });
     const later = ae('INITIAL');
-    expect(nextStep([ae('FAILED'), later], fresh)).toEqual({ kind: 'skip', actionExecution: later, status: 'NOT_EXECUTED' });
+    expect(nextStep([ae('FAILED'), later], fresh)).toEqual({
+      kind: 'skip',
+      actionExecution: later,
+      status: 'NOT_EXECUTED',
+    });
   });
   it('runs ON_FAILURE only after a failure, once per failure streak with run_only_on_first_failure', () => {
     const onFailure = ae('INITIAL', 'ON_FAILURE');

@@ -29,12 +29,19 @@ export function nextStep(actions: readonly ActionExecution[], ctx: PlanContext):
   if (action.disabled) return { kind: 'skip', actionExecution: next, status: 'SKIPPED' };
   const runs = (() => {
     switch (action.triggerTime) {
-      case 'ON_EVERY_EXECUTION': return !failed;
-      case 'ON_SUCCESS': return !failed;
-      case 'ON_FAILURE': return failed && !(action.runOnlyOnFirstFailure && ctx.previousExecutionStatus === 'FAILED');
-      case 'ON_BACK_TO_SUCCESS': return !failed && ctx.previousExecutionStatus === 'FAILED';
-      default: return false; // ON_WARNING, ON_WAIT_FOR_APPROVE, ON_TERMINATE: not run by Archway yet
+      case 'ON_EVERY_EXECUTION':
+        return !failed;
+      case 'ON_SUCCESS':
+        return !failed;
+      case 'ON_FAILURE':
+        return failed && !(action.runOnlyOnFirstFailure && ctx.previousExecutionStatus === 'FAILED');
+      case 'ON_BACK_TO_SUCCESS':
+        return !failed && ctx.previousExecutionStatus === 'FAILED';
+      default:
+        return false; // ON_WARNING, ON_WAIT_FOR_APPROVE, ON_TERMINATE: not run by Archway yet
     }
   })();
-  return runs ? { kind: 'run', actionExecution: next } : { kind: 'skip', actionExecution: next, status: 'NOT_EXECUTED' };
+  return runs
+    ? { kind: 'run', actionExecution: next }
+    : { kind: 'skip', actionExecution: next, status: 'NOT_EXECUTED' };
 }

@@ -73,7 +73,13 @@ export interface ActionExecution {
 }
 
 export const FINISHED_EXECUTION: readonly ExecutionStatus[] = ['SUCCESSFUL', 'FAILED', 'TERMINATED'];
-export const FINISHED_ACTION: readonly ActionExecutionStatus[] = ['SUCCESSFUL', 'FAILED', 'TERMINATED', 'SKIPPED', 'NOT_EXECUTED'];
+export const FINISHED_ACTION: readonly ActionExecutionStatus[] = [
+  'SUCCESSFUL',
+  'FAILED',
+  'TERMINATED',
+  'SKIPPED',
+  'NOT_EXECUTED',
+];
 
 export function isFinished(status: ExecutionStatus): boolean {
   return FINISHED_EXECUTION.includes(status);

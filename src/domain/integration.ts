@@ -53,7 +53,13 @@ export interface Integration {
   createdAt: Date;
 }
 
-export const EMPTY_DETAILS: IntegrationDetails = { username: null, accessKeyId: null, roleAssumptions: [], clientEmail: null, tokenUri: null };
+export const EMPTY_DETAILS: IntegrationDetails = {
+  username: null,
+  accessKeyId: null,
+  roleAssumptions: [],
+  clientEmail: null,
+  tokenUri: null,
+};
 
 export function isIntegrationType(value: string): value is IntegrationType {
   return (INTEGRATION_TYPES as readonly string[]).includes(value);
@@ -61,7 +67,9 @@ export function isIntegrationType(value: string): value is IntegrationType {
 
 export function checkIntegrationType(type: string): IntegrationType {
   if (!isIntegrationType(type)) {
-    throw new ValidationError(`Integration type "${type}" is not supported by Archway; supported: ${INTEGRATION_TYPES.join(', ')}.`);
+    throw new ValidationError(
+      `Integration type "${type}" is not supported by Archway; supported: ${INTEGRATION_TYPES.join(', ')}.`,
+    );
   }
   return type;
 }
@@ -75,7 +83,9 @@ export function checkIntegrationScope(scope: string): IntegrationScope {
 
 export function checkAuthType(authType: string): IntegrationAuthType {
   if (!(INTEGRATION_AUTH_TYPES as readonly string[]).includes(authType)) {
-    throw new ValidationError(`"auth_type" ${authType} is not supported by Archway; supported: ${INTEGRATION_AUTH_TYPES.join(', ')} (keys and passwords).`);
+    throw new ValidationError(
+      `"auth_type" ${authType} is not supported by Archway; supported: ${INTEGRATION_AUTH_TYPES.join(', ')} (keys and passwords).`,
+    );
   }
   return authType as IntegrationAuthType;
 }
@@ -86,22 +96,30 @@ export function parseServiceAccountKey(text: string): { clientEmail: string; tok
   try {
     key = JSON.parse(text);
   } catch {
-    throw new ValidationError('"api_key" must be the service account\'s JSON key (the file Google Cloud downloads), but it is not valid JSON.');
+    throw new ValidationError(
+      '"api_key" must be the service account\'s JSON key (the file Google Cloud downloads), but it is not valid JSON.',
+    );
   }
-  if (typeof key !== 'object' || key === null || Array.isArray(key)) throw new ValidationError('"api_key" must be a JSON object: the service account\'s key file.');
+  if (typeof key !== 'object' || key === null || Array.isArray(key))
+    throw new ValidationError('"api_key" must be a JSON object: the service account\'s key file.');
   const fields = key as Record<string, unknown>;
   if (fields.type !== undefined && fields.type !== 'service_account') {
-    throw new ValidationError(`"api_key" must be a service account key ("type": "service_account"), not "${String(fields.type)}".`);
+    throw new ValidationError(
+      `"api_key" must be a service account key ("type": "service_account"), not "${String(fields.type)}".`,
+    );
   }
-  const field = (name: string) => (typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : null);
+  const field = (name: string) =>
+    typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : null;
   const clientEmail = field('client_email');
   const privateKey = field('private_key');
-  if (clientEmail === null) throw new ValidationError('"api_key" has no "client_email"; send the whole JSON key of the service account.');
+  if (clientEmail === null)
+    throw new ValidationError('"api_key" has no "client_email"; send the whole JSON key of the service account.');
   if (privateKey === null || !/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(privateKey)) {
     throw new ValidationError('"api_key" has no PEM "private_key"; send the whole JSON key of the service account.');
   }
   const tokenUri = field('token_uri') ?? DEFAULT_GOOGLE_TOKEN_URI;
-  if (!/^https?:\/\//.test(tokenUri)) throw new ValidationError(`"api_key" has a "token_uri" that is not an http(s) URL (got "${tokenUri}").`);
+  if (!/^https?:\/\//.test(tokenUri))
+    throw new ValidationError(`"api_key" has a "token_uri" that is not an http(s) URL (got "${tokenUri}").`);
   return { clientEmail, tokenUri };
 }
 
@@ -116,8 +134,12 @@ export interface CredentialInput {
 }
 
 const CREDENTIAL_NAMES: Record<keyof CredentialInput, string> = {
-  username: 'username', password: 'password', accessKeyId: 'access_key', secretAccessKey: 'secret_key',
-  roleAssumptions: 'role_assumptions', serviceAccountKey: 'api_key',
+  username: 'username',
+  password: 'password',
+  accessKeyId: 'access_key',
+  secretAccessKey: 'secret_key',
+  roleAssumptions: 'role_assumptions',
+  serviceAccountKey: 'api_key',
 };
 const TYPE_FIELDS: Record<IntegrationType, Array<keyof CredentialInput>> = {
   DOCKER_HUB: ['username', 'password'],
@@ -129,13 +151,28 @@ const TYPE_FIELDS: Record<IntegrationType, Array<keyof CredentialInput>> = {
  * Merges credential input into the current credentials (none when adding) and checks them for the type.
  * Returns the non-secret details and the plain secret when one was sent (undefined = keep the stored one).
  */
-export function mergeCredentials(type: IntegrationType, input: CredentialInput, current?: IntegrationDetails): { details: IntegrationDetails; secret?: string } {
+export function mergeCredentials(
+  type: IntegrationType,
+  input: CredentialInput,
+  current?: IntegrationDetails,
+): { details: IntegrationDetails; secret?: string } {
   const names = (fields: Array<keyof CredentialInput>) => fields.map((f) => `"${CREDENTIAL_NAMES[f]}"`).join(', ');
-  const stray = (Object.keys(CREDENTIAL_NAMES) as Array<keyof CredentialInput>).filter((f) => input[f] !== undefined && !TYPE_FIELDS[type].includes(f));
-  if (stray.length) throw new ValidationError(`${names(stray)} ${stray.length > 1 ? 'do' : 'does'} not apply to ${type} integrations; they take ${names(TYPE_FIELDS[type])}.`);
-  const text = (field: keyof CredentialInput, given: string | undefined, previous: string | null | undefined): string | undefined => {
-    if (given !== undefined && given.trim() === '') throw new ValidationError(`"${CREDENTIAL_NAMES[field]}" must not be empty.`);
-    if (given === undefined && !previous) throw new ValidationError(`"${CREDENTIAL_NAMES[field]}" is required for ${type} integrations.`);
+  const stray = (Object.keys(CREDENTIAL_NAMES) as Array<keyof CredentialInput>).filter(
+    (f) => input[f] !== undefined && !TYPE_FIELDS[type].includes(f),
+  );
+  if (stray.length)
+    throw new ValidationError(
+      `${names(stray)} ${stray.length > 1 ? 'do' : 'does'} not apply to ${type} integrations; they take ${names(TYPE_FIELDS[type])}.`,
+    );
+  const text = (
+    field: keyof CredentialInput,
+    given: string | undefined,
+    previous: string | null | undefined,
+  ): string | undefined => {
+    if (given !== undefined && given.trim() === '')
+      throw new ValidationError(`"${CREDENTIAL_NAMES[field]}" must not be empty.`);
+    if (given === undefined && !previous)
+      throw new ValidationError(`"${CREDENTIAL_NAMES[field]}" is required for ${type} integrations.`);
     return given ?? undefined;
   };
   // `current` set = PATCH: a secret may be left out; a non-secret falls back to its stored value.
@@ -148,11 +185,16 @@ export function mergeCredentials(type: IntegrationType, input: CredentialInput, 
     case 'AMAZON': {
       const accessKeyId = text('accessKeyId', input.accessKeyId, current?.accessKeyId) ?? current?.accessKeyId ?? null;
       const roleAssumptions = checkRoleAssumptions(input.roleAssumptions ?? current?.roleAssumptions ?? []);
-      return { details: { ...EMPTY_DETAILS, accessKeyId, roleAssumptions }, secret: text('secretAccessKey', input.secretAccessKey, kept) };
+      return {
+        details: { ...EMPTY_DETAILS, accessKeyId, roleAssumptions },
+        secret: text('secretAccessKey', input.secretAccessKey, kept),
+      };
     }
     case 'GOOGLE_SERVICE_ACCOUNT': {
       const secret = text('serviceAccountKey', input.serviceAccountKey, kept);
-      return secret === undefined ? { details: current ?? EMPTY_DETAILS } : { details: { ...EMPTY_DETAILS, ...parseServiceAccountKey(secret) }, secret };
+      return secret === undefined
+        ? { details: current ?? EMPTY_DETAILS }
+        : { details: { ...EMPTY_DETAILS, ...parseServiceAccountKey(secret) }, secret };
     }
   }
 }
@@ -162,13 +204,22 @@ const ROLE_ARN = /^arn:aws[a-z-]*:iam::[0-9]{12}:role\/[\w+=,.@/-]{1,512}$/;
 export function checkRoleAssumptions(roles: RoleAssumption[]): RoleAssumption[] {
   for (const role of roles) {
     if (!ROLE_ARN.test(role.arn)) {
-      throw new ValidationError(`"role_assumptions" arn must be an IAM role ARN such as "arn:aws:iam::123456789012:role/ci" (got "${role.arn}").`);
+      throw new ValidationError(
+        `"role_assumptions" arn must be an IAM role ARN such as "arn:aws:iam::123456789012:role/ci" (got "${role.arn}").`,
+      );
     }
-    if (role.durationSeconds !== null && (!Number.isInteger(role.durationSeconds) || role.durationSeconds < 900 || role.durationSeconds > 43_200)) {
-      throw new ValidationError(`"role_assumptions" duration must be whole seconds from 900 to 43200 (got ${role.durationSeconds}).`);
+    if (
+      role.durationSeconds !== null &&
+      (!Number.isInteger(role.durationSeconds) || role.durationSeconds < 900 || role.durationSeconds > 43_200)
+    ) {
+      throw new ValidationError(
+        `"role_assumptions" duration must be whole seconds from 900 to 43200 (got ${role.durationSeconds}).`,
+      );
     }
     if (role.externalId !== null && !/^[\w+=,.@:/-]{2,1224}$/.test(role.externalId)) {
-      throw new ValidationError(`"role_assumptions" external_id must be 2-1224 letters, digits or "+=,.@:/-_" (got "${role.externalId}").`);
+      throw new ValidationError(
+        `"role_assumptions" external_id must be 2-1224 letters, digits or "+=,.@:/-_" (got "${role.externalId}").`,
+      );
     }
   }
   return roles;
@@ -183,7 +234,10 @@ export const REGISTRY_INTEGRATION_TYPES: Partial<Record<DockerRegistry, Integrat
 };
 
 /** Throws ValidationError when the integration cannot log in to that registry. */
-export function checkIntegrationFits(registry: DockerRegistry, integration: Pick<Integration, 'hashId' | 'name' | 'type'>): void {
+export function checkIntegrationFits(
+  registry: DockerRegistry,
+  integration: Pick<Integration, 'hashId' | 'name' | 'type'>,
+): void {
   const wanted = REGISTRY_INTEGRATION_TYPES[registry];
   if (wanted !== undefined && wanted !== integration.type) {
     throw new ValidationError(

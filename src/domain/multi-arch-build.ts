@@ -4,8 +4,15 @@ import { containsVariable, parsePlatforms } from './platform.js';
 import { normaliseRepoPath } from './repo-path.js';
 
 export const DOCKER_REGISTRIES = [
-  'NONE', 'DOCKER_HUB', 'AMAZON_ECR', 'GOOGLE_GCR', 'GOOGLE_ARTIFACT_REGISTRY', 'OTHER',
-  'GIT_HUB_CONTAINER_REGISTRY', 'ARTIFACT_REGISTRY', 'DIGITAL_OCEAN_CONTAINER_REGISTRY',
+  'NONE',
+  'DOCKER_HUB',
+  'AMAZON_ECR',
+  'GOOGLE_GCR',
+  'GOOGLE_ARTIFACT_REGISTRY',
+  'OTHER',
+  'GIT_HUB_CONTAINER_REGISTRY',
+  'ARTIFACT_REGISTRY',
+  'DIGITAL_OCEAN_CONTAINER_REGISTRY',
 ] as const;
 export type DockerRegistry = (typeof DOCKER_REGISTRIES)[number];
 export const CACHE_MODES = ['MIN', 'MAX'] as const;
@@ -14,7 +21,12 @@ export const GOOGLE_REGISTRY_HOSTS = ['gcr.io', 'us.gcr.io', 'eu.gcr.io', 'asia.
 const ARTIFACT_REGISTRY_HOST = /^[a-z0-9]+(?:-[a-z0-9]+)*-docker\.pkg\.dev$/;
 /** Registries reached through a workspace integration rather than login/password. */
 const INTEGRATION_REGISTRIES: readonly DockerRegistry[] = [
-  'DOCKER_HUB', 'AMAZON_ECR', 'GOOGLE_GCR', 'GOOGLE_ARTIFACT_REGISTRY', 'ARTIFACT_REGISTRY', 'DIGITAL_OCEAN_CONTAINER_REGISTRY',
+  'DOCKER_HUB',
+  'AMAZON_ECR',
+  'GOOGLE_GCR',
+  'GOOGLE_ARTIFACT_REGISTRY',
+  'ARTIFACT_REGISTRY',
+  'DIGITAL_OCEAN_CONTAINER_REGISTRY',
 ];
 
 /** The DOCKER_BUILD_MULTI_ARCH settings of an action, as stored (values may hold `$VARIABLE` references). */
@@ -94,39 +106,68 @@ export function validateMultiArchBuild(build: MultiArchBuild, pipelineCacheScope
   normaliseRepoPath('context_path', build.contextPath);
   const secretSrc = build.secretSrc === null ? null : normaliseRepoPath('secret_src', build.secretSrc);
   check(secretSrc !== '', '"secret_src" must name a file in the repository.');
-  check((build.secretId === null) === (secretSrc === null),
-    '"secret_id" and "secret_src" go together: set both (the id used in RUN --mount=type=secret,id=... and the file) or neither.');
-  if (build.secretId !== null) checkLiteral(build.secretId, SECRET_ID, `"secret_id" must be 1-128 letters, digits, ".", "_" or "-" (got "${build.secretId}").`);
-  if (build.targetStage !== null) checkLiteral(build.targetStage, STAGE, `"target_stage" must be a stage name (got "${build.targetStage}").`);
+  check(
+    (build.secretId === null) === (secretSrc === null),
+    '"secret_id" and "secret_src" go together: set both (the id used in RUN --mount=type=secret,id=... and the file) or neither.',
+  );
+  if (build.secretId !== null)
+    checkLiteral(
+      build.secretId,
+      SECRET_ID,
+      `"secret_id" must be 1-128 letters, digits, ".", "_" or "-" (got "${build.secretId}").`,
+    );
+  if (build.targetStage !== null)
+    checkLiteral(build.targetStage, STAGE, `"target_stage" must be a stage name (got "${build.targetStage}").`);
   for (const arg of build.buildArgs) {
     checkLiteral(arg, BUILD_ARG, `"build_args" entries must look like KEY=value (got "${arg}").`);
   }
   const targetPlatforms = parsePlatforms('target_platform', build.targetPlatforms);
   for (const tag of [build.imageTag, ...build.versions]) {
-    if (tag !== null) checkLiteral(tag, TAG, `"docker_image_tag" and "versions" must be valid image tags: letters, digits, "_", "." or "-", at most 128 (got "${tag}").`);
+    if (tag !== null)
+      checkLiteral(
+        tag,
+        TAG,
+        `"docker_image_tag" and "versions" must be valid image tags: letters, digits, "_", "." or "-", at most 128 (got "${tag}").`,
+      );
   }
   checkRegistryFields(build);
-  check(build.cacheMode === null || cacheModeAllowed(pipelineCacheScope),
-    `"cache_mode" is available only when the pipeline's "cache_scope" is WORKSPACE or PROJECT (this pipeline's is ${pipelineCacheScope}).`);
+  check(
+    build.cacheMode === null || cacheModeAllowed(pipelineCacheScope),
+    `"cache_mode" is available only when the pipeline's "cache_scope" is WORKSPACE or PROJECT (this pipeline's is ${pipelineCacheScope}).`,
+  );
   return { ...build, targetPlatforms };
 }
 
 function checkRegistryFields(build: MultiArchBuild): void {
   const kind = effectiveDockerRegistry(build);
-  if (build.registry !== null) checkLiteral(build.registry, HOST, `"registry" must be a host name with an optional port, e.g. "registry.example.com:5000" (got "${build.registry}").`);
+  if (build.registry !== null)
+    checkLiteral(
+      build.registry,
+      HOST,
+      `"registry" must be a host name with an optional port, e.g. "registry.example.com:5000" (got "${build.registry}").`,
+    );
   if (build.repository !== null) checkRepository(build.repository);
-  if (build.region !== null) checkLiteral(build.region, REGION, `"region" must be an AWS region such as "us-east-1" (got "${build.region}").`);
+  if (build.region !== null)
+    checkLiteral(build.region, REGION, `"region" must be an AWS region such as "us-east-1" (got "${build.region}").`);
   check(build.passwordEncrypted === null || build.login !== null, '"password" needs a "login".');
   if (kind === 'GOOGLE_GCR' || kind === 'GOOGLE_ARTIFACT_REGISTRY') {
-    check(build.registry !== null, `"registry" is required for ${kind}: one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host.`);
+    check(
+      build.registry !== null,
+      `"registry" is required for ${kind}: one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host.`,
+    );
     if (build.registry !== null && !containsVariable(build.registry)) {
-      check(isGoogleRegistryHost(build.registry),
-        `"registry" must be one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host for ${kind} (got "${build.registry}").`);
+      check(
+        isGoogleRegistryHost(build.registry),
+        `"registry" must be one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host for ${kind} (got "${build.registry}").`,
+      );
     }
   }
   if (kind === 'AMAZON_ECR') check(build.region !== null, '"region" is required for AMAZON_ECR, e.g. "us-east-1".');
   if (INTEGRATION_REGISTRIES.includes(kind) && !(kind === 'DOCKER_HUB' && build.login !== null)) {
-    check(build.integrationHash !== null, `"integration_hash" (or "integration": {"hash_id": ...}) is required for ${kind}.`);
+    check(
+      build.integrationHash !== null,
+      `"integration_hash" (or "integration": {"hash_id": ...}) is required for ${kind}.`,
+    );
   }
 }
 

@@ -4,7 +4,15 @@ export const CACHE_SCOPES = ['WORKSPACE', 'PROJECT', 'PIPELINE'] as const;
 export type CacheScope = (typeof CACHE_SCOPES)[number];
 export const PRIORITIES = ['LOW', 'NORMAL', 'HIGH'] as const;
 export type Priority = (typeof PRIORITIES)[number];
-export const EVENT_TYPES = ['PUSH', 'SCHEDULE', 'CREATE_REF', 'DELETE_REF', 'PULL_REQUEST', 'WEBHOOK', 'EMAIL'] as const;
+export const EVENT_TYPES = [
+  'PUSH',
+  'SCHEDULE',
+  'CREATE_REF',
+  'DELETE_REF',
+  'PULL_REQUEST',
+  'WEBHOOK',
+  'EMAIL',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** One trigger of the current model; the legacy and v1.1 trigger fields are translated into these. */

@@ -22,7 +22,8 @@ export function parsePlatforms(field: string, values: readonly string[]): string
     }
     if (!out.includes(value)) out.push(value);
   }
-  if (out.length === 0) throw new ValidationError(`"${field}" must name at least one platform; allowed: ${PLATFORMS.join(', ')}.`);
+  if (out.length === 0)
+    throw new ValidationError(`"${field}" must name at least one platform; allowed: ${PLATFORMS.join(', ')}.`);
   return out;
 }
 

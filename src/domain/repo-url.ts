@@ -20,7 +20,8 @@ export function checkRepoUrl(value: string): string {
   } catch {
     throw bad('must be an http(s)://, ssh://, git:// or file:// URL, user@host:path, or an absolute path');
   }
-  if (!SCHEMES.includes(parsed.protocol)) throw bad(`uses an unsupported scheme; allowed: ${SCHEMES.map((s) => s.slice(0, -1)).join(', ')}`);
+  if (!SCHEMES.includes(parsed.protocol))
+    throw bad(`uses an unsupported scheme; allowed: ${SCHEMES.map((s) => s.slice(0, -1)).join(', ')}`);
   if (parsed.password) throw bad('must not carry a password; use "custom_repo_user" and "custom_repo_pass"');
   return url;
 }

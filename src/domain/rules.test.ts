@@ -22,8 +22,16 @@ describe('domain rules', () => {
     expect(() => normaliseRepoPath('p', 'a\\b')).toThrow(/separator/);
   });
   it('accepts git locations and refuses option or command lookalikes', () => {
-    for (const ok of ['/srv/repo.git', 'file:///srv/repo.git', 'https://git.example.com/r.git', 'git@github.com:o/r.git', 'ssh://git@h/r.git']) expect(checkRepoUrl(ok)).toBe(ok);
-    for (const bad of ['-oProxyCommand=x', 'ext::sh -c x', 'rel/path', 'ftp://h/r', 'https://u:p@h/r.git']) expect(() => checkRepoUrl(bad), bad).toThrow(ValidationError);
+    for (const ok of [
+      '/srv/repo.git',
+      'file:///srv/repo.git',
+      'https://git.example.com/r.git',
+      'git@github.com:o/r.git',
+      'ssh://git@h/r.git',
+    ])
+      expect(checkRepoUrl(ok)).toBe(ok);
+    for (const bad of ['-oProxyCommand=x', 'ext::sh -c x', 'rel/path', 'ftp://h/r', 'https://u:p@h/r.git'])
+      expect(() => checkRepoUrl(bad), bad).toThrow(ValidationError);
   });
   it('MANAGE includes RUN includes INFO, and nothing else is implied', () => {
     expect(grants(['EXECUTION_MANAGE'], 'EXECUTION_INFO')).toBe(true);
@@ -34,6 +42,8 @@ describe('domain rules', () => {
   it('parses platforms, keeping order and $VARIABLES', () => {
     expect(parsePlatforms('f', ['linux/arm64', 'linux/amd64', 'linux/arm64'])).toEqual(['linux/arm64', 'linux/amd64']);
     expect(parsePlatforms('f', ['$PLATFORMS'])).toEqual(['$PLATFORMS']);
-    expect(() => parsePlatforms('f', ['linux/386'])).toThrow(/allowed: linux\/amd64, linux\/arm64, linux\/arm\/v7, linux\/arm\/v6/);
+    expect(() => parsePlatforms('f', ['linux/386'])).toThrow(
+      /allowed: linux\/amd64, linux\/arm64, linux\/arm\/v7, linux\/arm\/v6/,
+    );
   });
 });

@@ -39,9 +39,11 @@ export class UndefinedVariableError extends ValidationError {
   readonly variable: string;
   readonly field: string;
   constructor(variable: string, field: string, via?: string) {
-    super(via === undefined
-      ? `"${field}" uses the variable $${variable}, which is not defined in any scope of this action.`
-      : `"${field}" uses the variable $${via}, whose value uses $${variable}, which is not defined in any scope of this action.`);
+    super(
+      via === undefined
+        ? `"${field}" uses the variable $${variable}, which is not defined in any scope of this action.`
+        : `"${field}" uses the variable $${via}, whose value uses $${variable}, which is not defined in any scope of this action.`,
+    );
     this.variable = variable;
     this.field = field;
   }
@@ -123,5 +125,8 @@ export function builtInLayer(f: ExecutionFacts): VariableLayer {
     BUDDY_PROJECT_NAME: f.projectName,
     BUDDY_WORKSPACE_DOMAIN: f.workspaceDomain,
   };
-  return { scope: 'BUILT_IN', variables: Object.entries(values).map(([key, value]) => ({ key, value, encrypted: false })) };
+  return {
+    scope: 'BUILT_IN',
+    variables: Object.entries(values).map(([key, value]) => ({ key, value, encrypted: false })),
+  };
 }

@@ -6,7 +6,8 @@ import { fingerprintBuild } from './build-fingerprint.js';
 import type { BuildSpec } from './engine.js';
 import type { BaseImage } from './preflight.js';
 
-const DOCKERFILE = 'FROM reg.example/base:1 AS build\nRUN make\nFROM reg.example/base:1\nCOPY --from=build /out /out\nCOPY app /app\n';
+const DOCKERFILE =
+  'FROM reg.example/base:1 AS build\nRUN make\nFROM reg.example/base:1\nCOPY --from=build /out /out\nCOPY app /app\n';
 const BASES: BaseImage[] = [{ reference: 'reg.example/base:1', digest: 'sha256:aaa' }];
 
 describe('build fingerprint', () => {
@@ -20,9 +21,20 @@ describe('build fingerprint', () => {
   afterEach(() => rmSync(repo, { recursive: true, force: true }));
 
   const spec = (over: Partial<BuildSpec> = {}): BuildSpec => ({
-    repoRoot: repo, contextDir: join(repo, 'ctx'), dockerfile: join(repo, 'ctx/Dockerfile'), targetStage: null, buildArgs: [['A', '1']],
-    secret: { id: 'token', file: join(repo, 'secret.txt') }, platforms: ['linux/amd64', 'linux/arm64'], registry: 'r:5000', repository: 't/app',
-    tags: ['latest'], credentials: null, cache: { mode: 'min', key: 'k', clear: false }, timeoutMs: null, ...over,
+    repoRoot: repo,
+    contextDir: join(repo, 'ctx'),
+    dockerfile: join(repo, 'ctx/Dockerfile'),
+    targetStage: null,
+    buildArgs: [['A', '1']],
+    secret: { id: 'token', file: join(repo, 'secret.txt') },
+    platforms: ['linux/amd64', 'linux/arm64'],
+    registry: 'r:5000',
+    repository: 't/app',
+    tags: ['latest'],
+    credentials: null,
+    cache: { mode: 'min', key: 'k', clear: false },
+    timeoutMs: null,
+    ...over,
   });
   const ENGINE = 'buildah version 1.28.2 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)';
   const value = async (over: Partial<BuildSpec> = {}, text = DOCKERFILE, bases = BASES, engine = ENGINE) => {
@@ -41,7 +53,10 @@ describe('build fingerprint', () => {
     await record('platforms', value({ platforms: ['linux/arm64', 'linux/amd64'] }));
     await record('dockerfile', value({}, `${DOCKERFILE}RUN true\n`));
     await record('base digest', value({}, DOCKERFILE, [{ reference: 'reg.example/base:1', digest: 'sha256:bbb' }]));
-    await record('engine version', value({}, DOCKERFILE, BASES, 'buildah version 1.28.3 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)'));
+    await record(
+      'engine version',
+      value({}, DOCKERFILE, BASES, 'buildah version 1.28.3 (image-spec 1.1.0-rc2, runtime-spec 1.0.2-dev)'),
+    );
     await record('no secret', value({ secret: null }));
     writeFileSync(join(repo, 'secret.txt'), 'other');
     await record('secret content', value());
@@ -55,7 +70,19 @@ describe('build fingerprint', () => {
     expect(await value()).toBe(first);
     writeFileSync(join(repo, 'ctx/new.txt'), '');
     await record('new file', value());
-    expect(changed).toEqual(['build arg', 'target', 'platforms', 'dockerfile', 'base digest', 'engine version', 'no secret', 'secret content', 'file content', 'file mode', 'new file']);
+    expect(changed).toEqual([
+      'build arg',
+      'target',
+      'platforms',
+      'dockerfile',
+      'base digest',
+      'engine version',
+      'no secret',
+      'secret content',
+      'file content',
+      'file mode',
+      'new file',
+    ]);
   });
 
   it('counts a .git directory at the repository root as its HEAD and refs only', async () => {
@@ -75,7 +102,12 @@ describe('build fingerprint', () => {
   });
 
   it('gives none, instead of failing, when an input cannot be read (buildah reports it, if it matters)', async () => {
-    const f = await fingerprintBuild(spec({ secret: { id: 'token', file: join(repo, 'missing.txt') } }), DOCKERFILE, BASES, ENGINE);
+    const f = await fingerprintBuild(
+      spec({ secret: { id: 'token', file: join(repo, 'missing.txt') } }),
+      DOCKERFILE,
+      BASES,
+      ENGINE,
+    );
     expect(f).toEqual({ value: null, why: 'the context could not be read (ENOENT)' });
   });
 
@@ -84,13 +116,27 @@ describe('build fingerprint', () => {
       const f = await fingerprintBuild(spec(), text, BASES, ENGINE);
       return f.value === null ? f.why : null;
     };
-    expect(await why('FROM reg.example/base:1\nADD https://example.com/x.tgz /x\n')).toBe('line 2 ADDs a remote or variable source');
-    expect(await why('FROM reg.example/base:1\nADD ["https://example.com/x.tgz", "/x"]\n')).toBe('line 2 ADDs a remote or variable source');
-    expect(await why('FROM reg.example/base:1\nARG URL\nADD ${URL} /x\n')).toBe('line 3 ADDs a remote or variable source');
+    expect(await why('FROM reg.example/base:1\nADD https://example.com/x.tgz /x\n')).toBe(
+      'line 2 ADDs a remote or variable source',
+    );
+    expect(await why('FROM reg.example/base:1\nADD ["https://example.com/x.tgz", "/x"]\n')).toBe(
+      'line 2 ADDs a remote or variable source',
+    );
+    expect(await why('FROM reg.example/base:1\nARG URL\nADD ${URL} /x\n')).toBe(
+      'line 3 ADDs a remote or variable source',
+    );
     expect(await why('FROM reg.example/base:1\nADD app.tar.gz /x\n')).toBeNull();
-    expect(await why('FROM reg.example/base:1\nCOPY --from=alpine:3 /etc/os-release /\n')).toBe('line 2 reads from the image alpine:3, whose tag may move');
-    expect(await why('FROM reg.example/base:1\nRUN --mount=type=bind,from=tools:1,target=/t ls /t\n')).toBe('line 2 reads from the image tools:1, whose tag may move');
+    expect(await why('FROM reg.example/base:1\nCOPY --from=alpine:3 /etc/os-release /\n')).toBe(
+      'line 2 reads from the image alpine:3, whose tag may move',
+    );
+    expect(await why('FROM reg.example/base:1\nRUN --mount=type=bind,from=tools:1,target=/t ls /t\n')).toBe(
+      'line 2 reads from the image tools:1, whose tag may move',
+    );
     expect(await why(DOCKERFILE)).toBeNull();
-    expect(await why('FROM reg.example/base:1 AS a\nFROM reg.example/base:1\nCOPY --from=0 /x /x\nRUN --mount=type=secret,id=token cat /run/secrets/token\n')).toBeNull();
+    expect(
+      await why(
+        'FROM reg.example/base:1 AS a\nFROM reg.example/base:1\nCOPY --from=0 /x /x\nRUN --mount=type=secret,id=token cat /run/secrets/token\n',
+      ),
+    ).toBeNull();
   });
 });

@@ -23,9 +23,11 @@ function unseenInput(dockerfileText: string, buildArgs: ReadonlyMap<string, stri
   const stageNames = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
   for (const ins of parseInstructions(dockerfileText)) {
     // Any URL, git remote or variable in an ADD (JSON form included): what it fetches is not in the context.
-    if (ins.keyword === 'ADD' && /:\/\/|git@|\$/.test(ins.args)) return `line ${ins.line} ADDs a remote or variable source`;
+    if (ins.keyword === 'ADD' && /:\/\/|git@|\$/.test(ins.args))
+      return `line ${ins.line} ADDs a remote or variable source`;
     const image = fromReferences(ins.args).find((f) => !stageNames.has(f.toLowerCase()));
-    if (image && ['COPY', 'ADD', 'RUN'].includes(ins.keyword)) return `line ${ins.line} reads from the image ${image}, whose tag may move`;
+    if (image && ['COPY', 'ADD', 'RUN'].includes(ins.keyword))
+      return `line ${ins.line} reads from the image ${image}, whose tag may move`;
   }
   return null;
 }
@@ -59,7 +61,10 @@ async function hashTree(hash: Hash, root: string, repoRoot: string): Promise<str
       } else if (s.isFile()) {
         bytes += s.size;
         if (bytes > MAX_BYTES) return `the context holds more than ${MAX_BYTES / 1024 / 1024} MiB`;
-        hash.update(`file\0${rel}\0${mode}\0${s.size}\0`).update(await readFile(path)).update('\0');
+        hash
+          .update(`file\0${rel}\0${mode}\0${s.size}\0`)
+          .update(await readFile(path))
+          .update('\0');
       } else hash.update(`other\0${rel}\0${mode}\0`);
     }
     return null;
@@ -70,9 +75,13 @@ async function hashTree(hash: Hash, root: string, repoRoot: string): Promise<str
 /** HEAD, packed-refs and every loose ref of a .git directory (names and targets). */
 async function hashGitRefs(hash: Hash, rel: string, gitDir: string): Promise<void> {
   const read = (path: string) => readFile(path, 'utf8').catch(() => '');
-  hash.update(`git\0${rel}\0${(await read(join(gitDir, 'HEAD'))).trim()}\0${await read(join(gitDir, 'packed-refs'))}\0`);
+  hash.update(
+    `git\0${rel}\0${(await read(join(gitDir, 'HEAD'))).trim()}\0${await read(join(gitDir, 'packed-refs'))}\0`,
+  );
   const walk = async (dir: string): Promise<void> => {
-    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) => a.name.localeCompare(b.name))) {
+    for (const entry of (await readdir(dir, { withFileTypes: true }).catch(() => [])).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) await walk(path);
       else hash.update(`ref\0${relative(gitDir, path)}\0${(await read(path)).trim()}\0`);
@@ -89,7 +98,9 @@ async function hashGitRefs(hash: Hash, rel: string, gitDir: string): Promise<voi
  */
 function secretDigest(content: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(content, 'archway-build-fingerprint-secret', 32, { N: 2 ** 14, r: 8, p: 1 }, (error, key) => (error ? reject(error) : resolve(key)));
+    scrypt(content, 'archway-build-fingerprint-secret', 32, { N: 2 ** 14, r: 8, p: 1 }, (error, key) =>
+      error ? reject(error) : resolve(key),
+    );
   });
 }
 
@@ -100,14 +111,27 @@ function secretDigest(content: Buffer): Promise<Buffer> {
  * builds afresh). Two builds with one fingerprint build the same image index, unless a RUN step reads the
  * network (the layer cache makes the same assumption, and keys on less: it ignores the secret).
  */
-export async function fingerprintBuild(spec: BuildSpec, dockerfileText: string, bases: readonly BaseImage[], engineVersion: string): Promise<Fingerprint> {
+export async function fingerprintBuild(
+  spec: BuildSpec,
+  dockerfileText: string,
+  bases: readonly BaseImage[],
+  engineVersion: string,
+): Promise<Fingerprint> {
   const unseen = unseenInput(dockerfileText, new Map(spec.buildArgs.map(([k, v]) => [k, v])));
   if (unseen) return { value: null, why: unseen };
   const hash = createHash('sha256');
-  hash.update(JSON.stringify({
-    version: 3, engine: engineVersion, platforms: spec.platforms, target: spec.targetStage, buildArgs: spec.buildArgs, dockerfile: dockerfileText,
-    secretId: spec.secret?.id ?? null, bases: [...bases].sort((a, b) => a.reference.localeCompare(b.reference)),
-  }));
+  hash.update(
+    JSON.stringify({
+      version: 3,
+      engine: engineVersion,
+      platforms: spec.platforms,
+      target: spec.targetStage,
+      buildArgs: spec.buildArgs,
+      dockerfile: dockerfileText,
+      secretId: spec.secret?.id ?? null,
+      bases: [...bases].sort((a, b) => a.reference.localeCompare(b.reference)),
+    }),
+  );
   try {
     if (spec.secret) hash.update('\0secret\0').update(await secretDigest(await readFile(spec.secret.file)));
     hash.update('\0context\0');
@@ -115,6 +139,9 @@ export async function fingerprintBuild(spec: BuildSpec, dockerfileText: string, 
     return why ? { value: null, why } : { value: hash.digest('hex') };
   } catch (error) {
     // An unreadable file is buildah's to report (or not, if the Dockerfile never reads it): build step by step.
-    return { value: null, why: `the context could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return {
+      value: null,
+      why: `the context could not be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    };
   }
 }

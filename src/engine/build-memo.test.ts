@@ -5,13 +5,19 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBuildMemo, type RememberedBuild } from './build-memo.js';
 
 const build = (n: number, over: Partial<RememberedBuild> = {}): RememberedBuild => ({
-  fingerprint: `fp-${n}`, registry: 'r:5000', repository: 't/app', indexDigest: `sha256:${String(n).padStart(64, '0')}`,
-  platforms: [{ platform: 'linux/arm64', emulated: true, totalSteps: 5 }], ...over,
+  fingerprint: `fp-${n}`,
+  registry: 'r:5000',
+  repository: 't/app',
+  indexDigest: `sha256:${String(n).padStart(64, '0')}`,
+  platforms: [{ platform: 'linux/arm64', emulated: true, totalSteps: 5 }],
+  ...over,
 });
 
 describe('build memo', () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), 'archway-memo-')); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'archway-memo-'));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('recalls a build by fingerprint, registry and repository, per cache key', async () => {

@@ -35,11 +35,21 @@ export function createBuildMemo(engineDir: string) {
     }
   };
   return {
-    async recall(key: string, fingerprint: string, registry: string, repository: string): Promise<RememberedBuild | undefined> {
-      return (await read(key)).find((b) => b.fingerprint === fingerprint && b.registry === registry && b.repository === repository);
+    async recall(
+      key: string,
+      fingerprint: string,
+      registry: string,
+      repository: string,
+    ): Promise<RememberedBuild | undefined> {
+      return (await read(key)).find(
+        (b) => b.fingerprint === fingerprint && b.registry === registry && b.repository === repository,
+      );
     },
     async remember(key: string, build: RememberedBuild): Promise<void> {
-      const others = (await read(key)).filter((b) => !(b.fingerprint === build.fingerprint && b.registry === build.registry && b.repository === build.repository));
+      const others = (await read(key)).filter(
+        (b) =>
+          !(b.fingerprint === build.fingerprint && b.registry === build.registry && b.repository === build.repository),
+      );
       await mkdir(dir, { recursive: true, mode: 0o700 });
       const file = fileOf(key);
       const temp = `${file}.${process.pid}.${Date.now()}.tmp`;

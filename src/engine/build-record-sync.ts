@@ -28,7 +28,12 @@ export function buildRecordRepository(registry: string, repository: string): str
 }
 
 /** The record of `fingerprint`, or undefined when there is none (or it is not one of ours). */
-export async function fetchBuildRecord(registry: string, repository: string, fingerprint: string, repo: RecordRepo): Promise<RememberedBuild | undefined> {
+export async function fetchBuildRecord(
+  registry: string,
+  repository: string,
+  fingerprint: string,
+  repo: RecordRepo,
+): Promise<RememberedBuild | undefined> {
   const found = await readManifest(`${repo.repository}:${fingerprint}`, repo);
   if (!found) return undefined;
   try {
@@ -47,9 +52,15 @@ const sha256 = (bytes: string) => createHash('sha256').update(bytes).digest('hex
 export async function publishBuildRecord(build: RememberedBuild, repo: RecordRepo, scratchDir: string): Promise<void> {
   const config = JSON.stringify({ architecture: 'amd64', os: 'linux', rootfs: { type: 'layers', diff_ids: [] } });
   const manifest = JSON.stringify({
-    schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json',
-    config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: `sha256:${sha256(config)}`, size: Buffer.byteLength(config) },
-    layers: [], annotations: { [ANNOTATION]: JSON.stringify({ indexDigest: build.indexDigest, platforms: build.platforms }) },
+    schemaVersion: 2,
+    mediaType: 'application/vnd.oci.image.manifest.v1+json',
+    config: {
+      mediaType: 'application/vnd.oci.image.config.v1+json',
+      digest: `sha256:${sha256(config)}`,
+      size: Buffer.byteLength(config),
+    },
+    layers: [],
+    annotations: { [ANNOTATION]: JSON.stringify({ indexDigest: build.indexDigest, platforms: build.platforms }) },
   });
   const layout = join(scratchDir, 'build-record');
   try {
@@ -57,11 +68,24 @@ export async function publishBuildRecord(build: RememberedBuild, repo: RecordRep
     await writeFile(join(layout, 'blobs', 'sha256', sha256(config)), config);
     await writeFile(join(layout, 'blobs', 'sha256', sha256(manifest)), manifest);
     await writeFile(join(layout, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    await writeFile(join(layout, 'index.json'), JSON.stringify({
-      schemaVersion: 2,
-      manifests: [{ mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${sha256(manifest)}`, size: Buffer.byteLength(manifest), annotations: { [REF_NAME]: 'record' } }],
-    }));
-    const r = await runChild(copyFromLayoutArgv(layout, 'record', `${repo.repository}:${build.fingerprint}`, repo), { signal: repo.signal, dieWithParent: true });
+    await writeFile(
+      join(layout, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            digest: `sha256:${sha256(manifest)}`,
+            size: Buffer.byteLength(manifest),
+            annotations: { [REF_NAME]: 'record' },
+          },
+        ],
+      }),
+    );
+    const r = await runChild(copyFromLayoutArgv(layout, 'record', `${repo.repository}:${build.fingerprint}`, repo), {
+      signal: repo.signal,
+      dieWithParent: true,
+    });
     if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `skopeo exited with ${r.code}`);
   } finally {
     await rm(layout, { recursive: true, force: true });

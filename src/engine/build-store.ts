@@ -34,8 +34,15 @@ export async function openStore(dir: string, persistent: boolean): Promise<Build
 }
 
 /** The store a platform unit builds in: the cache key's for that platform, or one of the build's own. */
-export function platformStoreDir(engineDir: string, buildDir: string, cacheKey: string | null, platform: string): string {
-  return cacheKey === null ? join(buildDir, 'stores', platformSlug(platform)) : join(cacheDir(engineDir, cacheKey), platformSlug(platform));
+export function platformStoreDir(
+  engineDir: string,
+  buildDir: string,
+  cacheKey: string | null,
+  platform: string,
+): string {
+  return cacheKey === null
+    ? join(buildDir, 'stores', platformSlug(platform))
+    : join(cacheDir(engineDir, cacheKey), platformSlug(platform));
 }
 
 /** Removes every store of a cache key (`clear_cache`). */
@@ -48,7 +55,10 @@ export async function clearCache(engineDir: string, key: string): Promise<void> 
 /** Mount points at or below `dir`, deepest first (from /proc/self/mountinfo; `\040` etc. are octal escapes). */
 export async function mountsUnder(dir: string): Promise<string[]> {
   const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-  const points = text.split('\n').map((l) => l.split(' ')[4] ?? '').filter(Boolean)
+  const points = text
+    .split('\n')
+    .map((l) => l.split(' ')[4] ?? '')
+    .filter(Boolean)
     .map((p) => p.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8))))
     .filter((p) => p === dir || p.startsWith(dir + '/'));
   return [...new Set(points)].sort((a, b) => b.length - a.length);

@@ -14,7 +14,11 @@ export function withDeadline(cancel: AbortSignal | undefined, timeoutMs: number 
     stop: () => clearTimeout(timer),
     reasonOf(error: unknown): unknown {
       if (timeout.signal.aborted) {
-        return new BuildError('TIMEOUT', `The build took longer than its timeout of ${Math.round((timeoutMs ?? 0) / 1000)} s and was stopped.`, { cause: error });
+        return new BuildError(
+          'TIMEOUT',
+          `The build took longer than its timeout of ${Math.round((timeoutMs ?? 0) / 1000)} s and was stopped.`,
+          { cause: error },
+        );
       }
       if (cancel?.aborted) return new BuildError('CANCELLED', 'The build was cancelled.', { cause: error });
       return error;

@@ -53,22 +53,33 @@ export function parseInstructions(text: string): Instruction[] {
 
 /** `${NAME}`, `$NAME`, `${NAME:-default}` and `${NAME:+alt}` against `scope`; unknown names become "". */
 export function substitute(value: string, scope: ReadonlyMap<string, string>): string {
-  return value.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
+  return value.replace(
+    /\$(?:\{([A-Za-z_][A-Za-z0-9_]*)(?::([-+])([^}]*))?\}|([A-Za-z_][A-Za-z0-9_]*))/g,
     (_m, braced: string | undefined, op: string | undefined, word: string | undefined, bare: string | undefined) => {
       const name = (braced ?? bare) as string;
       const set = scope.get(name);
-      if (op === '-') return set === undefined || set === '' ? word ?? '' : set;
-      if (op === '+') return set === undefined || set === '' ? '' : word ?? '';
+      if (op === '-') return set === undefined || set === '' ? (word ?? '') : set;
+      if (op === '+') return set === undefined || set === '' ? '' : (word ?? '');
       return set ?? '';
-    });
+    },
+  );
 }
 
 function parseArg(args: string): Array<[string, string | undefined]> {
-  return args.split(/\s+/).filter(Boolean).map((pair) => {
-    const eq = pair.indexOf('=');
-    if (eq < 0) return [pair, undefined];
-    return [pair.slice(0, eq), pair.slice(eq + 1).replace(/^"(.*)"$/, '$1').replace(/^'(.*)'$/, '$1')];
-  });
+  return args
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((pair) => {
+      const eq = pair.indexOf('=');
+      if (eq < 0) return [pair, undefined];
+      return [
+        pair.slice(0, eq),
+        pair
+          .slice(eq + 1)
+          .replace(/^"(.*)"$/, '$1')
+          .replace(/^'(.*)'$/, '$1'),
+      ];
+    });
 }
 
 export class DockerfileSyntaxError extends Error {}
@@ -93,8 +104,10 @@ export function parseStages(text: string, buildArgs: ReadonlyMap<string, string>
       const asIndex = rest.findIndex((w) => w.toUpperCase() === 'AS');
       const platform = flags.find((f) => f.startsWith('--platform='));
       stages.push({
-        index: stages.length, line: ins.line, base: substitute(rest[0], globals),
-        name: asIndex > 0 ? (rest[asIndex + 1] ?? null)?.toLowerCase() ?? null : null,
+        index: stages.length,
+        line: ins.line,
+        base: substitute(rest[0], globals),
+        name: asIndex > 0 ? ((rest[asIndex + 1] ?? null)?.toLowerCase() ?? null) : null,
         platformFlag: platform ? platform.slice('--platform='.length) : null,
       });
       continue;

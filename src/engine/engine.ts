@@ -51,7 +51,14 @@ export type BuildEvent =
   | { type: 'platform-started'; platform: Platform; emulated: boolean }
   | { type: 'step'; platform: Platform; stage: string | null; step: number; steps: number; instruction: string }
   | { type: 'log'; platform: Platform | null; line: string }
-  | { type: 'platform-finished'; platform: Platform; digest: string; durationMs: number; cachedSteps: number; totalSteps: number }
+  | {
+      type: 'platform-finished';
+      platform: Platform;
+      digest: string;
+      durationMs: number;
+      cachedSteps: number;
+      totalSteps: number;
+    }
   | { type: 'pushed'; reference: string; digest: string }
   | { type: 'verified'; digest: string; platforms: Platform[] };
 

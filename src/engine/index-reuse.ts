@@ -24,12 +24,17 @@ export interface ReuseIo {
  * registry, no longer holds the platforms, or lost a manifest or blob (deleted, garbage-collected): the caller
  * builds. A tag moved before such a failure points at the index it was meant to get.
  */
-export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBuild, io: ReuseIo): Promise<BuildResult | null> {
+export async function reusePushedIndex(
+  spec: BuildSpec,
+  remembered: RememberedBuild,
+  io: ReuseIo,
+): Promise<BuildResult | null> {
   let digests: Map<Platform, string>;
   try {
     digests = await io.verify(remembered.indexDigest);
   } catch (error) {
-    if (error instanceof ImageNotFound || (error instanceof BuildError && error.reason === 'VERIFY_FAILED')) return null;
+    if (error instanceof ImageNotFound || (error instanceof BuildError && error.reason === 'VERIFY_FAILED'))
+      return null;
     throw error;
   }
   const references: string[] = [];
@@ -41,7 +46,10 @@ export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBu
     } else {
       const source = `${spec.registry}/${spec.repository}@${remembered.indexDigest}`;
       // Dies with the agent: a killed agent's copy must not move a tag after a retry pushed a newer index.
-      const r = await runChild(copyIndexArgv(source, reference, { authFile: io.authFile, tls: io.tls }), { signal: io.signal, dieWithParent: true });
+      const r = await runChild(copyIndexArgv(source, reference, { authFile: io.authFile, tls: io.tls }), {
+        signal: io.signal,
+        dieWithParent: true,
+      });
       if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before the push finished.');
       if (r.code !== 0) {
         if (/manifest unknown|blob unknown/i.test(r.stderr)) return null; // part of the index was garbage-collected: build
@@ -55,9 +63,22 @@ export async function reusePushedIndex(spec: BuildSpec, remembered: RememberedBu
   const platforms = spec.platforms.map((platform) => {
     const was = remembered.platforms.find((p) => p.platform === platform);
     const steps = was?.totalSteps ?? 0;
-    const r = { platform, digest: digests.get(platform) ?? '', emulated: was?.emulated ?? false, durationMs: 0, cachedSteps: steps, totalSteps: steps };
+    const r = {
+      platform,
+      digest: digests.get(platform) ?? '',
+      emulated: was?.emulated ?? false,
+      durationMs: 0,
+      cachedSteps: steps,
+      totalSteps: steps,
+    };
     io.onEvent({ type: 'platform-finished', ...r });
     return r;
   });
-  return { indexDigest: remembered.indexDigest, references, platforms, durationMs: Date.now() - io.started, reused: true };
+  return {
+    indexDigest: remembered.indexDigest,
+    references,
+    platforms,
+    durationMs: Date.now() - io.started,
+    reused: true,
+  };
 }

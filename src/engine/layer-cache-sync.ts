@@ -1,5 +1,12 @@
 import { runChild } from '../process/child.js';
-import { allImageIdsArgv, imageExistsArgv, pullAllTagsArgv, pushArgv, type StoreDirs, type TlsChoice } from './buildah/argv.js';
+import {
+  allImageIdsArgv,
+  imageExistsArgv,
+  pullAllTagsArgv,
+  pushArgv,
+  type StoreDirs,
+  type TlsChoice,
+} from './buildah/argv.js';
 
 /**
  * cache_mode MAX: the images buildah commits per step with `--layers` (every stage, every platform) are pushed
@@ -21,30 +28,56 @@ export interface CacheRepo {
 /** Marks a store that has built before (then its own layers are the cache and nothing is imported). */
 export const LAST_BUILD = 'localhost/archway-cache:last';
 
-
 /** Pulls the cache repository into an empty store. Returns how many images came, or a reason it could not. */
-export async function importLayerCache(store: StoreDirs, platform: string, repo: CacheRepo): Promise<{ imported: number } | { skipped: string }> {
-  if ((await runChild(imageExistsArgv(store, LAST_BUILD), { env: repo.env })).code === 0) return { skipped: 'the local cache is warm' };
+export async function importLayerCache(
+  store: StoreDirs,
+  platform: string,
+  repo: CacheRepo,
+): Promise<{ imported: number } | { skipped: string }> {
+  if ((await runChild(imageExistsArgv(store, LAST_BUILD), { env: repo.env })).code === 0)
+    return { skipped: 'the local cache is warm' };
   const before = await imageIds(store, repo.env);
-  const r = await runChild(pullAllTagsArgv(store, repo.repository, platform, repo), { env: repo.env, signal: repo.signal, dieWithParent: true });
-  if (r.code !== 0) return { skipped: /manifest unknown|name unknown|not found|repository name not known/i.test(r.stderr) ? 'no cache yet' : r.stderr.trim().split('\n').pop() ?? 'pull failed' };
+  const r = await runChild(pullAllTagsArgv(store, repo.repository, platform, repo), {
+    env: repo.env,
+    signal: repo.signal,
+    dieWithParent: true,
+  });
+  if (r.code !== 0)
+    return {
+      skipped: /manifest unknown|name unknown|not found|repository name not known/i.test(r.stderr)
+        ? 'no cache yet'
+        : (r.stderr.trim().split('\n').pop() ?? 'pull failed'),
+    };
   return { imported: (await imageIds(store, repo.env)).size - before.size };
 }
 
 async function imageIds(store: StoreDirs, env: NodeJS.ProcessEnv): Promise<Set<string>> {
   const r = await runChild(allImageIdsArgv(store), { env });
-  return new Set(r.stdout.split('\n').map((l) => l.trim().replace(/^sha256:/, '')).filter(Boolean));
+  return new Set(
+    r.stdout
+      .split('\n')
+      .map((l) => l.trim().replace(/^sha256:/, ''))
+      .filter(Boolean),
+  );
 }
 
 /** Pushes the step images a build committed (`--> <short id>` lines that were not cache hits). Returns how many. */
-export async function exportLayerCache(store: StoreDirs, committed: readonly string[], repo: CacheRepo): Promise<number> {
+export async function exportLayerCache(
+  store: StoreDirs,
+  committed: readonly string[],
+  repo: CacheRepo,
+): Promise<number> {
   if (committed.length === 0) return 0;
   const all = [...(await imageIds(store, repo.env))];
   let pushed = 0;
   for (const short of new Set(committed)) {
     const id = all.find((full) => full.startsWith(short));
     if (!id) continue;
-    const r = await runChild(pushArgv(store, id, `${repo.repository}:${id}`, repo), { env: repo.env, signal: repo.signal, dieWithParent: true });
+    const r = await runChild(pushArgv(store, id, `${repo.repository}:${id}`, repo), {
+      env: repo.env,
+      signal: repo.signal,
+      dieWithParent: true,
+    });
     if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `push exited with ${r.code}`);
     pushed++;
   }

@@ -29,8 +29,10 @@ export function isEmulated(platform: Platform): boolean {
  * measured 12.7 s for 4 units 2 at a time vs 10.3 s for one process with `--jobs 2`, engine-notes section 8).
  * Resolves with the local image; rejects with BuildError (CANCELLED when `signal` aborted).
  */
-export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
-  o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void }): Promise<UnitResult> {
+export async function runPlatformUnit(
+  b: PlatformBuild & { store: BuildStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
+  o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void },
+): Promise<UnitResult> {
   const started = Date.now();
   const emulated = isEmulated(b.platform);
   o.onEvent({ type: 'platform-started', platform: b.platform, emulated });
@@ -39,7 +41,11 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; ca
   const cacheRepo = b.cacheRepo ? { ...b.cacheRepo, env: o.env, signal: o.signal } : null;
   if (cacheRepo) {
     const got = await importLayerCache(b.store, b.platform, cacheRepo);
-    say('imported' in got ? `Layer cache: ${got.imported} step images pulled from ${cacheRepo.repository}` : `Layer cache: nothing pulled from ${cacheRepo.repository} (${got.skipped})`);
+    say(
+      'imported' in got
+        ? `Layer cache: ${got.imported} step images pulled from ${cacheRepo.repository}`
+        : `Layer cache: nothing pulled from ${cacheRepo.repository} (${got.skipped})`,
+    );
   }
   const committed: string[] = [];
   let hitId = '';
@@ -52,7 +58,14 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; ca
     if (step) {
       ctx.lastStep = step;
       totalSteps++;
-      o.onEvent({ type: 'step', platform: b.platform, stage: step.stage === null ? null : String(step.stage), step: step.step, steps: step.steps, instruction: step.instruction });
+      o.onEvent({
+        type: 'step',
+        platform: b.platform,
+        stage: step.stage === null ? null : String(step.stage),
+        step: step.step,
+        steps: step.steps,
+        instruction: step.instruction,
+      });
     } else if (isCacheHit(line)) {
       hitId = line.split(' ').pop() ?? '';
       if (cachedAt !== totalSteps) cachedSteps++;
@@ -63,7 +76,13 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; ca
     }
     o.onEvent({ type: 'log', platform: b.platform, line });
   };
-  const result = await runChild(buildArgv(b), { env: o.env, signal: o.signal, dieWithParent: true, onStdout: onLine, onStderr: onLine });
+  const result = await runChild(buildArgv(b), {
+    env: o.env,
+    signal: o.signal,
+    dieWithParent: true,
+    onStdout: onLine,
+    onStderr: onLine,
+  });
   if (result.aborted) throw new BuildError('CANCELLED', `The build for ${b.platform} was stopped.`);
   if (result.code !== 0) throw buildFailure(result.code, lastErrorLine(result.stderr), ctx);
   await ensurePlatformRecorded(b, o);
@@ -71,10 +90,19 @@ export async function runPlatformUnit(b: PlatformBuild & { store: BuildStore; ca
     // The image is built: a cache that cannot be written costs the next build time, not this one its result.
     await exportLayerCache(b.store, committed, cacheRepo).then(
       (n) => say(`Layer cache: ${n} new step images pushed to ${cacheRepo.repository}`),
-      (e: unknown) => say(`Warning: the layer cache could not be pushed to ${cacheRepo.repository}: ${(e as Error).message}`),
+      (e: unknown) =>
+        say(`Warning: the layer cache could not be pushed to ${cacheRepo.repository}: ${(e as Error).message}`),
     );
   }
-  return { platform: b.platform, store: b.store, image: b.image, emulated, durationMs: Date.now() - started, cachedSteps, totalSteps };
+  return {
+    platform: b.platform,
+    store: b.store,
+    image: b.image,
+    emulated,
+    durationMs: Date.now() - started,
+    cachedSteps,
+    totalSteps,
+  };
 }
 
 async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
@@ -89,19 +117,38 @@ async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promi
  * verification. Rewrite the variant when only it disagrees (the commit adds one empty layer); another os or
  * architecture fails the build.
  */
-async function ensurePlatformRecorded(b: PlatformBuild, o: { env: NodeJS.ProcessEnv; onEvent: (e: BuildEvent) => void }): Promise<void> {
+async function ensurePlatformRecorded(
+  b: PlatformBuild,
+  o: { env: NodeJS.ProcessEnv; onEvent: (e: BuildEvent) => void },
+): Promise<void> {
   const [os = 'linux', arch = '', variant = ''] = b.platform.split('/');
   const recorded = (await must(imagePlatformArgv(b.store, b.image), o.env, 'Reading the built image')).split(' ');
   const recordedVariant = recorded[2] ?? '';
-  if (recorded[0] === os && recorded[1] === arch && (recordedVariant === variant || (arch === 'arm64' && variant === ''))) return;
+  if (
+    recorded[0] === os &&
+    recorded[1] === arch &&
+    (recordedVariant === variant || (arch === 'arm64' && variant === ''))
+  )
+    return;
   if (recorded[0] !== os || recorded[1] !== arch) {
     // Another architecture means other binaries (the shared-store bug produced exactly that): never relabel it.
-    throw new BuildError('VERIFY_FAILED', `buildah produced a ${recorded.filter(Boolean).join('/')} image for ${b.platform}; nothing was pushed.`);
+    throw new BuildError(
+      'VERIFY_FAILED',
+      `buildah produced a ${recorded.filter(Boolean).join('/')} image for ${b.platform}; nothing was pushed.`,
+    );
   }
-  o.onEvent({ type: 'log', platform: b.platform, line: `buildah recorded ${recorded.filter(Boolean).join('/')} for a ${b.platform} image; correcting its config.` });
+  o.onEvent({
+    type: 'log',
+    platform: b.platform,
+    line: `buildah recorded ${recorded.filter(Boolean).join('/')} for a ${b.platform} image; correcting its config.`,
+  });
   const container = await must(fixPlatformArgv.from(b.store, b.image), o.env, 'Correcting the image platform');
   try {
-    await must(fixPlatformArgv.config(b.store, container, { os, arch, variant }), o.env, 'Correcting the image platform');
+    await must(
+      fixPlatformArgv.config(b.store, container, { os, arch, variant }),
+      o.env,
+      'Correcting the image platform',
+    );
     await must(fixPlatformArgv.commit(b.store, container, b.image), o.env, 'Correcting the image platform');
   } finally {
     await runChild(fixPlatformArgv.rm(b.store, container), { env: o.env });

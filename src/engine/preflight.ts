@@ -4,7 +4,14 @@ import { BuildError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
 import { DockerfileSyntaxError, parseStages, stagesNeeded, type Stage } from './dockerfile.js';
 import type { BuildSpec, RegistryAccess } from './engine.js';
-import { checkLogin, checkReachable, ImageNotFound, matchesPlatform, platformName, readImagePlatforms } from './registry-reader.js';
+import {
+  checkLogin,
+  checkReachable,
+  ImageNotFound,
+  matchesPlatform,
+  platformName,
+  readImagePlatforms,
+} from './registry-reader.js';
 import { tlsFor } from './registry-access.js';
 
 /** The host part of an image reference, as containers/image decides it (docker.io for short names). */
@@ -24,9 +31,14 @@ async function insideRepo(root: string, path: string, field: string, kind: 'file
   const real = await realpath(path).catch(() => null);
   if (real === null) throw new BuildError(missing, `The ${field} "${shown}" does not exist in the repository.`);
   const rootReal = await realpath(root);
-  if (real !== rootReal && !real.startsWith(rootReal + sep)) throw new BuildError(missing, `The ${field} "${shown}" leaves the repository (through a symbolic link); refusing to use it.`);
+  if (real !== rootReal && !real.startsWith(rootReal + sep))
+    throw new BuildError(
+      missing,
+      `The ${field} "${shown}" leaves the repository (through a symbolic link); refusing to use it.`,
+    );
   const s = await stat(real);
-  if (kind === 'file' ? !s.isFile() : !s.isDirectory()) throw new BuildError(missing, `The ${field} "${shown}" is not a ${kind}.`);
+  if (kind === 'file' ? !s.isFile() : !s.isDirectory())
+    throw new BuildError(missing, `The ${field} "${shown}" is not a ${kind}.`);
 }
 
 function hostPlatform(): Platform {
@@ -47,13 +59,23 @@ export interface BaseImage {
   digest: string;
 }
 
-async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAccess, authFile: string | null, log: (m: string) => void): Promise<BaseImage[]> {
+async function checkBases(
+  spec: BuildSpec,
+  stages: Stage[],
+  access: RegistryAccess,
+  authFile: string | null,
+  log: (m: string) => void,
+): Promise<BaseImage[]> {
   const bases: BaseImage[] = [];
   const names = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
   const seen = new Set<string>();
   for (const stage of stages) {
     if (stage.base.toLowerCase() === 'scratch' || names.has(stage.base.toLowerCase())) continue;
-    if (stage.base.includes('$') || stage.base === '') throw new BuildError('DOCKERFILE_SYNTAX', `The FROM on line ${stage.line} names no image after substituting build args ("${stage.base}"); give the ARG a default or pass it in build_args.`);
+    if (stage.base.includes('$') || stage.base === '')
+      throw new BuildError(
+        'DOCKERFILE_SYNTAX',
+        `The FROM on line ${stage.line} names no image after substituting build args ("${stage.base}"); give the ARG a default or pass it in build_args.`,
+      );
     const { host, full } = qualifyImage(stage.base);
     if (seen.has(full)) continue;
     seen.add(full);
@@ -61,14 +83,22 @@ async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAcce
     try {
       offered = await readImagePlatforms(full, { authFile, tls: tlsFor(host, access), signal: spec.signal });
     } catch (error) {
-      if (error instanceof ImageNotFound) throw new BuildError('BASE_IMAGE_NOT_FOUND', `The base image ${stage.base} (line ${stage.line}) does not exist in its registry.`);
-      if (error instanceof BuildError) throw new BuildError(error.reason, `${error.message} (base image ${stage.base})`);
+      if (error instanceof ImageNotFound)
+        throw new BuildError(
+          'BASE_IMAGE_NOT_FOUND',
+          `The base image ${stage.base} (line ${stage.line}) does not exist in its registry.`,
+        );
+      if (error instanceof BuildError)
+        throw new BuildError(error.reason, `${error.message} (base image ${stage.base})`);
       throw error;
     }
     const have = offered.platforms.map(platformName);
     for (const wanted of wantedFor(stage, spec.platforms)) {
       if (!offered.platforms.some((p) => matchesPlatform(p, wanted))) {
-        throw new BuildError('BASE_PLATFORM_MISSING', `The base image ${stage.base} has no ${wanted} variant (it has: ${have.join(', ') || 'none'}).`);
+        throw new BuildError(
+          'BASE_PLATFORM_MISSING',
+          `The base image ${stage.base} has no ${wanted} variant (it has: ${have.join(', ') || 'none'}).`,
+        );
       }
     }
     log(`Base image ${full} offers ${have.join(', ')}`);
@@ -83,32 +113,51 @@ async function checkBases(spec: BuildSpec, stages: Stage[], access: RegistryAcce
  * target registry accepts the credentials (or answers at all). Throws BuildError with the sentence to show.
  * Returns the base images it read, with their digests, and the Dockerfile's text.
  */
-export async function preflight(spec: BuildSpec, o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void }): Promise<{ bases: BaseImage[]; dockerfileText: string }> {
+export async function preflight(
+  spec: BuildSpec,
+  o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void },
+): Promise<{ bases: BaseImage[]; dockerfileText: string }> {
   await insideRepo(spec.repoRoot, spec.contextDir, 'context path', 'directory');
   await insideRepo(spec.repoRoot, spec.dockerfile, 'Dockerfile', 'file');
   if (spec.secret) {
     const s = await stat(spec.secret.file).catch(() => null);
-    if (!s?.isFile()) throw new BuildError('SECRET_NOT_FOUND', `The build secret "${spec.secret.id}" has no file at "${relative(spec.repoRoot, spec.secret.file)}".`);
+    if (!s?.isFile())
+      throw new BuildError(
+        'SECRET_NOT_FOUND',
+        `The build secret "${spec.secret.id}" has no file at "${relative(spec.repoRoot, spec.secret.file)}".`,
+      );
   }
   const text = await readFile(spec.dockerfile, 'utf8');
   let stages: Stage[];
   try {
     stages = parseStages(text, new Map(spec.buildArgs.map(([k, v]) => [k, v])));
   } catch (error) {
-    if (error instanceof DockerfileSyntaxError) throw new BuildError('DOCKERFILE_SYNTAX', `The Dockerfile is not valid: ${error.message}.`);
+    if (error instanceof DockerfileSyntaxError)
+      throw new BuildError('DOCKERFILE_SYNTAX', `The Dockerfile is not valid: ${error.message}.`);
     throw error;
   }
   if (spec.targetStage && !stages.some((s) => s.name === spec.targetStage?.toLowerCase())) {
     const named = stages.flatMap((s) => (s.name ? [s.name] : []));
-    throw new BuildError('TARGET_NOT_FOUND', `The target stage "${spec.targetStage}" is not in the Dockerfile (its stages: ${named.join(', ') || 'none named'}).`);
+    throw new BuildError(
+      'TARGET_NOT_FOUND',
+      `The target stage "${spec.targetStage}" is not in the Dockerfile (its stages: ${named.join(', ') || 'none named'}).`,
+    );
   }
   const bases = await checkBases(spec, stagesNeeded(text, stages, spec.targetStage), o.access, o.authFile, o.log);
   const tls = tlsFor(spec.registry, o.access);
   if (spec.credentials) {
-    await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, { authFile: o.loginAuthFile, tls, signal: spec.signal });
+    await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, {
+      authFile: o.loginAuthFile,
+      tls,
+      signal: spec.signal,
+    });
     o.log(`Logged in to ${spec.registry} as ${spec.credentials.username}`);
   } else {
-    await checkReachable(`${spec.registry}/${spec.repository}:${spec.tags[0] ?? 'latest'}`, { authFile: o.authFile, tls, signal: spec.signal });
+    await checkReachable(`${spec.registry}/${spec.repository}:${spec.tags[0] ?? 'latest'}`, {
+      authFile: o.authFile,
+      tls,
+      signal: spec.signal,
+    });
   }
   return { bases, dockerfileText: text };
 }

@@ -16,10 +16,14 @@ export function tlsFor(host: string, access: RegistryAccess): TlsChoice {
  * registries.conf (buildah honours CONTAINERS_REGISTRIES_CONF; `--tls-verify=false` would drop TLS for every
  * host), and every CA of ARCHWAY_REGISTRY_CA_DIR into one `--cert-dir` (CAs only add trust).
  */
-export async function prepareBuildRegistries(dir: string, access: RegistryAccess): Promise<{ env: Record<string, string>; certDir: string | null }> {
+export async function prepareBuildRegistries(
+  dir: string,
+  access: RegistryAccess,
+): Promise<{ env: Record<string, string>; certDir: string | null }> {
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const lines = ['unqualified-search-registries = ["docker.io"]', 'short-name-mode = "permissive"', ''];
-  for (const host of access.insecure) lines.push('[[registry]]', `location = ${JSON.stringify(host)}`, 'insecure = true', '');
+  for (const host of access.insecure)
+    lines.push('[[registry]]', `location = ${JSON.stringify(host)}`, 'insecure = true', '');
   const conf = join(dir, 'registries.conf');
   await writeFile(conf, lines.join('\n'), { mode: 0o600 });
   let certDir: string | null = null;
@@ -28,7 +32,11 @@ export async function prepareBuildRegistries(dir: string, access: RegistryAccess
     await mkdir(certDir, { recursive: true, mode: 0o700 });
     for (const host of await readdir(access.caDir)) {
       for (const file of await readdir(join(access.caDir, host)).catch(() => [] as string[])) {
-        if (file.endsWith('.crt')) await copyFile(join(access.caDir, host, file), join(certDir, `${host.replace(/[^A-Za-z0-9.-]/g, '_')}-${file}`));
+        if (file.endsWith('.crt'))
+          await copyFile(
+            join(access.caDir, host, file),
+            join(certDir, `${host.replace(/[^A-Za-z0-9.-]/g, '_')}-${file}`),
+          );
       }
     }
   }
@@ -41,6 +49,7 @@ export async function prepareBuildRegistries(dir: string, access: RegistryAccess
  */
 export async function writeAuthFile(file: string, entries: ReadonlyMap<string, RegistryCredentials>): Promise<void> {
   const auths: Record<string, { auth: string }> = {};
-  for (const [host, c] of entries) auths[host] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
+  for (const [host, c] of entries)
+    auths[host] = { auth: Buffer.from(`${c.username}:${c.password}`).toString('base64') };
   await writeFile(file, JSON.stringify({ auths }), { mode: 0o600, flag: 'w' });
 }

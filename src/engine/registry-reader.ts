@@ -18,7 +18,10 @@ export interface ReadOptions {
   signal?: AbortSignal;
 }
 
-const INDEX_TYPES = ['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json'];
+const INDEX_TYPES = [
+  'application/vnd.oci.image.index.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+];
 
 export function platformName(p: { os: string; architecture: string; variant: string }): string {
   return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
@@ -40,27 +43,48 @@ async function skopeo(argv: string[], what: string, signal?: AbortSignal): Promi
   if (r.code === 0) return r.stdout;
   const text = r.stderr.trim();
   if (/manifest unknown|name unknown|repository name not known|not found/i.test(text)) throw new ImageNotFound(text);
-  throw registryFailure(text, what) ?? new BuildError('ENGINE_FAILED', `${what}: ${text.split('\n').pop() ?? `skopeo exited with ${r.code}`}`);
+  throw (
+    registryFailure(text, what) ??
+    new BuildError('ENGINE_FAILED', `${what}: ${text.split('\n').pop() ?? `skopeo exited with ${r.code}`}`)
+  );
 }
 
 /**
  * The platforms an image offers: the entries of its index, or the platform of its config for a
  * single-platform image. Throws ImageNotFound when the reference does not exist, BuildError for registry failures.
  */
-export async function readImagePlatforms(reference: string, o: ReadOptions): Promise<{ isIndex: boolean; digest: string; digestOf: Map<string, string>; platforms: ImagePlatform[] }> {
+export async function readImagePlatforms(
+  reference: string,
+  o: ReadOptions,
+): Promise<{ isIndex: boolean; digest: string; digestOf: Map<string, string>; platforms: ImagePlatform[] }> {
   const text = await skopeo(inspectRawArgv(reference, o), `Reading ${reference}`, o.signal);
   const digest = manifestDigest(text);
   const raw = JSON.parse(text) as {
-    mediaType?: string; manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string; variant?: string } }>;
+    mediaType?: string;
+    manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string; variant?: string } }>;
   };
   if (raw.manifests && (raw.mediaType === undefined || INDEX_TYPES.includes(raw.mediaType))) {
-    const platforms = raw.manifests.filter((m) => m.platform).map((m) => ({
-      os: m.platform?.os ?? '', architecture: m.platform?.architecture ?? '', variant: m.platform?.variant ?? '', digest: m.digest,
-    }));
+    const platforms = raw.manifests
+      .filter((m) => m.platform)
+      .map((m) => ({
+        os: m.platform?.os ?? '',
+        architecture: m.platform?.architecture ?? '',
+        variant: m.platform?.variant ?? '',
+        digest: m.digest,
+      }));
     return { isIndex: true, digest, digestOf: new Map(platforms.map((p) => [platformName(p), p.digest])), platforms };
   }
-  const config = JSON.parse(await skopeo(inspectConfigArgv(reference, o), `Reading ${reference}`, o.signal)) as { os?: string; architecture?: string; variant?: string };
-  const platform = { os: config.os ?? '', architecture: config.architecture ?? '', variant: config.variant ?? '', digest: null };
+  const config = JSON.parse(await skopeo(inspectConfigArgv(reference, o), `Reading ${reference}`, o.signal)) as {
+    os?: string;
+    architecture?: string;
+    variant?: string;
+  };
+  const platform = {
+    os: config.os ?? '',
+    architecture: config.architecture ?? '',
+    variant: config.variant ?? '',
+    digest: null,
+  };
   return { isIndex: false, digest, digestOf: new Map(), platforms: [platform] };
 }
 
@@ -86,12 +110,20 @@ export async function readTagDigest(reference: string, o: ReadOptions): Promise<
 }
 
 /** Logs in with a throw-away auth file: wrong credentials fail here in ~0.1 s instead of after the build. */
-export async function checkLogin(host: string, username: string, password: string, o: { authFile: string; tls: TlsChoice; signal?: AbortSignal }): Promise<void> {
+export async function checkLogin(
+  host: string,
+  username: string,
+  password: string,
+  o: { authFile: string; tls: TlsChoice; signal?: AbortSignal },
+): Promise<void> {
   const r = await runChild(loginArgv(host, username, o), { input: password, signal: o.signal });
   if (r.aborted) throw new BuildError('CANCELLED', 'The build was cancelled.');
   if (r.code === 0) return;
   const text = r.stderr.trim();
-  throw registryFailure(text, `Logging in to ${host} as ${username}`) ?? new BuildError('AUTH_FAILED', `Logging in to ${host} as ${username} failed: ${text.split('\n').pop()}`);
+  throw (
+    registryFailure(text, `Logging in to ${host} as ${username}`) ??
+    new BuildError('AUTH_FAILED', `Logging in to ${host} as ${username} failed: ${text.split('\n').pop()}`)
+  );
 }
 
 /** Whether the registry answers at all (no credentials to log in with): a missing image is fine, a dead host is not. */

@@ -1,5 +1,13 @@
 import type { Platform } from '../domain/platform.js';
-import { cacheDir, clearCache, openStore, platformStoreDir, releaseStore, removeStore, type BuildStore } from './build-store.js';
+import {
+  cacheDir,
+  clearCache,
+  openStore,
+  platformStoreDir,
+  releaseStore,
+  removeStore,
+  type BuildStore,
+} from './build-store.js';
 
 /**
  * Which persistent stores running builds use, so that a store is released (its mounts dropped) only by the last
@@ -9,8 +17,14 @@ export function createStoreLeases(engineDir: string) {
   const users = new Map<string, number>();
   return {
     /** Opens each platform's store; `clear` empties the key's cache first when no running build uses it. */
-    async acquire(buildDir: string, key: string | null, clear: boolean, platforms: readonly Platform[]): Promise<Map<Platform, BuildStore>> {
-      if (key !== null && clear && ![...users.keys()].some((d) => d.startsWith(cacheDir(engineDir, key) + '/'))) await clearCache(engineDir, key);
+    async acquire(
+      buildDir: string,
+      key: string | null,
+      clear: boolean,
+      platforms: readonly Platform[],
+    ): Promise<Map<Platform, BuildStore>> {
+      if (key !== null && clear && ![...users.keys()].some((d) => d.startsWith(cacheDir(engineDir, key) + '/')))
+        await clearCache(engineDir, key);
       const stores = new Map<Platform, BuildStore>();
       for (const p of platforms) {
         const store = await openStore(platformStoreDir(engineDir, buildDir, key, p), key !== null);
@@ -24,19 +38,21 @@ export function createStoreLeases(engineDir: string) {
      * are done before it returns, and the first failure is thrown then.
      */
     async release(stores: Iterable<BuildStore>): Promise<void> {
-      const results = await Promise.allSettled([...stores].map(async (store) => {
-        if (!store.persistent) {
-          await removeStore(store.dir);
-          return;
-        }
-        const left = (users.get(store.dir) ?? 1) - 1;
-        if (left > 0) {
-          users.set(store.dir, left);
-          return;
-        }
-        users.delete(store.dir);
-        await releaseStore(store);
-      }));
+      const results = await Promise.allSettled(
+        [...stores].map(async (store) => {
+          if (!store.persistent) {
+            await removeStore(store.dir);
+            return;
+          }
+          const left = (users.get(store.dir) ?? 1) - 1;
+          if (left > 0) {
+            users.set(store.dir, left);
+            return;
+          }
+          users.delete(store.dir);
+          await releaseStore(store);
+        }),
+      );
       const failed = results.find((r) => r.status === 'rejected');
       if (failed) throw (failed as PromiseRejectedResult).reason;
     },

@@ -34,7 +34,8 @@ function decoded(part: string): string {
 /** Splits credentials off the URL (a legacy `https://user:pass@host/...` too); refuses what git would read as an option. */
 export function splitCredentials(source: RepoSource): SafeSource {
   const raw = source.url.trim();
-  if (raw === '' || raw.startsWith('-')) throw new GitError(`"${maskText(raw, [])}" is not a git URL or path: check "custom_repo_url".`);
+  if (raw === '' || raw.startsWith('-'))
+    throw new GitError(`"${maskText(raw, [])}" is not a git URL or path: check "custom_repo_url".`);
   let url = raw;
   let user = source.user || null;
   let password = source.password || null;
@@ -76,14 +77,18 @@ export function maskText(text: string, secrets: readonly string[]): string {
 }
 
 /** Variables of the parent that would point git at another repository, config, prompt or trace output. */
-const DROPPED_ENV = /^(GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CEILING_DIRECTORIES|PREFIX|QUARANTINE_PATH|ASKPASS|TERMINAL_PROMPT|CONFIG.*|TRACE.*|CURL_VERBOSE|REDACT_COOKIES)|SSH_ASKPASS.*|ARCHWAY_GIT_.*|LANGUAGE|LC_.*|LANG)$/;
+const DROPPED_ENV =
+  /^(GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY|ALTERNATE_OBJECT_DIRECTORIES|COMMON_DIR|NAMESPACE|CEILING_DIRECTORIES|PREFIX|QUARANTINE_PATH|ASKPASS|TERMINAL_PROMPT|CONFIG.*|TRACE.*|CURL_VERBOSE|REDACT_COOKIES)|SSH_ASKPASS.*|ARCHWAY_GIT_.*|LANGUAGE|LC_.*|LANG)$/;
 
 /** The environment every git child gets: no prompts, no user/system config, English messages, no inherited repo. */
 export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(inheritedEnv())) if (!DROPPED_ENV.test(key)) env[key] = value;
   Object.assign(env, {
-    LC_ALL: 'C', GIT_TERMINAL_PROMPT: '0', GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null',
+    LC_ALL: 'C',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
   });
   if (!env.GIT_SSH_COMMAND && !env.GIT_SSH) env.GIT_SSH_COMMAND = 'ssh -o BatchMode=yes';
   return Object.assign(env, extra);
@@ -91,9 +96,20 @@ export function gitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
 
 /** `-c` flags for every git call: no credential helper (nothing stored), no hooks, no `ext::`, gc in the foreground. */
 export const GIT_FLAGS: readonly string[] = [
-  '-c', 'credential.helper=', '-c', 'core.hooksPath=/dev/null', '-c', 'protocol.ext.allow=never',
-  '-c', 'gc.autoDetach=false', '-c', 'maintenance.autoDetach=false', '-c', 'advice.detachedHead=false',
-  '-c', 'init.defaultBranch=main',
+  '-c',
+  'credential.helper=',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'protocol.ext.allow=never',
+  '-c',
+  'gc.autoDetach=false',
+  '-c',
+  'maintenance.autoDetach=false',
+  '-c',
+  'advice.detachedHead=false',
+  '-c',
+  'init.defaultBranch=main',
 ];
 
 /** Answers git's "Username for ..." and "Password for ..." prompts from the environment: the file holds no secret. */
@@ -108,7 +124,10 @@ esac
  * Runs `use` with env variables that let git authenticate over http(s): GIT_ASKPASS points to a script in a private
  * temp dir (0700) that echoes ARCHWAY_GIT_USER / ARCHWAY_GIT_PASS. The dir is removed afterwards, also on failure.
  */
-export async function withCredentials<T>(safe: SafeSource, use: (env: Record<string, string>) => Promise<T>): Promise<T> {
+export async function withCredentials<T>(
+  safe: SafeSource,
+  use: (env: Record<string, string>) => Promise<T>,
+): Promise<T> {
   if (!safe.http || (safe.user === null && safe.password === null)) return use({});
   const dir = await mkdtemp(join(tmpdir(), 'archway-git-'));
   try {

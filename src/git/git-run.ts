@@ -21,7 +21,9 @@ export async function runGit(call: GitCall): Promise<ChildResult> {
   const argv = ['git', ...GIT_FLAGS, ...call.args];
   if (!call.network) return runChild(argv, { cwd: call.cwd, env: gitEnv() });
   const signal = AbortSignal.timeout(call.timeoutMs ?? DEFAULT_TIMEOUT_MS);
-  return withCredentials(call.source, (extra) => runChild(argv, { cwd: call.cwd, env: gitEnv(extra), signal, killGraceMs: 2_000 }));
+  return withCredentials(call.source, (extra) =>
+    runChild(argv, { cwd: call.cwd, env: gitEnv(extra), signal, killGraceMs: 2_000 }),
+  );
 }
 
 /** Runs git and turns a failure into a GitError saying what could not be done (`what`: "fetch from", "clone"). */
@@ -32,21 +34,34 @@ export async function gitOk(call: GitCall, what: string): Promise<string> {
 }
 
 const RULES: Array<[RegExp, (url: string) => string]> = [
-  [/authentication failed|could not read (username|password)|terminal prompts disabled|access denied|returned error: 40[13]/i,
-    (u) => `Authentication to the repository ${u} failed: check "custom_repo_user" and "custom_repo_pass"`],
-  [/permission denied \(publickey|host key verification failed/i,
-    (u) => `The SSH server of ${u} refused the agent: give the agent a key the server accepts and add the host to its known_hosts`],
-  [/repository .*(not found|does not exist)|does not appear to be a git repository|not a git repository|no such file or directory|returned error: 404/i,
-    (u) => `The repository ${u} was not found: check "custom_repo_url"`],
-  [/could not resolve|connection refused|timed out|failed to connect|network is unreachable|no route to host|couldn't connect|unable to access/i,
-    (u) => `The repository ${u} cannot be reached: check the URL and that its server is up`],
+  [
+    /authentication failed|could not read (username|password)|terminal prompts disabled|access denied|returned error: 40[13]/i,
+    (u) => `Authentication to the repository ${u} failed: check "custom_repo_user" and "custom_repo_pass"`,
+  ],
+  [
+    /permission denied \(publickey|host key verification failed/i,
+    (u) =>
+      `The SSH server of ${u} refused the agent: give the agent a key the server accepts and add the host to its known_hosts`,
+  ],
+  [
+    /repository .*(not found|does not exist)|does not appear to be a git repository|not a git repository|no such file or directory|returned error: 404/i,
+    (u) => `The repository ${u} was not found: check "custom_repo_url"`,
+  ],
+  [
+    /could not resolve|connection refused|timed out|failed to connect|network is unreachable|no route to host|couldn't connect|unable to access/i,
+    (u) => `The repository ${u} cannot be reached: check the URL and that its server is up`,
+  ],
 ];
 
 /** The line of git's stderr that `pattern` matches, else its last "fatal:"/"error:" line (or last line); masked. */
 export function gitLine(stderr: string, secrets: readonly string[], pattern?: RegExp): string {
-  const lines = stderr.split(/\r?\n|\r/).map((l) => l.trim()).filter((l) => l !== '');
+  const lines = stderr
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
   const matching = pattern ? lines.find((l) => pattern.test(l)) : undefined;
-  const pick = matching ?? [...lines].reverse().find((l) => /^(fatal|error):/i.test(l)) ?? lines[lines.length - 1] ?? '';
+  const pick =
+    matching ?? [...lines].reverse().find((l) => /^(fatal|error):/i.test(l)) ?? lines[lines.length - 1] ?? '';
   return maskText(pick, secrets);
 }
 

@@ -37,7 +37,10 @@ async function isMirror(mirror: string): Promise<boolean> {
 async function cloneMirror(mirror: string, source: SafeSource, timeoutMs?: number): Promise<void> {
   const temporary = `${mirror}.tmp-${randomUUID().slice(0, 8)}`;
   try {
-    await gitOk({ args: ['clone', '--mirror', '--quiet', '--', source.url, temporary], source, network: true, timeoutMs }, 'clone');
+    await gitOk(
+      { args: ['clone', '--mirror', '--quiet', '--', source.url, temporary], source, network: true, timeoutMs },
+      'clone',
+    );
     await rm(mirror, { recursive: true, force: true });
     await rename(temporary, mirror);
   } finally {
@@ -51,7 +54,10 @@ async function fetchMirror(mirror: string, source: SafeSource, timeoutMs?: numbe
   if (current.stdout.trim() !== source.url) {
     await gitOk({ args: [...gitDir, 'config', 'remote.origin.url', source.url], source }, 'point the mirror at');
   }
-  await gitOk({ args: [...gitDir, 'fetch', '--prune', '--quiet', 'origin'], source, network: true, timeoutMs }, 'fetch from');
+  await gitOk(
+    { args: [...gitDir, 'fetch', '--prune', '--quiet', 'origin'], source, network: true, timeoutMs },
+    'fetch from',
+  );
 }
 
 /**

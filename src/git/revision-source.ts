@@ -8,12 +8,21 @@ const SHA_LIKE = /^[0-9a-f]{4,64}$/i;
 const SHOWN_BRANCHES = 20;
 
 async function listBranches(mirror: string, source: SafeSource): Promise<string[]> {
-  const out = await gitOk({ args: ['--git-dir', mirror, 'for-each-ref', '--format=%(refname)', 'refs/heads/'], source }, 'read the branches of');
-  return out.split('\n').filter((l) => l.startsWith('refs/heads/')).map((l) => l.slice('refs/heads/'.length));
+  const out = await gitOk(
+    { args: ['--git-dir', mirror, 'for-each-ref', '--format=%(refname)', 'refs/heads/'], source },
+    'read the branches of',
+  );
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('refs/heads/'))
+    .map((l) => l.slice('refs/heads/'.length));
 }
 
 function branchMissing(name: string, branches: string[]): GitError {
-  if (branches.length === 0) return new GitError(`Branch "${name}" does not exist in the repository (it has no branches yet: push a commit first).`);
+  if (branches.length === 0)
+    return new GitError(
+      `Branch "${name}" does not exist in the repository (it has no branches yet: push a commit first).`,
+    );
   const shown = branches.slice(0, SHOWN_BRANCHES).join(', ');
   const more = branches.length > SHOWN_BRANCHES ? ` and ${branches.length - SHOWN_BRANCHES} more` : '';
   return new GitError(`Branch "${name}" does not exist in the repository (it has: ${shown}${more}).`);
@@ -21,11 +30,18 @@ function branchMissing(name: string, branches: string[]): GitError {
 
 /** The remote's HEAD branch (asked again each time: a remote may change it), else the mirror's HEAD from its clone. */
 async function remoteHead(mirror: string, source: SafeSource, timeoutMs?: number): Promise<string | null> {
-  const asked = await runGit({ args: ['--git-dir', mirror, 'ls-remote', '--symref', 'origin', 'HEAD'], source, network: true, timeoutMs });
+  const asked = await runGit({
+    args: ['--git-dir', mirror, 'ls-remote', '--symref', 'origin', 'HEAD'],
+    source,
+    network: true,
+    timeoutMs,
+  });
   const match = /^ref: refs\/heads\/(\S+)\s+HEAD$/m.exec(asked.stdout);
   if (match?.[1]) return match[1];
   const local = await runGit({ args: ['--git-dir', mirror, 'symbolic-ref', '--quiet', 'HEAD'], source });
-  return local.code === 0 && local.stdout.startsWith('refs/heads/') ? local.stdout.trim().slice('refs/heads/'.length) : null;
+  return local.code === 0 && local.stdout.startsWith('refs/heads/')
+    ? local.stdout.trim().slice('refs/heads/'.length)
+    : null;
 }
 
 interface Wanted {
@@ -34,20 +50,32 @@ interface Wanted {
 }
 
 /** The branch the run is on: the one asked for, else (for HEAD) the default branch, else the remote's HEAD. */
-async function pickBranch(mirror: string, source: SafeSource, wanted: Wanted, defaultBranch: string, timeoutMs?: number): Promise<string | null> {
+async function pickBranch(
+  mirror: string,
+  source: SafeSource,
+  wanted: Wanted,
+  defaultBranch: string,
+  timeoutMs?: number,
+): Promise<string | null> {
   if (wanted.revision !== null && wanted.branch === null) return null;
   const branches = await listBranches(mirror, source);
   const name = wanted.branch ?? (defaultBranch.trim() || (await remoteHead(mirror, source, timeoutMs)));
   if (name === null) {
-    throw new GitError(`The repository has no default branch${branches.length ? `; name one of its branches (${branches.slice(0, SHOWN_BRANCHES).join(', ')})` : ' and no branches yet: push a commit first'}.`);
+    throw new GitError(
+      `The repository has no default branch${branches.length ? `; name one of its branches (${branches.slice(0, SHOWN_BRANCHES).join(', ')})` : ' and no branches yet: push a commit first'}.`,
+    );
   }
   if (!branches.includes(name)) throw branchMissing(name, branches);
   return name;
 }
 
 async function findCommit(mirror: string, source: SafeSource, revision: string): Promise<string> {
-  if (!SHA_LIKE.test(revision)) throw new GitError(`Revision "${revision}" is not a commit sha: give a full or abbreviated sha, or HEAD.`);
-  const found = await runGit({ args: ['--git-dir', mirror, 'rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`], source });
+  if (!SHA_LIKE.test(revision))
+    throw new GitError(`Revision "${revision}" is not a commit sha: give a full or abbreviated sha, or HEAD.`);
+  const found = await runGit({
+    args: ['--git-dir', mirror, 'rev-parse', '--verify', '--end-of-options', `${revision}^{commit}`],
+    source,
+  });
   const sha = found.stdout.trim();
   if (found.code === 0 && sha.startsWith(revision.toLowerCase())) return sha;
   if (/ambiguous/i.test(found.stderr) || found.code === 0) {
@@ -57,19 +85,49 @@ async function findCommit(mirror: string, source: SafeSource, revision: string):
 }
 
 async function branchTip(mirror: string, source: SafeSource, branch: string): Promise<string> {
-  const out = await gitOk({ args: ['--git-dir', mirror, 'rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`], source }, 'read the branch tip of');
+  const out = await gitOk(
+    {
+      args: ['--git-dir', mirror, 'rev-parse', '--verify', '--end-of-options', `refs/heads/${branch}^{commit}`],
+      source,
+    },
+    'read the branch tip of',
+  );
   return out.trim();
 }
 
 const LOG_FORMAT = ['%H', '%an', '%ae', '%aI', '%cn', '%ce', '%cI', '%B'].join('%x00');
 
 /** The commit's metadata from one `git log -1` with NUL-separated fields. */
-export async function readRevision(mirror: string, source: SafeSource, sha: string, branch: string | null): Promise<Revision> {
-  const out = await gitOk({ args: ['--git-dir', mirror, 'log', '-1', `--format=${LOG_FORMAT}`, sha, '--'], source }, 'read the commit from');
-  const [full = sha, authorName = '', authorEmail = '', authorDate = '', committerName = '', committerEmail = '', commitDate = '', ...rest] = out.split('\0');
+export async function readRevision(
+  mirror: string,
+  source: SafeSource,
+  sha: string,
+  branch: string | null,
+): Promise<Revision> {
+  const out = await gitOk(
+    { args: ['--git-dir', mirror, 'log', '-1', `--format=${LOG_FORMAT}`, sha, '--'], source },
+    'read the commit from',
+  );
+  const [
+    full = sha,
+    authorName = '',
+    authorEmail = '',
+    authorDate = '',
+    committerName = '',
+    committerEmail = '',
+    commitDate = '',
+    ...rest
+  ] = out.split('\0');
   return {
-    sha: full, branch, message: rest.join('\0').trimEnd(),
-    authorName, authorEmail, authorDate, committerName, committerEmail, commitDate,
+    sha: full,
+    branch,
+    message: rest.join('\0').trimEnd(),
+    authorName,
+    authorEmail,
+    authorDate,
+    committerName,
+    committerEmail,
+    commitDate,
   };
 }
 
@@ -95,7 +153,10 @@ export function createGitRevisionSource(opts: { mirrorsDir: string; timeoutMs?: 
       return cache.locked(projectKey, async (mirror) => {
         await cache.sync(mirror, source, opts.timeoutMs);
         const branch = await pickBranch(mirror, source, wanted, defaultBranch, opts.timeoutMs);
-        const sha = wanted.revision !== null ? await findCommit(mirror, source, wanted.revision) : await branchTip(mirror, source, branch!);
+        const sha =
+          wanted.revision !== null
+            ? await findCommit(mirror, source, wanted.revision)
+            : await branchTip(mirror, source, branch!);
         return readRevision(mirror, source, sha, branch);
       });
     },

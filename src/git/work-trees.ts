@@ -37,7 +37,10 @@ export async function removeTree(dir: string): Promise<void> {
 async function checkOut(mirror: string, source: SafeSource, sha: string, dir: string): Promise<void> {
   await gitOk({ args: ['clone', '--no-checkout', '--quiet', '--', mirror, dir], source }, 'copy the mirror of');
   await gitOk({ args: ['-C', dir, 'checkout', '--quiet', '--detach', sha, '--'], source }, `check out ${sha} of`);
-  await gitOk({ args: ['-C', dir, 'remote', 'set-url', 'origin', source.url], source }, 'set the origin of the work tree of');
+  await gitOk(
+    { args: ['-C', dir, 'remote', 'set-url', 'origin', source.url], source },
+    'set the origin of the work tree of',
+  );
 }
 
 /**

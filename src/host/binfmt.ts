@@ -66,7 +66,11 @@ export function binfmtHandlerCheck(name: string, entry: BinfmtEntry | null, enab
   const flags = `flags ${entry.flags || '(none)'}`;
   if (!entry.flags.includes('F')) {
     const file = join(BINFMT_ROOT, name);
-    return failed(label, `${flags}: no F (fix-binary) flag, so it fails inside build containers`, `echo -1 > ${file} && ${enableFix}`);
+    return failed(
+      label,
+      `${flags}: no F (fix-binary) flag, so it fails inside build containers`,
+      `echo -1 > ${file} && ${enableFix}`,
+    );
   }
   if (!entry.enabled) return failed(label, `${flags}, disabled`, `echo 1 > ${join(BINFMT_ROOT, name)}`);
   return passed(label, flags);

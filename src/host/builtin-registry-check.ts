@@ -29,9 +29,17 @@ export async function checkBuiltInRegistry(o: { enabled: boolean; addr: string; 
   const answer = await answers(o.addr);
   if (answer?.status === 401 && answer.realm === 'archway') return passed(name, `running at ${where}`);
   if (answer) {
-    return warned(name, `something else answers at ${o.addr} (HTTP ${answer.status}): the built-in registry cannot start there`,
-      'export ARCHWAY_BUILTIN_REGISTRY_ADDR=127.0.0.1:<free port>   (or ARCHWAY_BUILTIN_REGISTRY=0)');
+    return warned(
+      name,
+      `something else answers at ${o.addr} (HTTP ${answer.status}): the built-in registry cannot start there`,
+      'export ARCHWAY_BUILTIN_REGISTRY_ADDR=127.0.0.1:<free port>   (or ARCHWAY_BUILTIN_REGISTRY=0)',
+    );
   }
-  if (!existsSync('/usr/bin/docker-registry')) return warned(name, 'docker-registry is not installed', 'apt-get install -y --no-install-recommends docker-registry');
+  if (!existsSync('/usr/bin/docker-registry'))
+    return warned(
+      name,
+      'docker-registry is not installed',
+      'apt-get install -y --no-install-recommends docker-registry',
+    );
   return passed(name, `not running now; \`archway serve\` starts it at ${where}`);
 }

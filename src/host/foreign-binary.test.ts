@@ -3,11 +3,20 @@ import type { ChildResult } from '../process/child.js';
 import { checkForeignBinary } from './foreign-binary.js';
 import type { Runner } from './host-check.js';
 
-const result = (over: Partial<ChildResult>): ChildResult => ({ code: 0, stdout: '', stderr: '', killedBy: null, aborted: false, ...over });
-const runner = (r: ChildResult | Error): Runner => async () => {
-  if (r instanceof Error) throw r;
-  return r;
-};
+const result = (over: Partial<ChildResult>): ChildResult => ({
+  code: 0,
+  stdout: '',
+  stderr: '',
+  killedBy: null,
+  aborted: false,
+  ...over,
+});
+const runner =
+  (r: ChildResult | Error): Runner =>
+  async () => {
+    if (r instanceof Error) throw r;
+    return r;
+  };
 
 describe('checkForeignBinary (with a fake runner)', () => {
   it('passes on "ok"', async () => {
@@ -18,7 +27,10 @@ describe('checkForeignBinary (with a fake runner)', () => {
   it('recognises the shell fallback of an ELF the kernel refused (no handler)', async () => {
     const stderr = '/tmp/x/ok-qemu-arm: 1: \x7fELF\x01\x01\x01: not found\n';
     const check = await checkForeignBinary('qemu-arm', { run: runner(result({ code: 127, stderr })) });
-    expect(check).toMatchObject({ ok: false, detail: 'the kernel cannot run linux/arm/v7 binaries (no binfmt handler qemu-arm)' });
+    expect(check).toMatchObject({
+      ok: false,
+      detail: 'the kernel cannot run linux/arm/v7 binaries (no binfmt handler qemu-arm)',
+    });
     expect(check.fix).toMatch(/qemu-arm|qemu-user-static/);
   });
 
@@ -28,7 +40,9 @@ describe('checkForeignBinary (with a fake runner)', () => {
   });
 
   it('reports a crash, a wrong output and a timeout', async () => {
-    const crash = await checkForeignBinary('qemu-aarch64', { run: runner(result({ code: 139, killedBy: 'SIGSEGV', stderr: 'qemu: uncaught target signal 11\n' })) });
+    const crash = await checkForeignBinary('qemu-aarch64', {
+      run: runner(result({ code: 139, killedBy: 'SIGSEGV', stderr: 'qemu: uncaught target signal 11\n' })),
+    });
     expect(crash.detail).toBe('the linux/arm64 test binary exited 139 (SIGSEGV): qemu: uncaught target signal 11');
     const wrong = await checkForeignBinary('qemu-aarch64', { run: runner(result({ stdout: 'nope' })) });
     expect(wrong.detail).toBe('the linux/arm64 test binary exited 0: stdout "nope"');

@@ -33,7 +33,10 @@ function printable(text: string): string {
  * refuses it (ENOEXEC: no handler), it exits non-zero, prints something else or hangs (timeout). Never throws;
  * the temp dir is always removed.
  */
-export async function checkForeignBinary(handler: QemuHandlerName, opts: ForeignBinaryOptions = {}): Promise<HostCheck> {
+export async function checkForeignBinary(
+  handler: QemuHandlerName,
+  opts: ForeignBinaryOptions = {},
+): Promise<HostCheck> {
   const { platform, bytes } = TINY_ELVES[handler];
   const name = `run ${platform}`;
   const fix = enableHandlerFix(handler);
@@ -43,16 +46,26 @@ export async function checkForeignBinary(handler: QemuHandlerName, opts: Foreign
     const file = join(dir, `ok-${handler}`);
     await writeFile(file, bytes);
     await chmod(file, 0o755);
-    const result = await (opts.run ?? runChild)([file], { env: cleanEnv(), signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000) });
+    const result = await (opts.run ?? runChild)([file], {
+      env: cleanEnv(),
+      signal: AbortSignal.timeout(opts.timeoutMs ?? 15_000),
+    });
     if (result.aborted) return failed(name, `the ${platform} test binary did not finish in time`, fix);
-    if (result.code === 0 && result.stdout.trim() === 'ok') return passed(name, `a static ${platform} binary printed "ok" via binfmt ${handler}`);
+    if (result.code === 0 && result.stdout.trim() === 'ok')
+      return passed(name, `a static ${platform} binary printed "ok" via binfmt ${handler}`);
     // With no handler the kernel says ENOEXEC and execvp() hands the file to /bin/sh, which fails on the ELF bytes.
     if (result.stderr.includes('\x7fELF')) return failed(name, notRecognised(platform, handler), fix);
     const why = printable(lastLine(result.stderr)) || `stdout ${JSON.stringify(result.stdout.slice(0, 40))}`;
-    return failed(name, `the ${platform} test binary exited ${result.code}${result.killedBy ? ` (${result.killedBy})` : ''}: ${why}`, fix);
+    return failed(
+      name,
+      `the ${platform} test binary exited ${result.code}${result.killedBy ? ` (${result.killedBy})` : ''}: ${why}`,
+      fix,
+    );
   } catch (error) {
     const text = errorText(error);
-    const detail = /ENOEXEC|Exec format error/i.test(text) ? notRecognised(platform, handler) : `cannot run the ${platform} test binary: ${text}`;
+    const detail = /ENOEXEC|Exec format error/i.test(text)
+      ? notRecognised(platform, handler)
+      : `cannot run the ${platform} test binary: ${text}`;
     return failed(name, detail, fix);
   } finally {
     if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);

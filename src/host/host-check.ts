@@ -24,7 +24,9 @@ export function passed(name: string, detail: string): HostCheck {
 
 /** A failed required check with the command that fixes it (when one is known). Never throws. */
 export function failed(name: string, detail: string, fix?: string): HostCheck {
-  return fix === undefined ? { name, ok: false, level: 'fail', detail } : { name, ok: false, level: 'fail', detail, fix };
+  return fix === undefined
+    ? { name, ok: false, level: 'fail', detail }
+    : { name, ok: false, level: 'fail', detail, fix };
 }
 
 /** A warning: `ok` stays true, so the doctor's exit code is not affected. Never throws. */
@@ -39,6 +41,9 @@ export function errorText(error: unknown): string {
 
 /** The last non-empty line of a child's output, for a short failure detail. Never throws. */
 export function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1] ?? '';
 }

@@ -39,10 +39,13 @@ describe('repairBinfmt: missing handlers and mount', () => {
 
   it('mounts binfmt_misc and registers missing handlers', async () => {
     const steps = await repairBinfmt({ root, run });
-    expect(calls).toEqual([`mount -t binfmt_misc binfmt_misc ${root}`, 'update-binfmts --enable qemu-aarch64', 'update-binfmts --enable qemu-arm']);
+    expect(calls).toEqual([
+      `mount -t binfmt_misc binfmt_misc ${root}`,
+      'update-binfmts --enable qemu-aarch64',
+      'update-binfmts --enable qemu-arm',
+    ]);
     expect(steps.every((s) => s.ok)).toBe(true);
   });
-
 });
 
 describe('repairBinfmt: handlers registered wrongly', () => {
@@ -51,7 +54,10 @@ describe('repairBinfmt: handlers registered wrongly', () => {
     await writeFile(join(root, 'qemu-aarch64'), entry('PF'));
     await writeFile(join(root, 'qemu-arm'), entry('P'));
     const steps = await repairBinfmt({ root, run });
-    expect(steps.map((s) => s.command)).toEqual([`echo -1 > ${join(root, 'qemu-arm')}`, 'update-binfmts --enable qemu-arm']);
+    expect(steps.map((s) => s.command)).toEqual([
+      `echo -1 > ${join(root, 'qemu-arm')}`,
+      'update-binfmts --enable qemu-arm',
+    ]);
     expect(steps.every((s) => s.ok)).toBe(true);
     expect(await readFile(join(root, 'qemu-arm'), 'utf8')).toContain('flags: PF');
   });
@@ -60,7 +66,9 @@ describe('repairBinfmt: handlers registered wrongly', () => {
     await writeFile(join(root, 'register'), '');
     registerFlags = 'P';
     const steps = await repairBinfmt({ root, run, handlers: ['qemu-arm'] });
-    expect(steps).toEqual([{ command: 'update-binfmts --enable qemu-arm', ok: false, detail: 'registered with flags "P", still no F' }]);
+    expect(steps).toEqual([
+      { command: 'update-binfmts --enable qemu-arm', ok: false, detail: 'registered with flags "P", still no F' },
+    ]);
   });
 
   it('enables a disabled handler by writing 1', async () => {
@@ -75,6 +83,12 @@ describe('repairBinfmt: handlers registered wrongly', () => {
     await writeFile(join(root, 'register'), '');
     const failing: Runner = () => Promise.reject(new Error('"update-binfmts" is not installed (not found on PATH).'));
     const steps = await repairBinfmt({ root, run: failing, handlers: ['qemu-aarch64'] });
-    expect(steps).toEqual([{ command: 'update-binfmts --enable qemu-aarch64', ok: false, detail: '"update-binfmts" is not installed (not found on PATH).' }]);
+    expect(steps).toEqual([
+      {
+        command: 'update-binfmts --enable qemu-aarch64',
+        ok: false,
+        detail: '"update-binfmts" is not installed (not found on PATH).',
+      },
+    ]);
   });
 });

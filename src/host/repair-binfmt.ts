@@ -22,7 +22,11 @@ async function runStep(command: readonly string[], run: Runner): Promise<RepairS
   try {
     const result = await run(command, { signal: AbortSignal.timeout(30_000) });
     const out = lastLine(`${result.stdout}\n${result.stderr}`);
-    return { command: text, ok: result.code === 0, detail: result.code === 0 ? out || 'done' : `exited ${result.code}: ${out}` };
+    return {
+      command: text,
+      ok: result.code === 0,
+      detail: result.code === 0 ? out || 'done' : `exited ${result.code}: ${out}`,
+    };
   } catch (error) {
     return { command: text, ok: false, detail: errorText(error) };
   }
@@ -70,6 +74,7 @@ export async function repairBinfmt(opts: RepairOptions = {}): Promise<RepairStep
   const run = opts.run ?? runChild;
   const steps: RepairStep[] = [];
   if (!binfmtMounted(root)) steps.push(await runStep(['mount', '-t', 'binfmt_misc', 'binfmt_misc', root], run));
-  for (const name of opts.handlers ?? QEMU_HANDLERS.map((h) => h.name)) steps.push(...(await repairHandler(name, root, run)));
+  for (const name of opts.handlers ?? QEMU_HANDLERS.map((h) => h.name))
+    steps.push(...(await repairHandler(name, root, run)));
   return steps;
 }

@@ -9,10 +9,19 @@ const GIB = 1024 ** 3;
 
 describe('freeSpaceCheck', () => {
   it('fails under 2 GiB, warns under 10 GiB, passes above', () => {
-    expect(freeSpaceCheck(1.5 * GIB, '/d')).toMatchObject({ ok: false, level: 'fail', detail: expect.stringMatching(/^1\.5 GiB available at \/d/) });
+    expect(freeSpaceCheck(1.5 * GIB, '/d')).toMatchObject({
+      ok: false,
+      level: 'fail',
+      detail: expect.stringMatching(/^1\.5 GiB available at \/d/),
+    });
     expect(freeSpaceCheck(2 * GIB, '/d')).toMatchObject({ ok: true, level: 'warn' });
     expect(freeSpaceCheck(9.9 * GIB, '/d')).toMatchObject({ ok: true, level: 'warn' });
-    expect(freeSpaceCheck(10 * GIB, '/d')).toEqual({ name: 'disk free', ok: true, level: 'ok', detail: '10.0 GiB available at /d' });
+    expect(freeSpaceCheck(10 * GIB, '/d')).toEqual({
+      name: 'disk free',
+      ok: true,
+      level: 'ok',
+      detail: '10.0 GiB available at /d',
+    });
   });
 });
 

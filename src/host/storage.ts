@@ -10,8 +10,15 @@ export const WARN_FREE_BYTES = 10 * GIB;
 
 /** statfs f_type magic numbers of the filesystems worth naming. */
 const FS_TYPES: Record<number, string> = {
-  0xef53: 'ext4', 0x58465342: 'xfs', 0x9123683e: 'btrfs', 0x01021994: 'tmpfs', 0x794c7630: 'overlayfs',
-  0x6969: 'nfs', 0x2fc12fc1: 'zfs', 0x65735546: 'fuse', 0xf15f: 'ecryptfs',
+  0xef53: 'ext4',
+  0x58465342: 'xfs',
+  0x9123683e: 'btrfs',
+  0x01021994: 'tmpfs',
+  0x794c7630: 'overlayfs',
+  0x6969: 'nfs',
+  0x2fc12fc1: 'zfs',
+  0x65735546: 'fuse',
+  0xf15f: 'ecryptfs',
 };
 
 /** The name of a statfs f_type, or its hex value. Never throws. */
@@ -48,7 +55,9 @@ async function mountOverlay(cwd: string, run: Runner): Promise<{ mounted: boolea
   const argv = ['mount', '-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', 'merged'];
   try {
     const result = await run(argv, { cwd, signal: AbortSignal.timeout(10_000) });
-    return result.code === 0 ? { mounted: true } : { mounted: false, error: lastLine(result.stderr) || `mount exited ${result.code}` };
+    return result.code === 0
+      ? { mounted: true }
+      : { mounted: false, error: lastLine(result.stderr) || `mount exited ${result.code}` };
   } catch (error) {
     return { mounted: false, error: errorText(error) };
   }
@@ -62,7 +71,9 @@ async function exerciseOverlay(probe: string): Promise<string | null> {
 }
 
 function overlayFix(error: string): string {
-  return /unknown filesystem type/i.test(error) ? 'modprobe overlay' : 'ARCHWAY_DATA_DIR=/var/lib/archway archway doctor  # a data dir on ext4 or xfs';
+  return /unknown filesystem type/i.test(error)
+    ? 'modprobe overlay'
+    : 'ARCHWAY_DATA_DIR=/var/lib/archway archway doctor  # a data dir on ext4 or xfs';
 }
 
 /**
@@ -81,14 +92,16 @@ export async function checkOverlay(dir: string, run: Runner = runChild): Promise
     for (const sub of ['lower', 'upper', 'work', 'merged']) await mkdir(join(probe, sub));
     await writeFile(join(probe, 'lower', 'from-lower'), 'lower');
     const mount = await mountOverlay(probe, run);
-    if (!mount.mounted) return failed(name, `overlay mount on ${fsType} failed: ${mount.error}`, overlayFix(mount.error ?? ''));
+    if (!mount.mounted)
+      return failed(name, `overlay mount on ${fsType} failed: ${mount.error}`, overlayFix(mount.error ?? ''));
     mounted = true;
     const problem = await exerciseOverlay(probe);
     const umount = await run(['umount', join(probe, 'merged')], { signal: AbortSignal.timeout(10_000) });
     mounted = umount.code !== 0;
     if (problem) return failed(name, `overlay on ${fsType} misbehaves: ${problem}`, overlayFix(''));
     if (mounted) return failed(name, `cannot unmount the test overlay: ${lastLine(umount.stderr)}`);
-    if (!existsSync(join(probe, 'upper', 'from-merged'))) return failed(name, `overlay on ${fsType}: write did not reach the upper dir`, overlayFix(''));
+    if (!existsSync(join(probe, 'upper', 'from-merged')))
+      return failed(name, `overlay on ${fsType}: write did not reach the upper dir`, overlayFix(''));
     return passed(name, `overlay mounts on ${fsType}`);
   } catch (error) {
     return failed(name, `overlay test in ${dir}: ${errorText(error)}`, overlayFix(errorText(error)));
@@ -102,8 +115,10 @@ export async function checkOverlay(dir: string, run: Runner = runChild): Promise
 export function freeSpaceCheck(availableBytes: number, dir: string): HostCheck {
   const gib = (availableBytes / GIB).toFixed(1);
   const detail = `${gib} GiB available at ${dir}`;
-  if (availableBytes < MIN_FREE_BYTES) return failed('disk free', `${detail} (need >= 2 GiB; free space or move ARCHWAY_DATA_DIR)`);
-  if (availableBytes < WARN_FREE_BYTES) return warned('disk free', `${detail} (below 10 GiB: builds of real images may run out)`);
+  if (availableBytes < MIN_FREE_BYTES)
+    return failed('disk free', `${detail} (need >= 2 GiB; free space or move ARCHWAY_DATA_DIR)`);
+  if (availableBytes < WARN_FREE_BYTES)
+    return warned('disk free', `${detail} (below 10 GiB: builds of real images may run out)`);
   return passed('disk free', detail);
 }
 

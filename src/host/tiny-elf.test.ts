@@ -3,7 +3,10 @@ import { AARCH64_OK_SPEC, TINY_ELVES, buildTinyElf } from './tiny-elf.js';
 
 /** Debian qemu-user-static's registrations: an ELF is handed to QEMU when (bytes & mask) == magic. */
 const REGISTRATIONS = {
-  'qemu-aarch64': { magic: '7f454c460201010000000000000000000200b700', mask: 'ffffffffffffff00fffffffffffffffffeffffff' },
+  'qemu-aarch64': {
+    magic: '7f454c460201010000000000000000000200b700',
+    mask: 'ffffffffffffff00fffffffffffffffffeffffff',
+  },
   'qemu-arm': { magic: '7f454c4601010100000000000000000002002800', mask: 'ffffffffffffff00fffffffffffffffffeffffff' },
 };
 

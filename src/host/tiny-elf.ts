@@ -81,7 +81,11 @@ export function buildTinyElf(spec: TinyElfSpec): Buffer {
 
 /** linux/arm64: Linux syscalls write = 64, exit = 93 in x8; `adr x1, msg` is 7 instructions ahead. */
 export const AARCH64_OK_SPEC: TinyElfSpec = {
-  is64: true, machine: 183, flags: 0, baseAddress: 0x400000, data: 'ok\n',
+  is64: true,
+  machine: 183,
+  flags: 0,
+  baseAddress: 0x400000,
+  data: 'ok\n',
   code: [
     0xd2800020, // mov  x0, #1
     0x100000e1, // adr  x1, msg        (+28)
@@ -96,7 +100,11 @@ export const AARCH64_OK_SPEC: TinyElfSpec = {
 
 /** linux/arm (ARMv4+ instructions, so v6 and v7 alike), EABI5: write = 4, exit = 1 in r7; pc reads 8 ahead. */
 export const ARM_OK_SPEC: TinyElfSpec = {
-  is64: false, machine: 40, flags: 0x05000200, baseAddress: 0x10000, data: 'ok\n',
+  is64: false,
+  machine: 40,
+  flags: 0x05000200,
+  baseAddress: 0x10000,
+  data: 'ok\n',
   code: [
     0xe3a00001, // mov  r0, #1
     0xe28f1014, // add  r1, pc, #20    (msg)

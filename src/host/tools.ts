@@ -17,9 +17,20 @@ export interface ToolSpec {
 
 export const TOOL_SPECS: readonly ToolSpec[] = [
   { name: 'buildah', argv: ['buildah', '--version'], debPackage: 'buildah', minVersion: '1.28' },
-  { name: 'runc', argv: ['runc', '--version'], debPackage: 'runc', note: '(the runtime buildah\'s package brings; builds use chroot isolation, crun fails on hybrid cgroups)' },
+  {
+    name: 'runc',
+    argv: ['runc', '--version'],
+    debPackage: 'runc',
+    note: "(the runtime buildah's package brings; builds use chroot isolation, crun fails on hybrid cgroups)",
+  },
   { name: 'skopeo', argv: ['skopeo', '--version'], debPackage: 'skopeo' },
-  { name: 'docker-registry', argv: ['docker-registry', '--version'], debPackage: 'docker-registry', optional: true, note: '(the built-in registry and the tests\' registries)' },
+  {
+    name: 'docker-registry',
+    argv: ['docker-registry', '--version'],
+    debPackage: 'docker-registry',
+    optional: true,
+    note: "(the built-in registry and the tests' registries)",
+  },
   { name: 'git', argv: ['git', '--version'], debPackage: 'git' },
 ];
 
@@ -40,7 +51,8 @@ export function toolCheckFromOutcome(spec: ToolSpec, outcome: ChildResult | Erro
     return bad(spec.name, missing ? 'not installed (not found on PATH)' : errorText(outcome), fix);
   }
   const output = `${outcome.stdout}\n${outcome.stderr}`;
-  if (outcome.code !== 0) return bad(spec.name, `\`${spec.argv.join(' ')}\` exited ${outcome.code}: ${lastLine(output)}`, fix);
+  if (outcome.code !== 0)
+    return bad(spec.name, `\`${spec.argv.join(' ')}\` exited ${outcome.code}: ${lastLine(output)}`, fix);
   const version = parseVersion(output);
   if (!version) return bad(spec.name, `no version in \`${spec.argv.join(' ')}\` output: ${lastLine(output)}`, fix);
   if (spec.minVersion && !versionAtLeast(version, spec.minVersion)) {

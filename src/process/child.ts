@@ -57,7 +57,10 @@ export function runChild(argv: readonly string[], opts: ChildOptions = {}): Prom
   if (!file) throw new Error('runChild: empty argv');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
-      cwd: opts.cwd, env: opts.env ?? inheritedEnv(), detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+      cwd: opts.cwd,
+      env: opts.env ?? inheritedEnv(),
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
@@ -98,7 +101,14 @@ export function runChild(argv: readonly string[], opts: ChildOptions = {}): Prom
 
     child.once('error', (error: NodeJS.ErrnoException) => {
       opts.signal?.removeEventListener('abort', onAbort);
-      reject(new Error(error.code === 'ENOENT' ? `"${file}" is not installed (not found on PATH).` : `cannot start "${file}": ${error.message}`, { cause: error }));
+      reject(
+        new Error(
+          error.code === 'ENOENT'
+            ? `"${file}" is not installed (not found on PATH).`
+            : `cannot start "${file}": ${error.message}`,
+          { cause: error },
+        ),
+      );
     });
     child.once('exit', (code, signal) => {
       opts.signal?.removeEventListener('abort', onAbort);

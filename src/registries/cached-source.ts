@@ -24,11 +24,20 @@ export function cachedCredentialSource(
     async get() {
       if (cached && fresh(cached)) return { ...cached };
       inFlight ??= fetchToken().then(
-        (token) => { cached = token; inFlight = null; return token; },
-        (err: unknown) => { inFlight = null; throw err; },
+        (token) => {
+          cached = token;
+          inFlight = null;
+          return token;
+        },
+        (err: unknown) => {
+          inFlight = null;
+          throw err;
+        },
       );
       return { ...(await inFlight) };
     },
-    invalidate() { cached = null; },
+    invalidate() {
+      cached = null;
+    },
   };
 }

@@ -23,7 +23,9 @@ export interface ServiceAccountKey {
 }
 
 function keyError(what: string): RegistryConfigError {
-  return new RegistryConfigError(`The GOOGLE_SERVICE_ACCOUNT integration's key ${what}: paste the whole JSON key file of the service account (IAM > Service accounts > Keys > Add key > JSON).`);
+  return new RegistryConfigError(
+    `The GOOGLE_SERVICE_ACCOUNT integration's key ${what}: paste the whole JSON key file of the service account (IAM > Service accounts > Keys > Add key > JSON).`,
+  );
 }
 
 function checkTokenUri(value: unknown): string {
@@ -61,7 +63,14 @@ export function parseServiceAccountKey(raw: string): ServiceAccountKey {
     throw keyError('has a "private_key" that is not a PEM private key');
   }
   const str = (v: unknown) => (typeof v === 'string' && v ? v : null);
-  return { clientEmail, privateKey, privateKeyId: str(json.private_key_id), projectId: str(json.project_id), tokenUri: checkTokenUri(json.token_uri), raw };
+  return {
+    clientEmail,
+    privateKey,
+    privateKeyId: str(json.private_key_id),
+    projectId: str(json.project_id),
+    tokenUri: checkTokenUri(json.token_uri),
+    raw,
+  };
 }
 
 interface TokenFailure {
@@ -78,14 +87,23 @@ function googleFailure(err: unknown, key: ServiceAccountKey): RegistryCredential
   const data = e.response?.data;
   if (data?.error) {
     const said = scrub(`${data.error}${data.error_description ? `: ${data.error_description}` : ''}`, [key.privateKey]);
-    const clock = /iat|exp|timeframe/i.test(data.error_description ?? '') ? '; check this machine\'s clock' : '';
-    return new RegistryCredentialsError('AUTH_FAILED', `Google rejected the service-account key of ${key.clientEmail} (${said}): the key may have been deleted or disabled, or the account removed; create a new key and update the GOOGLE_SERVICE_ACCOUNT integration${clock}.`);
+    const clock = /iat|exp|timeframe/i.test(data.error_description ?? '') ? "; check this machine's clock" : '';
+    return new RegistryCredentialsError(
+      'AUTH_FAILED',
+      `Google rejected the service-account key of ${key.clientEmail} (${said}): the key may have been deleted or disabled, or the account removed; create a new key and update the GOOGLE_SERVICE_ACCOUNT integration${clock}.`,
+    );
   }
   if (NETWORK.includes(code)) {
-    return new RegistryCredentialsError('REGISTRY_UNREACHABLE', `Could not reach Google's token endpoint ${origin} (${code}): check the network and try again.`);
+    return new RegistryCredentialsError(
+      'REGISTRY_UNREACHABLE',
+      `Could not reach Google's token endpoint ${origin} (${code}): check the network and try again.`,
+    );
   }
   const status = e.response?.status ? `HTTP ${e.response.status}` : code || 'no answer';
-  return new RegistryCredentialsError('AUTH_FAILED', `Getting an access token for ${key.clientEmail} from ${origin} failed (${status}); try again, and check the GOOGLE_SERVICE_ACCOUNT integration's key.`);
+  return new RegistryCredentialsError(
+    'AUTH_FAILED',
+    `Getting an access token for ${key.clientEmail} from ${origin} failed (${status}); try again, and check the GOOGLE_SERVICE_ACCOUNT integration's key.`,
+  );
 }
 
 /**
@@ -95,12 +113,16 @@ function googleFailure(err: unknown, key: ServiceAccountKey): RegistryCredential
  */
 export async function fetchGoogleAccessToken(key: ServiceAccountKey): Promise<RegistryToken> {
   const jwt = new JWT({
-    email: key.clientEmail, key: key.privateKey, keyId: key.privateKeyId ?? undefined,
-    scopes: [CLOUD_PLATFORM_SCOPE], transporterOptions: { timeout: 30_000 },
+    email: key.clientEmail,
+    key: key.privateKey,
+    keyId: key.privateKeyId ?? undefined,
+    scopes: [CLOUD_PLATFORM_SCOPE],
+    transporterOptions: { timeout: 30_000 },
   });
   if (key.tokenUri !== GOOGLE_TOKEN_URI) {
     jwt.transporter.interceptors.request.add({
-      resolved: async (config) => (String(config.url) === GOOGLE_TOKEN_URI ? { ...config, url: new URL(key.tokenUri) } : config),
+      resolved: async (config) =>
+        String(config.url) === GOOGLE_TOKEN_URI ? { ...config, url: new URL(key.tokenUri) } : config,
     });
   }
   try {
@@ -114,14 +136,21 @@ export async function fetchGoogleAccessToken(key: ServiceAccountKey): Promise<Re
 }
 
 /** host + path for gcr.io-family and REGION-docker.pkg.dev hosts; a missing project segment is filled from the key. */
-function googlePlacement(input: RegistryInput, projectId: string | null): { host: string; path: string; notes: string[] } {
+function googlePlacement(
+  input: RegistryInput,
+  projectId: string | null,
+): { host: string; path: string; notes: string[] } {
   const split = splitRepository(input.repository);
   const host = input.registry || split.host;
   if (!host || !isGoogleRegistryHost(host)) {
-    throw new RegistryConfigError(`"registry" must be gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or a REGION-docker.pkg.dev host for Google's registries (got "${host ?? ''}").`);
+    throw new RegistryConfigError(
+      `"registry" must be gcr.io, us.gcr.io, eu.gcr.io, asia.gcr.io or a REGION-docker.pkg.dev host for Google's registries (got "${host ?? ''}").`,
+    );
   }
   if (split.host && split.host !== host) {
-    throw new RegistryConfigError(`"repository" names the host ${split.host} but "registry" is ${host}; make them agree.`);
+    throw new RegistryConfigError(
+      `"repository" names the host ${split.host} but "registry" is ${host}; make them agree.`,
+    );
   }
   const needed = host.endsWith('.pkg.dev') ? 3 : 2;
   const shape = needed === 3 ? 'PROJECT/REPOSITORY/IMAGE' : 'PROJECT/IMAGE';
@@ -129,7 +158,13 @@ function googlePlacement(input: RegistryInput, projectId: string | null): { host
   if (segments >= needed) return { host, path: split.path, notes: [] };
   if (segments === needed - 1 && projectId) {
     const path = `${projectId}/${split.path}`;
-    return { host, path, notes: [`${host} paths are ${shape}: pushing "${split.path}" as "${host}/${path}" (the service account's project).`] };
+    return {
+      host,
+      path,
+      notes: [
+        `${host} paths are ${shape}: pushing "${split.path}" as "${host}/${path}" (the service account's project).`,
+      ],
+    };
   }
   throw new RegistryConfigError(`"repository" for ${host} must be ${shape} (got "${split.path}").`);
 }
@@ -144,13 +179,23 @@ function googlePlacement(input: RegistryInput, projectId: string | null): { host
  */
 export function googleTarget(input: RegistryInput, opts: ResolveOptions = {}): RegistryTarget {
   const i = input.integration;
-  if (!i?.serviceAccountKey) throw new RegistryConfigError('Google\'s registries need a GOOGLE_SERVICE_ACCOUNT integration with a JSON key: set "integration_hash".');
-  if (i.type !== 'GOOGLE_SERVICE_ACCOUNT') throw new RegistryConfigError(`Google's registries need a GOOGLE_SERVICE_ACCOUNT integration, but the action's integration is of type ${i.type}.`);
+  if (!i?.serviceAccountKey)
+    throw new RegistryConfigError(
+      'Google\'s registries need a GOOGLE_SERVICE_ACCOUNT integration with a JSON key: set "integration_hash".',
+    );
+  if (i.type !== 'GOOGLE_SERVICE_ACCOUNT')
+    throw new RegistryConfigError(
+      `Google's registries need a GOOGLE_SERVICE_ACCOUNT integration, but the action's integration is of type ${i.type}.`,
+    );
   const key = parseServiceAccountKey(i.serviceAccountKey);
   const { host, path, notes } = googlePlacement(input, key.projectId);
-  const credentials = opts.googleCredentials === 'json-key'
-    ? staticCredentialSource('_json_key', key.raw)
-    : cachedCredentialSource(() => fetchGoogleAccessToken(key), { clock: opts.clock, marginMs: opts.refreshMarginMs });
+  const credentials =
+    opts.googleCredentials === 'json-key'
+      ? staticCredentialSource('_json_key', key.raw)
+      : cachedCredentialSource(() => fetchGoogleAccessToken(key), {
+          clock: opts.clock,
+          marginMs: opts.refreshMarginMs,
+        });
   const pushDeniedHint = host.endsWith('gcr.io')
     ? `Container Registry stopped taking pushes in March 2025; ${host} is now served by Artifact Registry: create a gcr.io repository in Artifact Registry for the project (or migrate it) and give ${key.clientEmail} the Artifact Registry Writer role.`
     : `Check that the Artifact Registry repository exists and that ${key.clientEmail} has the Artifact Registry Writer role.`;

@@ -6,7 +6,12 @@ const ACCOUNT_ID = /^[0-9]{12}$/;
 const NAMESPACE = /^[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
 
 /** Host names under which Docker Hub is known; containers/image calls it "docker.io". */
-export const DOCKER_HUB_HOSTS = ['docker.io', 'index.docker.io', 'registry-1.docker.io', 'registry.hub.docker.com'] as const;
+export const DOCKER_HUB_HOSTS = [
+  'docker.io',
+  'index.docker.io',
+  'registry-1.docker.io',
+  'registry.hub.docker.com',
+] as const;
 export const DOCKER_HUB_HOST = 'docker.io';
 
 /**
@@ -15,7 +20,9 @@ export const DOCKER_HUB_HOST = 'docker.io';
  */
 export function splitRepository(repository: string): { host: string | null; path: string } {
   const [first, ...rest] = repository.split('/');
-  return first && rest.length && HOSTLIKE.test(first) ? { host: first, path: rest.join('/') } : { host: null, path: repository };
+  return first && rest.length && HOSTLIKE.test(first)
+    ? { host: first, path: rest.join('/') }
+    : { host: null, path: repository };
 }
 
 /** Whether `host` is one of Docker Hub's names (any case). Never throws. */

@@ -30,8 +30,12 @@ export async function resolveRegistryTarget(input: RegistryInput, opts: ResolveO
     case 'GOOGLE_ARTIFACT_REGISTRY':
       return googleTarget(input, opts);
     case 'NONE':
-      throw new RegistryConfigError('"docker_registry" is NONE: this action pushes nowhere, so it has no registry to resolve.');
+      throw new RegistryConfigError(
+        '"docker_registry" is NONE: this action pushes nowhere, so it has no registry to resolve.',
+      );
     default:
-      throw new RegistryConfigError(`Pushing to ${kind} is not supported yet; use "docker_registry" OTHER with the registry's host in "registry" and "login"/"password".`);
+      throw new RegistryConfigError(
+        `Pushing to ${kind} is not supported yet; use "docker_registry" OTHER with the registry's host in "registry" and "login"/"password".`,
+      );
   }
 }

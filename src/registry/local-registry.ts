@@ -83,7 +83,12 @@ export function countBlobUploads(entries: readonly AccessLogEntry[]): number {
 }
 
 /** The registry config, as YAML (values are JSON-quoted strings, which YAML reads as they are). */
-export function registryConfigYaml(o: { dataDir: string; addr: string; htpasswdFile?: string; tls?: { certFile: string; keyFile: string } }): string {
+export function registryConfigYaml(o: {
+  dataDir: string;
+  addr: string;
+  htpasswdFile?: string;
+  tls?: { certFile: string; keyFile: string };
+}): string {
   const q = JSON.stringify;
   const lines = [
     'version: 0.1',
@@ -102,7 +107,8 @@ export function registryConfigYaml(o: { dataDir: string; addr: string; htpasswdF
     `  secret: ${q(SECRET)}`,
   ];
   if (o.tls) lines.push('  tls:', `    certificate: ${q(o.tls.certFile)}`, `    key: ${q(o.tls.keyFile)}`);
-  if (o.htpasswdFile) lines.push('auth:', '  htpasswd:', `    realm: ${q('archway')}`, `    path: ${q(o.htpasswdFile)}`);
+  if (o.htpasswdFile)
+    lines.push('auth:', '  htpasswd:', `    realm: ${q('archway')}`, `    path: ${q(o.htpasswdFile)}`);
   return `${lines.join('\n')}\n`;
 }
 
@@ -159,14 +165,23 @@ type Probe = { ready: true } | { ready: false; fatal: boolean; detail: string };
 /** One `GET /v2/`: 200 or 401 means up. Connection refused/reset means not yet; any other error (TLS) is fatal. */
 function probe(url: string, ca: Buffer | undefined): Promise<Probe> {
   return new Promise((done) => {
-    const req = (ca ? httpsRequest : httpRequest)(`${url}/v2/`, { method: 'GET', timeout: 1_000, ...(ca && { ca }) }, (res) => {
-      res.resume();
-      const status = res.statusCode ?? 0;
-      done(status === 200 || status === 401 ? { ready: true } : { ready: false, fatal: false, detail: `GET /v2/ answered ${status}` });
-    });
+    const req = (ca ? httpsRequest : httpRequest)(
+      `${url}/v2/`,
+      { method: 'GET', timeout: 1_000, ...(ca && { ca }) },
+      (res) => {
+        res.resume();
+        const status = res.statusCode ?? 0;
+        done(
+          status === 200 || status === 401
+            ? { ready: true }
+            : { ready: false, fatal: false, detail: `GET /v2/ answered ${status}` },
+        );
+      },
+    );
     req.once('timeout', () => req.destroy(new Error('timed out')));
     req.once('error', (e: NodeJS.ErrnoException) => {
-      const transient = ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '') || e.message === 'timed out';
+      const transient =
+        ['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code ?? '') || e.message === 'timed out';
       done({ ready: false, fatal: !transient, detail: `GET ${url}/v2/: ${e.code ? `${e.code}: ` : ''}${e.message}` });
     });
     req.end();
@@ -198,12 +213,15 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
   const logFile = resolve(options.logFile ?? join(dir, 'registry.log'));
   const accessLogFile = resolve(options.accessLogFile ?? join(dir, 'access.log'));
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(configFile, registryConfigYaml({
-    dataDir,
-    addr: host,
-    ...(options.htpasswdFile && { htpasswdFile: resolve(options.htpasswdFile) }),
-    ...(options.tls && { tls: { certFile: resolve(options.tls.certFile), keyFile: resolve(options.tls.keyFile) } }),
-  }));
+  writeFileSync(
+    configFile,
+    registryConfigYaml({
+      dataDir,
+      addr: host,
+      ...(options.htpasswdFile && { htpasswdFile: resolve(options.htpasswdFile) }),
+      ...(options.tls && { tls: { certFile: resolve(options.tls.certFile), keyFile: resolve(options.tls.keyFile) } }),
+    }),
+  );
   const ca = options.tls ? readFileSync(options.tls.caFile ?? options.tls.certFile) : undefined;
 
   // REGISTRY_* variables override the config file: the child must not inherit any (nor the server's secrets).
@@ -215,7 +233,11 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
   let child: ChildProcess;
   try {
     // setpriv --pdeathsig: the registry ends with the process that started it, even after a kill -9 of it.
-    child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'docker-registry', 'serve', configFile], { cwd: dir, env, stdio: ['ignore', outFd, errFd] });
+    child = spawn('setpriv', ['--pdeathsig', 'TERM', '--', 'docker-registry', 'serve', configFile], {
+      cwd: dir,
+      env,
+      stdio: ['ignore', outFd, errFd],
+    });
   } finally {
     closeSync(outFd);
     closeSync(errFd);
@@ -231,7 +253,9 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
   const spawnError = new Promise<Error>((done) => child.once('error', done));
   const startFailed = (what: string) => {
     const log = tail(logFile, logFrom);
-    return new Error(`docker-registry on ${host} ${what}${log ? `; its log (${logFile}) ends with:\n${log}` : ` (nothing in ${logFile})`}`);
+    return new Error(
+      `docker-registry on ${host} ${what}${log ? `; its log (${logFile}) ends with:\n${log}` : ` (nothing in ${logFile})`}`,
+    );
   };
 
   const deadline = Date.now() + (options.startTimeoutMs ?? 10_000);
@@ -242,7 +266,12 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
     await sleep(50);
     if (spawnFailure) {
       const e = spawnFailure as NodeJS.ErrnoException;
-      throw new Error(e.code === 'ENOENT' ? '"docker-registry" is not installed (not found on PATH).' : `cannot start docker-registry: ${e.message}`, { cause: e });
+      throw new Error(
+        e.code === 'ENOENT'
+          ? '"docker-registry" is not installed (not found on PATH).'
+          : `cannot start docker-registry: ${e.message}`,
+        { cause: e },
+      );
     }
     if (exited) {
       const { code, signal } = exited;
@@ -256,7 +285,11 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
     if (p.fatal || Date.now() > deadline) {
       child.kill('SIGKILL');
       await exitPromise;
-      throw startFailed(p.fatal ? `is not usable: ${last}` : `did not answer within ${options.startTimeoutMs ?? 10_000} ms (last: ${last})`);
+      throw startFailed(
+        p.fatal
+          ? `is not usable: ${last}`
+          : `did not answer within ${options.startTimeoutMs ?? 10_000} ms (last: ${last})`,
+      );
     }
   }
   track(child);
@@ -265,7 +298,13 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
   const readAccess = async () => parseAccessLog((await readFile(accessLogFile)).subarray(accessFrom).toString('utf8'));
   let stopping: Promise<void> | null = null;
   return {
-    host, url, pid, dir, configFile, logFile, accessLogFile,
+    host,
+    url,
+    pid,
+    dir,
+    configFile,
+    logFile,
+    accessLogFile,
     accessLog: readAccess,
     countBlobUploads: async () => countBlobUploads(await readAccess()),
     stop() {

@@ -20,6 +20,7 @@ export function loadSecretKey(opts: { secretKey?: string; dataDir: string }): Bu
 function keyFromText(text: string): Buffer {
   if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
   const decoded = Buffer.from(text, 'base64');
-  if (decoded.length === 32 && decoded.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, '')) return decoded;
+  if (decoded.length === 32 && decoded.toString('base64').replace(/=+$/, '') === text.replace(/=+$/, ''))
+    return decoded;
   return scryptSync(text, 'archway-secret-key-v1', 32);
 }

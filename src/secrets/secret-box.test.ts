@@ -27,7 +27,9 @@ describe('secret box', () => {
     expect(statSync(join(dir, 'secret.key')).mode & 0o777).toBe(0o600);
     expect(loadSecretKey({ dataDir: dir }).equals(first)).toBe(true);
     expect(loadSecretKey({ dataDir: dir, secretKey: 'ab'.repeat(32) }).toString('hex')).toBe('ab'.repeat(32));
-    expect(loadSecretKey({ dataDir: dir, secretKey: Buffer.alloc(32, 1).toString('base64') }).equals(Buffer.alloc(32, 1))).toBe(true);
+    expect(
+      loadSecretKey({ dataDir: dir, secretKey: Buffer.alloc(32, 1).toString('base64') }).equals(Buffer.alloc(32, 1)),
+    ).toBe(true);
     expect(loadSecretKey({ dataDir: dir, secretKey: 'a passphrase' })).toHaveLength(32);
   });
 });

@@ -16,7 +16,9 @@ export function createSecretBox(key: Buffer): Secrets {
   const open = (sealed: string): string => {
     const raw = sealed.startsWith(PREFIX) ? Buffer.from(sealed.slice(PREFIX.length), 'base64url') : Buffer.alloc(0);
     if (raw.length < 4 + 12 + 16 || !raw.subarray(0, 4).equals(keyId)) {
-      throw new ValidationError('An encrypted value was not made with this server\'s key; send the plain value instead.');
+      throw new ValidationError(
+        "An encrypted value was not made with this server's key; send the plain value instead.",
+      );
     }
     const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(4, 16));
     decipher.setAuthTag(raw.subarray(16, 32));

@@ -18,7 +18,12 @@ function userContract(makeStore: MakeStore): void {
       expect(await store().users.first()).toBeUndefined();
       const admin = await store().users.create({ name: 'admin', email: 'admin@example.com' });
       const other = await store().users.create({ name: 'other', email: 'other@example.com' });
-      expect(admin).toEqual({ id: expect.any(Number), name: 'admin', email: 'admin@example.com', createdAt: expect.any(Date) });
+      expect(admin).toEqual({
+        id: expect.any(Number),
+        name: 'admin',
+        email: 'admin@example.com',
+        createdAt: expect.any(Date),
+      });
       expect(other.id).toBeGreaterThan(admin.id);
       expect(await store().users.byId(other.id)).toEqual(other);
       expect(await store().users.byId(other.id + 1000)).toBeUndefined();
@@ -31,8 +36,15 @@ function tokenContract(makeStore: MakeStore): void {
   describe('tokens', () => {
     const store = useStore(makeStore);
     const token = (userId: number, over: Partial<NewToken> = {}): NewToken => ({
-      id: unique('tok'), userId, name: 'ci', tokenHash: unique('hash'), scopes: ['WORKSPACE', 'EXECUTION_RUN'],
-      workspaceRestrictions: ['acme'], ipRestrictions: [], expiresAt: null, ...over,
+      id: unique('tok'),
+      userId,
+      name: 'ci',
+      tokenHash: unique('hash'),
+      scopes: ['WORKSPACE', 'EXECUTION_RUN'],
+      workspaceRestrictions: ['acme'],
+      ipRestrictions: [],
+      expiresAt: null,
+      ...over,
     });
 
     it('round-trips a token (without its hash), found by hash and by id of its user only', async () => {
@@ -57,7 +69,7 @@ function tokenContract(makeStore: MakeStore): void {
       await expect(store().tokens.create(token(user.id, { id: first.id }))).rejects.toThrow(ConflictError);
     });
 
-    it('lists a user\'s tokens oldest first, paged; counts and removes', async () => {
+    it("lists a user's tokens oldest first, paged; counts and removes", async () => {
       const user = await store().users.create({ name: 'u', email: 'u@example.com' });
       const stranger = await store().users.create({ name: 's', email: 's@example.com' });
       const before = await store().tokens.count();
@@ -84,8 +96,19 @@ function agentContract(makeStore: MakeStore): void {
 
     it('registers, finds by token hash, touches and removes', async () => {
       const id = unique('agent');
-      const made = await store().agents.create({ id, name: 'arm box', labels: ['platform=linux/arm64'], tokenHash: `${id}-hash` });
-      expect(made).toEqual({ id, name: 'arm box', labels: ['platform=linux/arm64'], createdAt: expect.any(Date), lastSeenAt: null });
+      const made = await store().agents.create({
+        id,
+        name: 'arm box',
+        labels: ['platform=linux/arm64'],
+        tokenHash: `${id}-hash`,
+      });
+      expect(made).toEqual({
+        id,
+        name: 'arm box',
+        labels: ['platform=linux/arm64'],
+        createdAt: expect.any(Date),
+        lastSeenAt: null,
+      });
       expect(await store().agents.byTokenHash(`${id}-hash`)).toEqual(made);
       const at = new Date('2030-01-01T00:00:00.000Z');
       await store().agents.touch(id, at);
@@ -97,7 +120,9 @@ function agentContract(makeStore: MakeStore): void {
     it('refuses a token hash that is taken with ConflictError', async () => {
       const hash = unique('hash');
       await store().agents.create({ id: unique('a'), name: 'one', labels: [], tokenHash: hash });
-      await expect(store().agents.create({ id: unique('a'), name: 'two', labels: [], tokenHash: hash })).rejects.toThrow(ConflictError);
+      await expect(
+        store().agents.create({ id: unique('a'), name: 'two', labels: [], tokenHash: hash }),
+      ).rejects.toThrow(ConflictError);
     });
   });
 }

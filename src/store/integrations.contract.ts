@@ -7,10 +7,23 @@ import { newAction, newBuild, scene, unique, useStore, type MakeStore } from './
 function integration(workspaceId: number, over: Partial<NewIntegration> = {}): NewIntegration {
   const identifier = unique('integration');
   return {
-    hashId: identifier.replace(/[^a-z0-9]/g, ''), workspaceId, projectId: null, name: 'Docker Hub', type: 'DOCKER_HUB', scope: 'WORKSPACE',
-    identifier, authType: 'DEFAULT', allPipelinesAllowed: false, allowedPipelineIds: [3, 5],
-    details: { ...EMPTY_DETAILS, username: 'bob', roleAssumptions: [{ arn: 'arn:aws:iam::1:role/x', externalId: null, durationSeconds: 900 }] },
-    sealedSecret: 'sealed:secret', ...over,
+    hashId: identifier.replace(/[^a-z0-9]/g, ''),
+    workspaceId,
+    projectId: null,
+    name: 'Docker Hub',
+    type: 'DOCKER_HUB',
+    scope: 'WORKSPACE',
+    identifier,
+    authType: 'DEFAULT',
+    allPipelinesAllowed: false,
+    allowedPipelineIds: [3, 5],
+    details: {
+      ...EMPTY_DETAILS,
+      username: 'bob',
+      roleAssumptions: [{ arn: 'arn:aws:iam::1:role/x', externalId: null, durationSeconds: 900 }],
+    },
+    sealedSecret: 'sealed:secret',
+    ...over,
   };
 }
 
@@ -37,17 +50,29 @@ export function integrationContract(makeStore: MakeStore): void {
       const { workspace } = await scene(store());
       const other = await scene(store());
       const made = await store().integrations.create(integration(workspace.id));
-      await expect(store().integrations.create(integration(workspace.id, { identifier: made.identifier }))).rejects.toThrow(ConflictError);
-      await expect(store().integrations.create(integration(other.workspace.id, { hashId: made.hashId }))).rejects.toThrow(ConflictError);
+      await expect(
+        store().integrations.create(integration(workspace.id, { identifier: made.identifier })),
+      ).rejects.toThrow(ConflictError);
+      await expect(
+        store().integrations.create(integration(other.workspace.id, { hashId: made.hashId })),
+      ).rejects.toThrow(ConflictError);
       await store().integrations.create(integration(other.workspace.id, { identifier: made.identifier }));
       const second = await store().integrations.create(integration(workspace.id));
-      await expect(store().integrations.update({ ...second, identifier: made.identifier })).rejects.toThrow(ConflictError);
+      await expect(store().integrations.update({ ...second, identifier: made.identifier })).rejects.toThrow(
+        ConflictError,
+      );
     });
 
     it('updates and removes', async () => {
       const { workspace } = await scene(store());
       const made = await store().integrations.create(integration(workspace.id));
-      const changed = { ...made, name: 'Renamed', allPipelinesAllowed: true, allowedPipelineIds: [], sealedSecret: 'sealed:new' };
+      const changed = {
+        ...made,
+        name: 'Renamed',
+        allPipelinesAllowed: true,
+        allowedPipelineIds: [],
+        sealedSecret: 'sealed:new',
+      };
       expect(await store().integrations.update(changed)).toEqual(changed);
       await store().integrations.remove(made.id);
       expect(await store().integrations.byHash(workspace.id, made.hashId)).toBeUndefined();
@@ -65,16 +90,25 @@ export function integrationContract(makeStore: MakeStore): void {
       await uses(s.pipeline.id, 'none', null);
       await uses(other.pipeline.id, 'elsewhere', hash);
       const two = await uses(s.pipeline.id, 'two', hash);
-      expect(await store().integrations.usages(s.workspace.id, hash)).toEqual([one, two].map((a) => ({
-        actionId: a.id, actionName: a.name, pipelineId: s.pipeline.id, pipelineName: s.pipeline.name, projectId: s.project.id, projectName: s.project.name,
-      })));
+      expect(await store().integrations.usages(s.workspace.id, hash)).toEqual(
+        [one, two].map((a) => ({
+          actionId: a.id,
+          actionName: a.name,
+          pipelineId: s.pipeline.id,
+          pipelineName: s.pipeline.name,
+          projectId: s.project.id,
+          projectName: s.project.name,
+        })),
+      );
       expect(await store().integrations.usages(s.workspace.id, 'nothing')).toEqual([]);
     });
 
     it('goes with its workspace, and a PROJECT-scoped one with its project', async () => {
       const { workspace, project } = await scene(store());
       const inWorkspace = await store().integrations.create(integration(workspace.id));
-      const inProject = await store().integrations.create(integration(workspace.id, { scope: 'PROJECT', projectId: project.id }));
+      const inProject = await store().integrations.create(
+        integration(workspace.id, { scope: 'PROJECT', projectId: project.id }),
+      );
       await store().projects.remove(project.id);
       expect(await store().integrations.byHash(workspace.id, inProject.hashId)).toBeUndefined();
       expect(await store().integrations.byHash(workspace.id, inWorkspace.hashId)).toBeDefined();

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { Job } from '../app/execution-ports.js';
 import type { Store } from '../app/ports.js';
-import { jobSpec, newAction, newActionExecution, newExecution, scene, useStore, type MakeStore } from './samples.contract.js';
+import {
+  jobSpec,
+  newAction,
+  newActionExecution,
+  newExecution,
+  scene,
+  useStore,
+  type MakeStore,
+} from './samples.contract.js';
 
 const PAST = new Date('2020-01-01T00:00:00.000Z');
 const FAR = new Date('2100-01-01T00:00:00.000Z');
@@ -12,19 +20,29 @@ async function execution(store: Store, n: number) {
   const { pipeline, user } = await scene(store);
   const actions = [];
   for (let i = 0; i < n; i++) actions.push(await store.actions.create(newAction(pipeline.id, `a${i}`), i));
-  const made = await store.executions.create(newExecution(pipeline.id, user.id), actions.map((a, i) => newActionExecution(a, i)));
+  const made = await store.executions.create(
+    newExecution(pipeline.id, user.id),
+    actions.map((a, i) => newActionExecution(a, i)),
+  );
   const aeIds = (await store.executions.actionExecutions(made.id)).map((ae) => ae.id);
-  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore'>> = {}) => store.jobs.enqueue({
-    actionExecutionId: aeIds[i]!, executionId: made.id, pipelineId: pipeline.id, priority: 0, notBefore: PAST,
-    spec: jobSpec(made.id, aeIds[i]!), ...over,
-  });
+  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore'>> = {}) =>
+    store.jobs.enqueue({
+      actionExecutionId: aeIds[i]!,
+      executionId: made.id,
+      pipelineId: pipeline.id,
+      priority: 0,
+      notBefore: PAST,
+      spec: jobSpec(made.id, aeIds[i]!),
+      ...over,
+    });
   return { executionId: made.id, aeIds, enqueue };
 }
 
 /** Every test starts with no QUEUED or RUNNING job: the queue is global, the store is shared by the group. */
 async function drain(store: Store): Promise<void> {
   while (await store.jobs.claim('drain', FAR, FAR));
-  for (const job of await store.jobs.expired(new Date('2200-01-01T00:00:00.000Z'))) await store.jobs.finish(job.id, job.attempt);
+  for (const job of await store.jobs.expired(new Date('2200-01-01T00:00:00.000Z')))
+    await store.jobs.finish(job.id, job.attempt);
 }
 
 /** The job queue: claim order and atomicity, leases by attempt, cancel, drop, expiry. */
@@ -37,9 +55,21 @@ export function jobContract(makeStore: MakeStore): void {
       const { executionId, aeIds, enqueue } = await execution(store(), 1);
       const job = await enqueue(0, { priority: 3, notBefore: at('2030-05-06T07:08:09.010Z') });
       expect(job).toEqual({
-        id: expect.any(Number), actionExecutionId: aeIds[0], executionId, pipelineId: expect.any(Number), state: 'QUEUED', attempt: 0,
-        priority: 3, notBefore: at('2030-05-06T07:08:09.010Z'), agentId: null, leaseUntil: null, startedAt: null, logBase: 0, cancelRequested: false,
-        spec: jobSpec(executionId, aeIds[0]!), createdAt: expect.any(Date),
+        id: expect.any(Number),
+        actionExecutionId: aeIds[0],
+        executionId,
+        pipelineId: expect.any(Number),
+        state: 'QUEUED',
+        attempt: 0,
+        priority: 3,
+        notBefore: at('2030-05-06T07:08:09.010Z'),
+        agentId: null,
+        leaseUntil: null,
+        startedAt: null,
+        logBase: 0,
+        cancelRequested: false,
+        spec: jobSpec(executionId, aeIds[0]!),
+        createdAt: expect.any(Date),
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
       expect(await store().jobs.byId(job.id + 1000)).toBeUndefined();
@@ -66,9 +96,10 @@ export function jobContract(makeStore: MakeStore): void {
       await drain(store());
       const { enqueue } = await execution(store(), 5);
       for (let i = 0; i < 5; i++) await enqueue(i);
-      const claim = (agent: string, inTx: boolean) => (inTx
-        ? store().transaction((tx) => tx.jobs.claim(agent, new Date(), FAR))
-        : store().jobs.claim(agent, new Date(), FAR));
+      const claim = (agent: string, inTx: boolean) =>
+        inTx
+          ? store().transaction((tx) => tx.jobs.claim(agent, new Date(), FAR))
+          : store().jobs.claim(agent, new Date(), FAR);
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => claim(`agent-${i}`, i % 2 === 0)));
       const won = results.filter((j): j is Job => j !== undefined);
       expect(won).toHaveLength(5);
@@ -85,11 +116,25 @@ export function jobContract(makeStore: MakeStore): void {
       const later = at('2031-01-01T00:01:00.000Z');
       const first = at('2030-12-31T23:59:00.000Z');
       expect(await store().jobs.renew(job.id, claimed.attempt + 1, later, first)).toBeUndefined();
-      expect(await store().jobs.renew(job.id, claimed.attempt, later, first)).toEqual({ ...claimed, leaseUntil: later, startedAt: first });
-      expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toEqual({ ...claimed, leaseUntil: later, startedAt: first });
+      expect(await store().jobs.renew(job.id, claimed.attempt, later, first)).toEqual({
+        ...claimed,
+        leaseUntil: later,
+        startedAt: first,
+      });
+      expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toEqual({
+        ...claimed,
+        leaseUntil: later,
+        startedAt: first,
+      });
       expect(await store().jobs.finish(job.id, claimed.attempt + 1)).toBe(false);
       expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(true);
-      expect(await store().jobs.byId(job.id)).toEqual({ ...claimed, state: 'DONE', leaseUntil: null, startedAt: first, spec: {} });
+      expect(await store().jobs.byId(job.id)).toEqual({
+        ...claimed,
+        state: 'DONE',
+        leaseUntil: null,
+        startedAt: first,
+        spec: {},
+      });
       expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(false);
       expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toBeUndefined();
     });
@@ -111,7 +156,12 @@ export function jobContract(makeStore: MakeStore): void {
       expect(await store().jobs.release(job.id, claimed.attempt)).toBe(false);
       await store().logs.append(job.actionExecutionId, 0, ['attempt 1 line', 'a note of the server']);
       const again = (await store().jobs.claim('b', new Date(), FAR))!;
-      expect({ id: again.id, attempt: again.attempt, agentId: again.agentId, startedAt: again.startedAt }).toEqual({ id: job.id, attempt: claimed.attempt + 1, agentId: 'b', startedAt: null });
+      expect({ id: again.id, attempt: again.attempt, agentId: again.agentId, startedAt: again.startedAt }).toEqual({
+        id: job.id,
+        attempt: claimed.attempt + 1,
+        agentId: 'b',
+        startedAt: null,
+      });
       expect({ first: claimed.logBase, next: again.logBase }).toEqual({ first: 0, next: 2 }); // where each attempt's lines start
     });
 
@@ -128,7 +178,12 @@ export function jobContract(makeStore: MakeStore): void {
       const other = await bystander.enqueue(0, { notBefore: FAR });
       await store().jobs.requestCancel(run.executionId);
       const cancel = async (id: number) => (await store().jobs.byId(id))?.cancelRequested;
-      expect([await cancel(done.id), await cancel(running.id), await cancel(queued.id), await cancel(other.id)]).toEqual([false, true, true, false]);
+      expect([
+        await cancel(done.id),
+        await cancel(running.id),
+        await cancel(queued.id),
+        await cancel(other.id),
+      ]).toEqual([false, true, true, false]);
       expect(await store().jobs.dropQueued(run.executionId)).toEqual([run.aeIds[2]]);
       expect(await store().jobs.byId(queued.id)).toMatchObject({ state: 'DONE', spec: {} });
       expect((await store().jobs.byId(running.id))?.state).toBe('RUNNING');

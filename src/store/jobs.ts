@@ -5,11 +5,21 @@ import type { JobsTable } from './schema.js';
 
 function toJob(r: Selectable<JobsTable>): Job {
   return {
-    id: r.id, actionExecutionId: r.action_execution_id, executionId: r.execution_id, pipelineId: r.pipeline_id, state: r.state as Job['state'],
-    attempt: r.attempt, priority: r.priority, notBefore: toDate(r.not_before), agentId: r.agent_id,
-    leaseUntil: r.lease_until === null ? null : toDate(r.lease_until), startedAt: r.started_at === null ? null : toDate(r.started_at),
-    logBase: r.log_base, cancelRequested: toBool(r.cancel_requested),
-    spec: toJson(r.spec), createdAt: toDate(r.created_at),
+    id: r.id,
+    actionExecutionId: r.action_execution_id,
+    executionId: r.execution_id,
+    pipelineId: r.pipeline_id,
+    state: r.state as Job['state'],
+    attempt: r.attempt,
+    priority: r.priority,
+    notBefore: toDate(r.not_before),
+    agentId: r.agent_id,
+    leaseUntil: r.lease_until === null ? null : toDate(r.lease_until),
+    startedAt: r.started_at === null ? null : toDate(r.started_at),
+    logBase: r.log_base,
+    cancelRequested: toBool(r.cancel_requested),
+    spec: toJson(r.spec),
+    createdAt: toDate(r.created_at),
   };
 }
 
@@ -21,58 +31,138 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
     return row && toJob(row);
   };
   return {
-    enqueue: (job) => guarded(ctx, 'queue the job', async () => {
-      const row = await db.insertInto('jobs').values({
-        action_execution_id: job.actionExecutionId, execution_id: job.executionId, pipeline_id: job.pipelineId, state: 'QUEUED', attempt: 0,
-        priority: job.priority, not_before: fromDate(job.notBefore), agent_id: null, lease_until: null, started_at: null, cancel_requested: 0,
-        spec: fromJson(job.spec), created_at: fromDate(new Date()),
-      }).returningAll().executeTakeFirst();
-      return toJob(must(row, 'The job'));
-    }),
-    claim: (agentId, now, leaseUntil) => guarded(ctx, 'claim a job', async () => {
-      // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
-      // replicas skip the rows others are taking instead of waiting on them.
-      const pick = db.selectFrom('jobs').select('id').where('state', '=', 'QUEUED').where('not_before', '<=', fromDate(now))
-        .orderBy('priority', 'desc').orderBy('id').limit(1);
-      const row = await db.updateTable('jobs')
-        .set({
-          state: 'RUNNING', agent_id: agentId, lease_until: fromDate(leaseUntil), started_at: null, attempt: sql`attempt + 1`,
-          log_base: sql`(select coalesce(max(seq) + 1, 0) from log_lines where log_lines.action_execution_id = jobs.action_execution_id)`,
-        })
-        .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick).where('state', '=', 'QUEUED')
-        .returningAll().executeTakeFirst();
-      return row && toJob(row);
-    }),
+    enqueue: (job) =>
+      guarded(ctx, 'queue the job', async () => {
+        const row = await db
+          .insertInto('jobs')
+          .values({
+            action_execution_id: job.actionExecutionId,
+            execution_id: job.executionId,
+            pipeline_id: job.pipelineId,
+            state: 'QUEUED',
+            attempt: 0,
+            priority: job.priority,
+            not_before: fromDate(job.notBefore),
+            agent_id: null,
+            lease_until: null,
+            started_at: null,
+            cancel_requested: 0,
+            spec: fromJson(job.spec),
+            created_at: fromDate(new Date()),
+          })
+          .returningAll()
+          .executeTakeFirst();
+        return toJob(must(row, 'The job'));
+      }),
+    claim: (agentId, now, leaseUntil) =>
+      guarded(ctx, 'claim a job', async () => {
+        // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
+        // replicas skip the rows others are taking instead of waiting on them.
+        const pick = db
+          .selectFrom('jobs')
+          .select('id')
+          .where('state', '=', 'QUEUED')
+          .where('not_before', '<=', fromDate(now))
+          .orderBy('priority', 'desc')
+          .orderBy('id')
+          .limit(1);
+        const row = await db
+          .updateTable('jobs')
+          .set({
+            state: 'RUNNING',
+            agent_id: agentId,
+            lease_until: fromDate(leaseUntil),
+            started_at: null,
+            attempt: sql`attempt + 1`,
+            log_base: sql`(select coalesce(max(seq) + 1, 0) from log_lines where log_lines.action_execution_id = jobs.action_execution_id)`,
+          })
+          .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick)
+          .where('state', '=', 'QUEUED')
+          .returningAll()
+          .executeTakeFirst();
+        return row && toJob(row);
+      }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
-    renew: (id, attempt, leaseUntil, now) => guarded(ctx, 'renew the job lease', async () => {
-      const res = await db.updateTable('jobs').set({ lease_until: fromDate(leaseUntil), started_at: sql`coalesce(started_at, ${fromDate(now)})` })
-        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1 ? byId(id) : undefined;
-    }),
-    markStarted: (id, attempt, now) => guarded(ctx, 'mark the job started', async () => {
-      await db.updateTable('jobs').set({ started_at: fromDate(now) })
-        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').where('started_at', 'is', null).execute();
-    }),
-    release: (id, attempt) => guarded(ctx, 'put the job back in the queue', async () => {
-      const res = await db.updateTable('jobs').set({ state: 'QUEUED', agent_id: null, lease_until: null, started_at: null })
-        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    }),
-    finish: (id, attempt) => guarded(ctx, 'finish the job', async () => {
-      // The spec holds opened secrets: it goes as soon as the job is done.
-      const res = await db.updateTable('jobs').set({ state: 'DONE', lease_until: null, spec: '{}' })
-        .where('id', '=', id).where('attempt', '=', attempt).where('state', '=', 'RUNNING').executeTakeFirst();
-      return Number(res.numUpdatedRows) === 1;
-    }),
-    requestCancel: (executionId) => guarded(ctx, 'cancel jobs', async () => {
-      await db.updateTable('jobs').set({ cancel_requested: fromBool(true) }).where('execution_id', '=', executionId).where('state', '!=', 'DONE').execute();
-    }),
-    dropQueued: (executionId) => guarded(ctx, 'drop queued jobs', async () => {
-      const rows = await db.selectFrom('jobs').select('action_execution_id').where('execution_id', '=', executionId).where('state', '=', 'QUEUED').execute();
-      await db.updateTable('jobs').set({ state: 'DONE', spec: '{}' }).where('execution_id', '=', executionId).where('state', '=', 'QUEUED').execute();
-      return rows.map((r) => r.action_execution_id);
-    }),
-    expired: (now) => guarded(ctx, 'find expired jobs', async () =>
-      (await db.selectFrom('jobs').selectAll().where('state', '=', 'RUNNING').where('lease_until', '<', fromDate(now)).execute()).map(toJob)),
+    renew: (id, attempt, leaseUntil, now) =>
+      guarded(ctx, 'renew the job lease', async () => {
+        const res = await db
+          .updateTable('jobs')
+          .set({ lease_until: fromDate(leaseUntil), started_at: sql`coalesce(started_at, ${fromDate(now)})` })
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING')
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1 ? byId(id) : undefined;
+      }),
+    markStarted: (id, attempt, now) =>
+      guarded(ctx, 'mark the job started', async () => {
+        await db
+          .updateTable('jobs')
+          .set({ started_at: fromDate(now) })
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING')
+          .where('started_at', 'is', null)
+          .execute();
+      }),
+    release: (id, attempt) =>
+      guarded(ctx, 'put the job back in the queue', async () => {
+        const res = await db
+          .updateTable('jobs')
+          .set({ state: 'QUEUED', agent_id: null, lease_until: null, started_at: null })
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING')
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      }),
+    finish: (id, attempt) =>
+      guarded(ctx, 'finish the job', async () => {
+        // The spec holds opened secrets: it goes as soon as the job is done.
+        const res = await db
+          .updateTable('jobs')
+          .set({ state: 'DONE', lease_until: null, spec: '{}' })
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING')
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      }),
+    requestCancel: (executionId) =>
+      guarded(ctx, 'cancel jobs', async () => {
+        await db
+          .updateTable('jobs')
+          .set({ cancel_requested: fromBool(true) })
+          .where('execution_id', '=', executionId)
+          .where('state', '!=', 'DONE')
+          .execute();
+      }),
+    dropQueued: (executionId) =>
+      guarded(ctx, 'drop queued jobs', async () => {
+        const rows = await db
+          .selectFrom('jobs')
+          .select('action_execution_id')
+          .where('execution_id', '=', executionId)
+          .where('state', '=', 'QUEUED')
+          .execute();
+        await db
+          .updateTable('jobs')
+          .set({ state: 'DONE', spec: '{}' })
+          .where('execution_id', '=', executionId)
+          .where('state', '=', 'QUEUED')
+          .execute();
+        return rows.map((r) => r.action_execution_id);
+      }),
+    expired: (now) =>
+      guarded(ctx, 'find expired jobs', async () =>
+        (
+          await db
+            .selectFrom('jobs')
+            .selectAll()
+            .where('state', '=', 'RUNNING')
+            .where('lease_until', '<', fromDate(now))
+            .execute()
+        ).map(toJob),
+      ),
   };
 }

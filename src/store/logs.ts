@@ -8,25 +8,47 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
   // Seqs are contiguous from 0 (append refuses a gap), so the count is the last seq + 1: one probe of the
   // primary key instead of a scan of the whole log on every append.
   const count = async (id: number) => {
-    const row = await db.selectFrom('log_lines').select((eb) => eb.fn.max('seq').as('last')).where('action_execution_id', '=', id).executeTakeFirst();
+    const row = await db
+      .selectFrom('log_lines')
+      .select((eb) => eb.fn.max('seq').as('last'))
+      .where('action_execution_id', '=', id)
+      .executeTakeFirst();
     return row?.last == null ? 0 : Number(row.last) + 1;
   };
   return {
-    append: (id, offset, lines) => guarded(ctx, 'append log lines', async () => {
-      const have = await count(id);
-      if (offset > have) throw new ConflictError(`Log offset ${offset} is past the end of the log (${have} lines); resend from ${have}.`);
-      const fresh = lines.slice(have - offset);
-      const start = have;
-      // Insert in chunks: SQLite limits bound parameters per statement.
-      for (let i = 0; i < fresh.length; i += 200) {
-        // A resend racing the first send may have written these seqs already: the first one's lines stay.
-        await db.insertInto('log_lines').values(fresh.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line })))
-          .onConflict((oc) => oc.columns(['action_execution_id', 'seq']).doNothing()).execute();
-      }
-      return start + fresh.length;
-    }),
-    read: (id, offset, limit) => guarded(ctx, 'read log lines', async () =>
-      (await db.selectFrom('log_lines').select('line').where('action_execution_id', '=', id).where('seq', '>=', offset).orderBy('seq').limit(limit).execute()).map((r) => r.line)),
+    append: (id, offset, lines) =>
+      guarded(ctx, 'append log lines', async () => {
+        const have = await count(id);
+        if (offset > have)
+          throw new ConflictError(
+            `Log offset ${offset} is past the end of the log (${have} lines); resend from ${have}.`,
+          );
+        const fresh = lines.slice(have - offset);
+        const start = have;
+        // Insert in chunks: SQLite limits bound parameters per statement.
+        for (let i = 0; i < fresh.length; i += 200) {
+          // A resend racing the first send may have written these seqs already: the first one's lines stay.
+          await db
+            .insertInto('log_lines')
+            .values(fresh.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line })))
+            .onConflict((oc) => oc.columns(['action_execution_id', 'seq']).doNothing())
+            .execute();
+        }
+        return start + fresh.length;
+      }),
+    read: (id, offset, limit) =>
+      guarded(ctx, 'read log lines', async () =>
+        (
+          await db
+            .selectFrom('log_lines')
+            .select('line')
+            .where('action_execution_id', '=', id)
+            .where('seq', '>=', offset)
+            .orderBy('seq')
+            .limit(limit)
+            .execute()
+        ).map((r) => r.line),
+      ),
     count: (id) => guarded(ctx, 'count log lines', () => count(id)),
   };
 }
@@ -34,22 +56,58 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
 export function createAgentRepo(ctx: RepoContext): AgentRepo {
   const { db } = ctx;
   return {
-    create: (agent) => guarded(ctx, 'register the agent', async () => {
-      const row = await db.insertInto('agents').values({
-        id: agent.id, name: agent.name, token_hash: agent.tokenHash, labels: fromJson(agent.labels), created_at: fromDate(new Date()), last_seen_at: null,
-      }).returningAll().executeTakeFirst();
-      const r = must(row, 'The agent');
-      return { id: r.id, name: r.name, labels: toJson(r.labels), createdAt: toDate(r.created_at), lastSeenAt: null };
-    }, 'An agent with this token already exists.'),
-    byTokenHash: (tokenHash) => guarded(ctx, 'read the agent', async () => {
-      const r = await db.selectFrom('agents').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-      return r && { id: r.id, name: r.name, labels: toJson<string[]>(r.labels), createdAt: toDate(r.created_at), lastSeenAt: r.last_seen_at === null ? null : toDate(r.last_seen_at) };
-    }),
-    touch: (id, at) => guarded(ctx, 'update the agent', async () => {
-      await db.updateTable('agents').set({ last_seen_at: fromDate(at) }).where('id', '=', id).execute();
-    }),
-    remove: (id) => guarded(ctx, 'remove the agent', async () => {
-      await db.deleteFrom('agents').where('id', '=', id).execute();
-    }),
+    create: (agent) =>
+      guarded(
+        ctx,
+        'register the agent',
+        async () => {
+          const row = await db
+            .insertInto('agents')
+            .values({
+              id: agent.id,
+              name: agent.name,
+              token_hash: agent.tokenHash,
+              labels: fromJson(agent.labels),
+              created_at: fromDate(new Date()),
+              last_seen_at: null,
+            })
+            .returningAll()
+            .executeTakeFirst();
+          const r = must(row, 'The agent');
+          return {
+            id: r.id,
+            name: r.name,
+            labels: toJson(r.labels),
+            createdAt: toDate(r.created_at),
+            lastSeenAt: null,
+          };
+        },
+        'An agent with this token already exists.',
+      ),
+    byTokenHash: (tokenHash) =>
+      guarded(ctx, 'read the agent', async () => {
+        const r = await db.selectFrom('agents').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+        return (
+          r && {
+            id: r.id,
+            name: r.name,
+            labels: toJson<string[]>(r.labels),
+            createdAt: toDate(r.created_at),
+            lastSeenAt: r.last_seen_at === null ? null : toDate(r.last_seen_at),
+          }
+        );
+      }),
+    touch: (id, at) =>
+      guarded(ctx, 'update the agent', async () => {
+        await db
+          .updateTable('agents')
+          .set({ last_seen_at: fromDate(at) })
+          .where('id', '=', id)
+          .execute();
+      }),
+    remove: (id) =>
+      guarded(ctx, 'remove the agent', async () => {
+        await db.deleteFrom('agents').where('id', '=', id).execute();
+      }),
   };
 }

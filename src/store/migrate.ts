@@ -8,8 +8,13 @@ import * as integrations from './migrations/0004-integrations.js';
 import * as jobAttempts from './migrations/0005-job-attempts.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
-const MIGRATIONS = { '0001-initial': initial, '0002-variables': variables, '0003-executions': executions, '0004-integrations': integrations,
-  '0005-job-attempts': jobAttempts } as const;
+const MIGRATIONS = {
+  '0001-initial': initial,
+  '0002-variables': variables,
+  '0003-executions': executions,
+  '0004-integrations': integrations,
+  '0005-job-attempts': jobAttempts,
+} as const;
 
 export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
   const provider: MigrationProvider = {
@@ -22,6 +27,9 @@ export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
   const { error, results } = await new Migrator({ db: dialect.db, provider }).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
-    throw new StoreError(`Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    throw new StoreError(
+      `Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
   }
 }

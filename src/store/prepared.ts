@@ -17,7 +17,9 @@ type Slots<P> = { readonly [K in keyof P]: P[K] };
  * `build` receives stand-ins for the parameters; use them only as values (`where(col, '=', p.name)`), never
  * in a way that changes the SQL's shape (an `in` list, a conditional clause).
  */
-export function prepared<P extends Record<string, unknown>, R>(build: (db: Kysely<Database>, params: Slots<P>) => Compilable<R>) {
+export function prepared<P extends Record<string, unknown>, R>(
+  build: (db: Kysely<Database>, params: Slots<P>) => Compilable<R>,
+) {
   let template: CompiledQuery<R> | undefined;
   return async (db: Kysely<Database>, values: P): Promise<R[]> => {
     if (!template) {

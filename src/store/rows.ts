@@ -22,7 +22,12 @@ export function offsetOf(page: Page): { limit: number; offset: number } {
 }
 
 /** Runs a query, turning driver errors into StoreError and unique-key clashes into ConflictError. */
-export async function guarded<T>(ctx: RepoContext, what: string, run: () => Promise<T>, conflictMessage?: string): Promise<T> {
+export async function guarded<T>(
+  ctx: RepoContext,
+  what: string,
+  run: () => Promise<T>,
+  conflictMessage?: string,
+): Promise<T> {
   try {
     return await run();
   } catch (error) {

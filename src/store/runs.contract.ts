@@ -1,12 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../domain/errors.js';
 import type { Execution, Revision } from '../domain/execution.js';
-import { ALL, newAction, newActionExecution, newExecution, page, runScene, scene, useStore, type MakeStore } from './samples.contract.js';
+import {
+  ALL,
+  newAction,
+  newActionExecution,
+  newExecution,
+  page,
+  runScene,
+  scene,
+  useStore,
+  type MakeStore,
+} from './samples.contract.js';
 import { jobContract } from './jobs.contract.js';
 
 const REVISION: Revision = {
-  sha: 'b'.repeat(40), branch: 'main', message: 'Fix it', authorName: 'Ann', authorEmail: 'ann@example.com', authorDate: '2030-01-01T00:00:00Z',
-  committerName: 'Ann', committerEmail: 'ann@example.com', commitDate: '2030-01-01T00:00:00Z',
+  sha: 'b'.repeat(40),
+  branch: 'main',
+  message: 'Fix it',
+  authorName: 'Ann',
+  authorEmail: 'ann@example.com',
+  authorDate: '2030-01-01T00:00:00Z',
+  committerName: 'Ann',
+  committerEmail: 'ann@example.com',
+  commitDate: '2030-01-01T00:00:00Z',
 };
 
 /** Executions and their action executions, the job queue, log lines. */
@@ -24,12 +41,21 @@ function executionContract(makeStore: MakeStore): void {
       const { pipeline, user } = await scene(store());
       const first = await store().actions.create(newAction(pipeline.id, 'one'), 0);
       const second = await store().actions.create(newAction(pipeline.id, 'two'), 1);
-      const input = newExecution(pipeline.id, user.id, { revision: REVISION, startDate: new Date('2030-01-01T00:00:01.000Z') });
-      const execution = await store().executions.create(input, [newActionExecution(second, 1), newActionExecution(first, 0)]);
+      const input = newExecution(pipeline.id, user.id, {
+        revision: REVISION,
+        startDate: new Date('2030-01-01T00:00:01.000Z'),
+      });
+      const execution = await store().executions.create(input, [
+        newActionExecution(second, 1),
+        newActionExecution(first, 0),
+      ]);
       expect(execution).toEqual({ ...input, id: expect.any(Number), createdAt: expect.any(Date) });
       expect(await store().executions.byId(execution.id)).toEqual(execution);
       const actions = await store().executions.actionExecutions(execution.id);
-      expect(actions.map((a) => [a.action.name, a.position, a.executionId])).toEqual([['one', 0, execution.id], ['two', 1, execution.id]]);
+      expect(actions.map((a) => [a.action.name, a.position, a.executionId])).toEqual([
+        ['one', 0, execution.id],
+        ['two', 1, execution.id],
+      ]);
       expect(await store().executions.actionExecution(actions[0]!.id)).toEqual(actions[0]);
       expect(await store().executions.actionExecutionByHex(actions[1]!.hexId)).toEqual(actions[1]);
       expect(await store().executions.actionExecutionByHex('f'.repeat(24))).toBeUndefined();
@@ -39,19 +65,33 @@ function executionContract(makeStore: MakeStore): void {
     it('updates an execution and an action execution', async () => {
       const { executionId, actionExecutionId } = await runScene(store());
       const execution = (await store().executions.byId(executionId))!;
-      const done = { ...execution, status: 'FAILED' as const, finishDate: new Date('2030-01-01T00:10:00.000Z'), errorMessage: 'boom', revision: REVISION };
+      const done = {
+        ...execution,
+        status: 'FAILED' as const,
+        finishDate: new Date('2030-01-01T00:10:00.000Z'),
+        errorMessage: 'boom',
+        revision: REVISION,
+      };
       await store().executions.update(done);
       expect(await store().executions.byId(executionId)).toEqual(done);
       const ae = (await store().executions.actionExecution(actionExecutionId))!;
-      const ran = { ...ae, status: 'TERMINATING' as const, progress: 50, attempts: 2, startDate: new Date('2030-01-01T00:00:00.000Z'), errorMessage: 'x' };
+      const ran = {
+        ...ae,
+        status: 'TERMINATING' as const,
+        progress: 50,
+        attempts: 2,
+        startDate: new Date('2030-01-01T00:00:00.000Z'),
+        errorMessage: 'x',
+      };
       await store().executions.updateActionExecution(ran);
       expect(await store().executions.actionExecution(actionExecutionId)).toEqual(ran);
     });
 
-    it('lists newest first, paged, counts, and answers the orchestrator\'s questions', async () => {
+    it("lists newest first, paged, counts, and answers the orchestrator's questions", async () => {
       const { pipeline, user } = await scene(store());
       const other = await scene(store());
-      const make = (status: Execution['status']) => store().executions.create(newExecution(pipeline.id, user.id, { status }), []);
+      const make = (status: Execution['status']) =>
+        store().executions.create(newExecution(pipeline.id, user.id, { status }), []);
       const a = await make('SUCCESSFUL');
       const b = await make('FAILED');
       const c = await make('INPROGRESS');

@@ -40,9 +40,23 @@ export const ALL = page(1, 1000);
 export function newProject(workspaceId: number, createdById: number, over: Partial<NewProject> = {}): NewProject {
   const name = over.name ?? unique('project');
   return {
-    workspaceId, name, displayName: `Project ${name}`, status: 'ACTIVE', access: 'PRIVATE', createdById,
-    repository: { url: 'file:///srv/git/site.git', user: 'git', passwordEncrypted: 'sealed:abc', defaultBranch: 'main' },
-    withoutRepository: false, fetchSubmodules: true, fetchSubmodulesEnvKey: null, allowPullRequests: false, updateDefaultBranchFromExternal: true,
+    workspaceId,
+    name,
+    displayName: `Project ${name}`,
+    status: 'ACTIVE',
+    access: 'PRIVATE',
+    createdById,
+    repository: {
+      url: 'file:///srv/git/site.git',
+      user: 'git',
+      passwordEncrypted: 'sealed:abc',
+      defaultBranch: 'main',
+    },
+    withoutRepository: false,
+    fetchSubmodules: true,
+    fetchSubmodulesEnvKey: null,
+    allowPullRequests: false,
+    updateDefaultBranchFromExternal: true,
     ...over,
   };
 }
@@ -50,29 +64,74 @@ export function newProject(workspaceId: number, createdById: number, over: Parti
 export function newPipeline(projectId: number, creatorId: number, over: Partial<NewPipeline> = {}): NewPipeline {
   const name = over.name ?? unique('pipeline');
   return {
-    projectId, name, identifier: name, creatorId, cacheScope: 'PIPELINE', priority: 'NORMAL', disabled: false,
-    refs: ['refs/heads/main'], events: [{ type: 'PUSH', refs: ['refs/heads/main'], details: {} }],
-    triggerConditions: [{ trigger_condition: 'ALWAYS' }], options: { fail_on_prepare_env_warning: true, concurrent_pipeline_runs: false },
+    projectId,
+    name,
+    identifier: name,
+    creatorId,
+    cacheScope: 'PIPELINE',
+    priority: 'NORMAL',
+    disabled: false,
+    refs: ['refs/heads/main'],
+    events: [{ type: 'PUSH', refs: ['refs/heads/main'], details: {} }],
+    triggerConditions: [{ trigger_condition: 'ALWAYS' }],
+    options: { fail_on_prepare_env_warning: true, concurrent_pipeline_runs: false },
     ...over,
   };
 }
 
 export function newBuild(over: Partial<MultiArchBuild> = {}): MultiArchBuild {
   return {
-    dockerfilePath: 'Dockerfile', contextPath: '/contextPath', targetStage: '$targetStage', secretId: '$secretId', secretSrc: '$path_to_secret',
-    buildArgs: ['key=value'], targetPlatforms: ['linux/amd64', 'linux/arm64'], imageTag: 'latest', versions: ['1.0'], dockerRegistry: null,
-    login: 'bob', passwordEncrypted: 'sealed:pw', integrationHash: null, region: null, registry: 'registry.example.com',
-    repository: 'team/app', cacheMode: null, withoutProgress: false, artifact: null,
+    dockerfilePath: 'Dockerfile',
+    contextPath: '/contextPath',
+    targetStage: '$targetStage',
+    secretId: '$secretId',
+    secretSrc: '$path_to_secret',
+    buildArgs: ['key=value'],
+    targetPlatforms: ['linux/amd64', 'linux/arm64'],
+    imageTag: 'latest',
+    versions: ['1.0'],
+    dockerRegistry: null,
+    login: 'bob',
+    passwordEncrypted: 'sealed:pw',
+    integrationHash: null,
+    region: null,
+    registry: 'registry.example.com',
+    repository: 'team/app',
+    cacheMode: null,
+    withoutProgress: false,
+    artifact: null,
     ...over,
   };
 }
 
 export function newAction(pipelineId: number, name: string, over: Partial<NewAction> = {}): NewAction {
   return {
-    pipelineId, name, type: 'DOCKER_BUILD_MULTI_ARCH', triggerTime: 'ON_EVERY_EXECUTION', runNext: 'WAIT_ON_SUCCESS',
-    runOnlyOnFirstFailure: false, disabled: false, timeout: null, retryCount: 0, retryInterval: 0, ignoreErrors: false,
-    variables: [{ key: 'GREETING', value: 'hi', type: 'VAR', encrypted: false, settable: true, description: null, filePath: null, fileChmod: null }],
-    triggerConditions: [], loop: [], build: newBuild(),
+    pipelineId,
+    name,
+    type: 'DOCKER_BUILD_MULTI_ARCH',
+    triggerTime: 'ON_EVERY_EXECUTION',
+    runNext: 'WAIT_ON_SUCCESS',
+    runOnlyOnFirstFailure: false,
+    disabled: false,
+    timeout: null,
+    retryCount: 0,
+    retryInterval: 0,
+    ignoreErrors: false,
+    variables: [
+      {
+        key: 'GREETING',
+        value: 'hi',
+        type: 'VAR',
+        encrypted: false,
+        settable: true,
+        description: null,
+        filePath: null,
+        fileChmod: null,
+      },
+    ],
+    triggerConditions: [],
+    loop: [],
+    build: newBuild(),
     ...over,
   };
 }
@@ -87,7 +146,12 @@ export interface Scene {
 /** A user, a workspace, a project and a pipeline of their own. */
 export async function scene(store: Store): Promise<Scene> {
   const user = await store.users.create({ name: unique('user'), email: 'someone@example.com' });
-  const workspace = await store.workspaces.create({ domain: unique('ws'), name: 'Workspace', ownerId: user.id, frozen: false });
+  const workspace = await store.workspaces.create({
+    domain: unique('ws'),
+    name: 'Workspace',
+    ownerId: user.id,
+    frozen: false,
+  });
   const project = await store.projects.create(newProject(workspace.id, user.id));
   const pipeline = await store.pipelines.create(newPipeline(project.id, user.id));
   return { user, workspace, project, pipeline };
@@ -95,20 +159,51 @@ export async function scene(store: Store): Promise<Scene> {
 
 export function newExecution(pipelineId: number, creatorId: number, over: Partial<NewExecution> = {}): NewExecution {
   return {
-    pipelineId, status: 'ENQUEUED', startDate: null, finishDate: null, triggeredOn: 'CLICK', creatorId, comment: 'by hand',
-    refresh: false, clearCache: true, priority: 'NORMAL', requestedBranch: 'main', requestedRevision: null, revision: null,
-    variables: [{ key: 'X', value: 'sealed:1', encrypted: true }], errorMessage: null,
+    pipelineId,
+    status: 'ENQUEUED',
+    startDate: null,
+    finishDate: null,
+    triggeredOn: 'CLICK',
+    creatorId,
+    comment: 'by hand',
+    refresh: false,
+    clearCache: true,
+    priority: 'NORMAL',
+    requestedBranch: 'main',
+    requestedRevision: null,
+    revision: null,
+    variables: [{ key: 'X', value: 'sealed:1', encrypted: true }],
+    errorMessage: null,
     ...over,
   };
 }
 
-export function newActionExecution(action: Action, position: number, over: Partial<NewActionExecution> = {}): NewActionExecution {
+export function newActionExecution(
+  action: Action,
+  position: number,
+  over: Partial<NewActionExecution> = {},
+): NewActionExecution {
   return {
-    hexId: unique('ae').replace(/[^0-9]/g, '').padStart(24, 'a'), position, status: 'INITIAL', progress: 0,
-    startDate: null, finishDate: null, errorMessage: null, attempts: 0,
+    hexId: unique('ae')
+      .replace(/[^0-9]/g, '')
+      .padStart(24, 'a'),
+    position,
+    status: 'INITIAL',
+    progress: 0,
+    startDate: null,
+    finishDate: null,
+    errorMessage: null,
+    attempts: 0,
     action: {
-      id: action.id, name: action.name, type: action.type, triggerTime: action.triggerTime, disabled: action.disabled,
-      ignoreErrors: action.ignoreErrors, retryCount: action.retryCount, retryInterval: action.retryInterval, timeout: action.timeout,
+      id: action.id,
+      name: action.name,
+      type: action.type,
+      triggerTime: action.triggerTime,
+      disabled: action.disabled,
+      ignoreErrors: action.ignoreErrors,
+      retryCount: action.retryCount,
+      retryInterval: action.retryInterval,
+      timeout: action.timeout,
       runOnlyOnFirstFailure: action.runOnlyOnFirstFailure,
     },
     ...over,
@@ -117,25 +212,49 @@ export function newActionExecution(action: Action, position: number, over: Parti
 
 export function jobSpec(executionId: number, actionExecutionId: number): JobSpec {
   return {
-    executionId, actionExecutionId, actionName: 'Build', projectKey: 'ws/project', sha: 'a'.repeat(40), refresh: false, clearCache: false,
-    repository: { url: 'file:///srv/git/site.git', user: null, password: 'opened-secret' }, cacheKey: null, timeoutSeconds: 600,
+    executionId,
+    actionExecutionId,
+    actionName: 'Build',
+    projectKey: 'ws/project',
+    sha: 'a'.repeat(40),
+    refresh: false,
+    clearCache: false,
+    repository: { url: 'file:///srv/git/site.git', user: null, password: 'opened-secret' },
+    cacheKey: null,
+    timeoutSeconds: 600,
     build: {
-      dockerfilePath: 'Dockerfile', contextPath: '.', targetStage: null, buildArgs: [['key', 'value']], secret: null,
-      platforms: ['linux/amd64'], tags: ['latest'], cacheMode: 'none',
+      dockerfilePath: 'Dockerfile',
+      contextPath: '.',
+      targetStage: null,
+      buildArgs: [['key', 'value']],
+      secret: null,
+      platforms: ['linux/amd64'],
+      tags: ['latest'],
+      cacheMode: 'none',
       target: {
-        dockerRegistry: 'OTHER', registry: 'registry.example.com', repository: 'team/app', region: null,
-        login: 'bob', password: 'opened-secret', integration: null,
+        dockerRegistry: 'OTHER',
+        registry: 'registry.example.com',
+        repository: 'team/app',
+        region: null,
+        login: 'bob',
+        password: 'opened-secret',
+        integration: null,
       },
     },
-    files: [], mask: ['opened-secret'],
+    files: [],
+    mask: ['opened-secret'],
   };
 }
 
 /** A pipeline with one action and one execution of it: what jobs and logs hang off. */
-export async function runScene(store: Store): Promise<Scene & { action: Action; executionId: number; actionExecutionId: number }> {
+export async function runScene(
+  store: Store,
+): Promise<Scene & { action: Action; executionId: number; actionExecutionId: number }> {
   const base = await scene(store);
   const action = await store.actions.create(newAction(base.pipeline.id, 'Build'), 0);
-  const execution = await store.executions.create(newExecution(base.pipeline.id, base.user.id), [newActionExecution(action, 0)]);
+  const execution = await store.executions.create(newExecution(base.pipeline.id, base.user.id), [
+    newActionExecution(action, 0),
+  ]);
   const [ae] = await store.executions.actionExecutions(execution.id);
   if (!ae) throw new Error('no action execution');
   return { ...base, action, executionId: execution.id, actionExecutionId: ae.id };

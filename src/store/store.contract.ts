@@ -80,13 +80,19 @@ function transactionContract(makeStore: MakeStore): void {
     it('keeps transactions that run side by side apart, each all-or-nothing', async () => {
       const { workspace, user } = await scene(store());
       const names = Array.from({ length: 6 }, (_, i) => `side-${i}`);
-      const results = await Promise.allSettled(names.map((name, i) => store().transaction(async (tx) => {
-        await tx.projects.create(newProject(workspace.id, user.id, { name }));
-        await tx.projects.create(newProject(workspace.id, user.id, { name: `${name}-b` }));
-        if (i % 2 === 1) throw new Abort(name);
-      })));
+      const results = await Promise.allSettled(
+        names.map((name, i) =>
+          store().transaction(async (tx) => {
+            await tx.projects.create(newProject(workspace.id, user.id, { name }));
+            await tx.projects.create(newProject(workspace.id, user.id, { name: `${name}-b` }));
+            if (i % 2 === 1) throw new Abort(name);
+          }),
+        ),
+      );
       expect(results.map((r) => r.status)).toEqual(names.map((_, i) => (i % 2 ? 'rejected' : 'fulfilled')));
-      const left = (await store().projects.list({ workspaceId: workspace.id }, ALL)).map((p) => p.name).filter((n) => n.startsWith('side-'));
+      const left = (await store().projects.list({ workspaceId: workspace.id }, ALL))
+        .map((p) => p.name)
+        .filter((n) => n.startsWith('side-'));
       expect(left.sort()).toEqual(['side-0', 'side-0-b', 'side-2', 'side-2-b', 'side-4', 'side-4-b']);
     });
   });

@@ -29,19 +29,45 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     return found;
   };
   const store: Store = {
-    get workspaces() { return repo('workspaces', createWorkspaceRepo); },
-    get projects() { return repo('projects', createProjectRepo); },
-    get pipelines() { return repo('pipelines', createPipelineRepo); },
-    get actions() { return repo('actions', createActionRepo); },
-    get paths() { return repo('paths', createPathRepo); },
-    get users() { return repo('users', createUserRepo); },
-    get tokens() { return repo('tokens', createTokenRepo); },
-    get executions() { return repo('executions', createExecutionRepo); },
-    get jobs() { return repo('jobs', createJobRepo); },
-    get logs() { return repo('logs', createLogRepo); },
-    get agents() { return repo('agents', createAgentRepo); },
-    get variables() { return repo('variables', createVariableRepo); },
-    get integrations() { return repo('integrations', createIntegrationRepo); },
+    get workspaces() {
+      return repo('workspaces', createWorkspaceRepo);
+    },
+    get projects() {
+      return repo('projects', createProjectRepo);
+    },
+    get pipelines() {
+      return repo('pipelines', createPipelineRepo);
+    },
+    get actions() {
+      return repo('actions', createActionRepo);
+    },
+    get paths() {
+      return repo('paths', createPathRepo);
+    },
+    get users() {
+      return repo('users', createUserRepo);
+    },
+    get tokens() {
+      return repo('tokens', createTokenRepo);
+    },
+    get executions() {
+      return repo('executions', createExecutionRepo);
+    },
+    get jobs() {
+      return repo('jobs', createJobRepo);
+    },
+    get logs() {
+      return repo('logs', createLogRepo);
+    },
+    get agents() {
+      return repo('agents', createAgentRepo);
+    },
+    get variables() {
+      return repo('variables', createVariableRepo);
+    },
+    get integrations() {
+      return repo('integrations', createIntegrationRepo);
+    },
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),
     close: () => dialect.close(),

@@ -4,10 +4,25 @@ import { ConflictError } from '../domain/errors.js';
 import type { Variable, VariableScope } from '../domain/variable.js';
 import { newAction, scene, useStore, type MakeStore } from './samples.contract.js';
 
-function variable(workspaceId: number, scope: VariableScope, key: string, over: Partial<NewVariable> = {}): NewVariable {
+function variable(
+  workspaceId: number,
+  scope: VariableScope,
+  key: string,
+  over: Partial<NewVariable> = {},
+): NewVariable {
   return {
-    workspaceId, scope, key, value: `${key}-value`, type: 'VAR', encrypted: false, settable: false, description: null,
-    filePath: null, fileChmod: null, filePlace: 'NONE', ...over,
+    workspaceId,
+    scope,
+    key,
+    value: `${key}-value`,
+    type: 'VAR',
+    encrypted: false,
+    settable: false,
+    description: null,
+    filePath: null,
+    fileChmod: null,
+    filePlace: 'NONE',
+    ...over,
   };
 }
 
@@ -31,7 +46,13 @@ export function variableContract(makeStore: MakeStore): void {
     it('round-trips a variable at each scope', async () => {
       const s = await scopes(store());
       const input = variable(s.workspace.id, s.ac, 'CERT', {
-        type: 'FILE', encrypted: true, settable: true, description: 'a cert', filePath: '~/cert.pem', fileChmod: '600', filePlace: 'CONTAINER',
+        type: 'FILE',
+        encrypted: true,
+        settable: true,
+        description: 'a cert',
+        filePath: '~/cert.pem',
+        fileChmod: '600',
+        filePlace: 'CONTAINER',
       });
       const made = await store().variables.create(input);
       expect(made).toEqual({ ...input, id: expect.any(Number), createdAt: expect.any(Date) });
@@ -43,7 +64,12 @@ export function variableContract(makeStore: MakeStore): void {
       const s = await scopes(store());
       const other = await scopes(store());
       const sibling = await store().actions.create(newAction(s.pipeline.id, 'Sibling'), 1);
-      for (const [key, scope] of [['W', s.ws], ['P', s.pr], ['L', s.pl], ['A', s.ac]] as const) {
+      for (const [key, scope] of [
+        ['W', s.ws],
+        ['P', s.pr],
+        ['L', s.pl],
+        ['A', s.ac],
+      ] as const) {
         await store().variables.create(variable(s.workspace.id, scope, key));
       }
       await store().variables.create(variable(s.workspace.id, { ...s.pl, actionId: sibling.id }, 'SIB'));
@@ -55,7 +81,12 @@ export function variableContract(makeStore: MakeStore): void {
       expect(keys(await store().variables.inForce(id, s.ws))).toEqual(['W']);
       expect(keys(await store().variables.inForce(id, s.pr))).toEqual(['W', 'P']);
       expect(keys(await store().variables.inForce(id, s.ac))).toEqual(['W', 'P', 'L', 'A']);
-      expect(keys(await store().variables.inForce(id, { ...s.pl, actionId: sibling.id }))).toEqual(['W', 'P', 'L', 'SIB']);
+      expect(keys(await store().variables.inForce(id, { ...s.pl, actionId: sibling.id }))).toEqual([
+        'W',
+        'P',
+        'L',
+        'SIB',
+      ]);
     });
 
     it('keeps a key unique per scope (also at workspace scope, where the scope columns are NULL)', async () => {
@@ -83,8 +114,10 @@ export function variableContract(makeStore: MakeStore): void {
     it('goes with the scope that holds it: action, pipeline, project, workspace', async () => {
       const s = await scopes(store());
       const made: Variable[] = [];
-      for (const scope of [s.ws, s.pr, s.pl, s.ac]) made.push(await store().variables.create(variable(s.workspace.id, scope, 'K')));
-      const left = async () => (await Promise.all(made.map((v) => store().variables.byId(s.workspace.id, v.id)))).filter(Boolean).length;
+      for (const scope of [s.ws, s.pr, s.pl, s.ac])
+        made.push(await store().variables.create(variable(s.workspace.id, scope, 'K')));
+      const left = async () =>
+        (await Promise.all(made.map((v) => store().variables.byId(s.workspace.id, v.id)))).filter(Boolean).length;
       await store().transaction((tx) => tx.actions.remove(s.action));
       expect(await left()).toBe(3);
       await store().pipelines.remove(s.pipeline.id);

@@ -19,12 +19,18 @@ describe('authentication, scopes and workspace restrictions', () => {
     expect(unknown.status).toBe(401);
     expect(unknown.body.errors[0].message).toMatch(/Invalid access token/);
     const expiring = await api.token(['WORKSPACE'], { expires_in: 1 });
-    const row = await api.core.store.tokens.byHash((await import('node:crypto')).createHash('sha256').update(expiring).digest('hex'));
+    const row = await api.core.store.tokens.byHash(
+      (await import('node:crypto')).createHash('sha256').update(expiring).digest('hex'),
+    );
     expect(row?.expiresAt).not.toBeNull();
     // Expire it in the database file, as time would.
     const { createSqliteDialect } = await import('../../src/store/dialects/sqlite.js');
     const dialect = createSqliteDialect({ file: `${api.dataDir}/archway.db` });
-    await dialect.db.updateTable('tokens').set({ expires_at: '2000-01-01T00:00:00.000Z' }).where('id', '=', row!.id).execute();
+    await dialect.db
+      .updateTable('tokens')
+      .set({ expires_at: '2000-01-01T00:00:00.000Z' })
+      .where('id', '=', row!.id)
+      .execute();
     await dialect.close();
     const expired = await api.get('/workspaces', expiring);
     expect(expired.status).toBe(401);

@@ -12,7 +12,13 @@ describe('workspaces, projects and pipelines', () => {
   it('creates, lists, patches and deletes a workspace', async () => {
     const created = await api.post('/workspaces', { domain: 'team-1', name: 'Team One' });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ url: 'https://ci.example.com/workspaces/team-1', html_url: 'https://ci.example.com/app/team-1', domain: 'team-1', name: 'Team One', frozen: false });
+    expect(created.body).toMatchObject({
+      url: 'https://ci.example.com/workspaces/team-1',
+      html_url: 'https://ci.example.com/app/team-1',
+      domain: 'team-1',
+      name: 'Team One',
+      frozen: false,
+    });
     expect((await api.post('/workspaces', { domain: 'team-1' })).status).toBe(409);
     expect((await api.post('/workspaces', { domain: '-bad-' })).body.errors[0].message).toMatch(/"domain" must be/);
     const patched = await api.patch('/workspaces/team-1', { name: 'Renamed' });
@@ -23,11 +29,22 @@ describe('workspaces, projects and pipelines', () => {
 
   it('derives a project name from display_name and fills the repository fields', async () => {
     await api.post('/workspaces', { domain: 'acme' });
-    const res = await api.post('/workspaces/acme/projects', { display_name: 'Company Website', custom_repo_url: '/srv/git/site.git', custom_repo_user: 'ci', custom_repo_pass: 's3cr3t-pass' });
+    const res = await api.post('/workspaces/acme/projects', {
+      display_name: 'Company Website',
+      custom_repo_url: '/srv/git/site.git',
+      custom_repo_user: 'ci',
+      custom_repo_pass: 's3cr3t-pass',
+    });
     expect(res.status).toBe(201);
     expect(res.body).toMatchObject({
-      name: 'company-website', display_name: 'Company Website', status: 'ACTIVE', access: 'PRIVATE', http_repository: '/srv/git/site.git',
-      default_branch: 'master', url: 'https://ci.example.com/workspaces/acme/projects/company-website', html_url: 'https://ci.example.com/app/acme/company-website',
+      name: 'company-website',
+      display_name: 'Company Website',
+      status: 'ACTIVE',
+      access: 'PRIVATE',
+      http_repository: '/srv/git/site.git',
+      default_branch: 'master',
+      url: 'https://ci.example.com/workspaces/acme/projects/company-website',
+      html_url: 'https://ci.example.com/app/acme/company-website',
     });
     expect(res.body.created_by).toMatchObject({ name: 'admin' });
     expect(JSON.stringify(res.body)).not.toContain('s3cr3t-pass');
@@ -36,7 +53,12 @@ describe('workspaces, projects and pipelines', () => {
   });
 
   it('refuses repository URLs git would run as commands or options', async () => {
-    for (const url of ['ext::sh -c touch% /tmp/pwned', '--upload-pack=touch /tmp/x', 'relative/path', 'https://user:pw@example.com/r.git']) {
+    for (const url of [
+      'ext::sh -c touch% /tmp/pwned',
+      '--upload-pack=touch /tmp/x',
+      'relative/path',
+      'https://user:pw@example.com/r.git',
+    ]) {
       const res = await api.post('/workspaces/acme/projects', { display_name: 'Bad', custom_repo_url: url });
       expect(res.status, url).toBe(400);
       expect(res.body.errors[0].message).toMatch(/custom_repo_url/);
@@ -44,7 +66,7 @@ describe('workspaces, projects and pipelines', () => {
     expect((await api.get('/workspaces/acme/projects/bad')).status).toBe(404);
   });
 
-  it('paginates with Buddy\'s envelope, an empty page past the end, and sort_by', async () => {
+  it("paginates with Buddy's envelope, an empty page past the end, and sort_by", async () => {
     for (const name of ['Zeta', 'Alpha', 'Mid']) await api.post('/workspaces/acme/projects', { display_name: name });
     const page1 = await api.get('/workspaces/acme/projects?per_page=2&page=1&sort_by=name&sort_direction=ASC');
     expect(page1.body.url).toBe('https://ci.example.com/workspaces/acme/projects');
@@ -66,14 +88,50 @@ describe('workspaces, projects and pipelines', () => {
     const base = '/workspaces/acme/projects/company-website/pipelines';
     const legacy = await api.post(base, { name: 'Legacy', trigger_mode: 'ON_EVERY_PUSH', ref_name: 'main' });
     expect(legacy.status).toBe(201);
-    expect(legacy.body).toMatchObject({ trigger_mode: 'ON_EVERY_PUSH', ref_name: 'main', on: 'EVENT', events: [{ type: 'PUSH', refs: ['main'] }], last_execution_status: 'INITIAL', cache_scope: 'PIPELINE', priority: 'NORMAL' });
+    expect(legacy.body).toMatchObject({
+      trigger_mode: 'ON_EVERY_PUSH',
+      ref_name: 'main',
+      on: 'EVENT',
+      events: [{ type: 'PUSH', refs: ['main'] }],
+      last_execution_status: 'INITIAL',
+      cache_scope: 'PIPELINE',
+      priority: 'NORMAL',
+    });
     const v11 = await api.post(base, { name: 'Nightly', on: 'SCHEDULE', cron: '0 2 * * *' });
-    expect(v11.body).toMatchObject({ on: 'SCHEDULE', trigger_mode: 'SCHEDULED', cron: '0 2 * * *', events: [{ type: 'SCHEDULE', cron: '0 2 * * *' }] });
-    const current = await api.post(base, { name: 'Current', events: [{ type: 'PUSH', refs: ['refs/heads/*'] }], priority: 'HIGH', cache_scope: 'WORKSPACE', cpu: 'ARM', clone_depth: 1 });
-    expect(current.body).toMatchObject({ on: 'EVENT', trigger_mode: 'ON_EVERY_PUSH', ref_name: 'refs/heads/*', priority: 'HIGH', cache_scope: 'WORKSPACE', cpu: 'ARM', clone_depth: 1 });
+    expect(v11.body).toMatchObject({
+      on: 'SCHEDULE',
+      trigger_mode: 'SCHEDULED',
+      cron: '0 2 * * *',
+      events: [{ type: 'SCHEDULE', cron: '0 2 * * *' }],
+    });
+    const current = await api.post(base, {
+      name: 'Current',
+      events: [{ type: 'PUSH', refs: ['refs/heads/*'] }],
+      priority: 'HIGH',
+      cache_scope: 'WORKSPACE',
+      cpu: 'ARM',
+      clone_depth: 1,
+    });
+    expect(current.body).toMatchObject({
+      on: 'EVENT',
+      trigger_mode: 'ON_EVERY_PUSH',
+      ref_name: 'refs/heads/*',
+      priority: 'HIGH',
+      cache_scope: 'WORKSPACE',
+      cpu: 'ARM',
+      clone_depth: 1,
+    });
     const manual = await api.post(base, { name: 'Manual' });
-    expect(manual.body).toMatchObject({ on: 'CLICK', trigger_mode: 'MANUAL', events: [], identifier: 'manual', last_execution_revision: null });
-    expect((await api.post(base, { name: 'x', cache_scope: 'GLOBAL' })).body.errors[0].message).toMatch(/"cache_scope" must be one of: WORKSPACE, PROJECT, PIPELINE/);
+    expect(manual.body).toMatchObject({
+      on: 'CLICK',
+      trigger_mode: 'MANUAL',
+      events: [],
+      identifier: 'manual',
+      last_execution_revision: null,
+    });
+    expect((await api.post(base, { name: 'x', cache_scope: 'GLOBAL' })).body.errors[0].message).toMatch(
+      /"cache_scope" must be one of: WORKSPACE, PROJECT, PIPELINE/,
+    );
     expect((await api.post(base, { name: 'x', trigger_mode: 'SOMETIMES' })).status).toBe(400);
     const patched = await api.patch(`${base}/${manual.body.id}`, { trigger_mode: 'ON_EVERY_PUSH', ref_name: 'dev' });
     expect(patched.body).toMatchObject({ name: 'Manual', trigger_mode: 'ON_EVERY_PUSH', ref_name: 'dev' });
@@ -111,11 +169,23 @@ describe('actions: order, PATCH, DELETE, secrets', () => {
   });
 
   it('PATCH changes only the fields sent and refuses to change the type', async () => {
-    const created = await add({ name: 'p', target_platform: 'linux/arm64', build_args: ['A=1'], docker_image_tag: 'v1', repository: 'team/app' });
+    const created = await add({
+      name: 'p',
+      target_platform: 'linux/arm64',
+      build_args: ['A=1'],
+      docker_image_tag: 'v1',
+      repository: 'team/app',
+    });
     const url = `${actions}/${created.body.id}`;
     const patched = await api.patch(url, { docker_image_tag: 'v2' });
     expect(patched.status).toBe(200);
-    expect(patched.body).toMatchObject({ name: 'p', target_platform: 'linux/arm64', build_args: ['A=1'], docker_image_tag: 'v2', repository: 'team/app' });
+    expect(patched.body).toMatchObject({
+      name: 'p',
+      target_platform: 'linux/arm64',
+      build_args: ['A=1'],
+      docker_image_tag: 'v2',
+      repository: 'team/app',
+    });
     const cleared = await api.patch(url, { docker_image_tag: null, target_platform: ['linux/amd64', 'linux/arm/v6'] });
     expect(cleared.body).toMatchObject({ docker_image_tag: null, target_platform: 'linux/amd64,linux/arm/v6' });
     const typeChange = await api.patch(url, { type: 'BUILD' });
@@ -127,8 +197,17 @@ describe('actions: order, PATCH, DELETE, secrets', () => {
   });
 
   it('never returns the password or encrypted variables in plain text, and keeps them across an echo', async () => {
-    const created = await add({ name: 's', login: 'ci', password: 'hunter2-secret', registry: '127.0.0.1:5000', repository: 'team/app',
-      variables: [{ key: 'TOKEN', value: 'var-secret-value', encrypted: true }, { key: 'PLAIN', value: 'visible' }] });
+    const created = await add({
+      name: 's',
+      login: 'ci',
+      password: 'hunter2-secret',
+      registry: '127.0.0.1:5000',
+      repository: 'team/app',
+      variables: [
+        { key: 'TOKEN', value: 'var-secret-value', encrypted: true },
+        { key: 'PLAIN', value: 'visible' },
+      ],
+    });
     expect(created.status).toBe(201);
     const text = JSON.stringify(created.body);
     expect(text).not.toContain('hunter2-secret');
@@ -144,7 +223,9 @@ describe('actions: order, PATCH, DELETE, secrets', () => {
     expect(echoed.status).toBe(200);
     const { core } = api;
     const stored = await core.store.actions.byId(created.body.pipeline.id, created.body.id);
-    const secrets = (await import('../../src/secrets/secret-box.js')).createSecretBox((await import('../../src/secrets/key-source.js')).loadSecretKey({ dataDir: api.dataDir }));
+    const secrets = (await import('../../src/secrets/secret-box.js')).createSecretBox(
+      (await import('../../src/secrets/key-source.js')).loadSecretKey({ dataDir: api.dataDir }),
+    );
     expect(secrets.open(stored!.build.passwordEncrypted!)).toBe('hunter2-secret');
     expect(secrets.open(stored!.variables[0]!.value)).toBe('var-secret-value');
     const db = readFileSync(`${api.dataDir}/archway.db`);
@@ -170,7 +251,16 @@ describe('openapi.json', () => {
       expect(res.body.openapi).toMatch(/^3\./);
       const post = res.body.paths['/workspaces/{domain}/projects/{project_name}/pipelines/{pipeline_id}/actions'].post;
       const body = post.requestBody.content['application/json'].schema;
-      expect(Object.keys(body.properties)).toEqual(expect.arrayContaining(['dockerfile_path', 'target_platform', 'secret_id', 'secret_src', 'cache_mode', 'integration_hash']));
+      expect(Object.keys(body.properties)).toEqual(
+        expect.arrayContaining([
+          'dockerfile_path',
+          'target_platform',
+          'secret_id',
+          'secret_src',
+          'cache_mode',
+          'integration_hash',
+        ]),
+      );
       expect(post.responses['201']).toBeDefined();
     } finally {
       await api.close();

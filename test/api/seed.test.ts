@@ -17,11 +17,23 @@ const SEED_BODY = {
 const SEED_RESPONSE = {
   url: 'https://api.buddy.works/workspaces/buddy/projects/company-website/pipelines/2/actions/2',
   html_url: 'https://app.buddy.works/buddy/company-website/pipelines/action/2/edit',
-  id: 2, name: 'Build multi-arch image', type: 'DOCKER_BUILD_MULTI_ARCH', trigger_time: 'ON_EVERY_EXECUTION',
-  last_execution_status: 'INITIAL', dockerfile_path: 'Dockerfile', target_platform: 'linux/amd64,linux/arm64',
-  secret_id: '$secretId', secret_src: '$path_to_secret', build_args: ['key=value'], context_path: '/contextPath',
+  id: 2,
+  name: 'Build multi-arch image',
+  type: 'DOCKER_BUILD_MULTI_ARCH',
+  trigger_time: 'ON_EVERY_EXECUTION',
+  last_execution_status: 'INITIAL',
+  dockerfile_path: 'Dockerfile',
+  target_platform: 'linux/amd64,linux/arm64',
+  secret_id: '$secretId',
+  secret_src: '$path_to_secret',
+  build_args: ['key=value'],
+  context_path: '/contextPath',
   target_stage: '$targetStage',
-  pipeline: { url: 'https://api.buddy.works/workspaces/buddy/projects/company-website/pipelines/2', html_url: 'https://app.buddy.works/buddy/company-website/pipelines/pipeline/2', id: 2 },
+  pipeline: {
+    url: 'https://api.buddy.works/workspaces/buddy/projects/company-website/pipelines/2',
+    html_url: 'https://app.buddy.works/buddy/company-website/pipelines/pipeline/2',
+    id: 2,
+  },
 };
 
 describe('the seed: POST .../actions with the DOCKER_BUILD_MULTI_ARCH body', () => {
@@ -54,13 +66,17 @@ describe('the seed: POST .../actions with the DOCKER_BUILD_MULTI_ARCH body', () 
     }
     expect(Object.keys(res.body.pipeline)).toEqual(expect.arrayContaining(['url', 'html_url', 'id']));
     const { id, pipeline } = res.body;
-    expect(res.body.url).toBe(`https://ci.example.com/workspaces/acme/projects/company-website/pipelines/${pipeline.id}/actions/${id}`);
+    expect(res.body.url).toBe(
+      `https://ci.example.com/workspaces/acme/projects/company-website/pipelines/${pipeline.id}/actions/${id}`,
+    );
     expect(res.body.html_url).toBe(`https://ci.example.com/app/acme/company-website/pipelines/action/${id}/edit`);
-    expect(pipeline.url).toBe(`https://ci.example.com/workspaces/acme/projects/company-website/pipelines/${pipeline.id}`);
+    expect(pipeline.url).toBe(
+      `https://ci.example.com/workspaces/acme/projects/company-website/pipelines/${pipeline.id}`,
+    );
     expect(pipeline.html_url).toBe(`https://ci.example.com/app/acme/company-website/pipelines/pipeline/${pipeline.id}`);
   });
 
-  it('returns the same object from GET, with Buddy\'s null-not-omitted convention', async () => {
+  it("returns the same object from GET, with Buddy's null-not-omitted convention", async () => {
     const created = await api.post(actions, SEED_BODY);
     const res = await api.get(`${actions}/${created.body.id}`);
     expect(res.status).toBe(200);
@@ -71,7 +87,10 @@ describe('the seed: POST .../actions with the DOCKER_BUILD_MULTI_ARCH body', () 
   });
 
   it('accepts target_platform as an array and answers with the comma string', async () => {
-    const res = await api.post(actions, { ...SEED_BODY, target_platform: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] });
+    const res = await api.post(actions, {
+      ...SEED_BODY,
+      target_platform: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'],
+    });
     expect(res.status).toBe(201);
     expect(res.body.target_platform).toBe('linux/amd64,linux/arm64,linux/arm/v7,linux/arm/v6');
   });

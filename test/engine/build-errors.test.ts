@@ -23,19 +23,28 @@ describe('build errors a person can act on', () => {
     work = mkdtempSync(join(tmpdir(), 'archway-errors-'));
     registry = await startOpenRegistry(join(work, 'registry'));
     base = await ensureBusyboxBase(registry.host);
-    engine = createBuildahEngine({ dir: join(work, 'engine'), access: { insecure: [registry.host, '127.0.0.1:1'], caDir: null } });
+    engine = createBuildahEngine({
+      dir: join(work, 'engine'),
+      access: { insecure: [registry.host, '127.0.0.1:1'], caDir: null },
+    });
   });
   afterAll(async () => {
     await registry?.stop();
     for (const r of [work, ...repos]) rmSync(r, { recursive: true, force: true });
   });
 
-  async function failure(files: Record<string, string>, over: Partial<BuildSpec> = {}): Promise<{ error: BuildError; spec: BuildSpec; ms: number }> {
+  async function failure(
+    files: Record<string, string>,
+    over: Partial<BuildSpec> = {},
+  ): Promise<{ error: BuildError; spec: BuildSpec; ms: number }> {
     const root = makeRepo(files);
     repos.push(root);
     const spec = specFor(root, registry.host, over);
     const started = Date.now();
-    const error = await engine.build(spec, collect().on).then(() => null, (e: unknown) => e);
+    const error = await engine.build(spec, collect().on).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(BuildError);
     return { error: error as BuildError, spec, ms: Date.now() - started };
   }
@@ -45,9 +54,14 @@ describe('build errors a person can act on', () => {
   };
 
   it('a failing RUN names the platform, the step and the exit code, and pushes nothing', async () => {
-    const { error, spec } = await failure({ Dockerfile: `FROM ${base}\nRUN echo ok\nRUN test "$(uname -m)" != aarch64 || exit 3\n` }, { platforms: ['linux/amd64', 'linux/arm64'] });
+    const { error, spec } = await failure(
+      { Dockerfile: `FROM ${base}\nRUN echo ok\nRUN test "$(uname -m)" != aarch64 || exit 3\n` },
+      { platforms: ['linux/amd64', 'linux/arm64'] },
+    );
     expectReason(error, 'RUN_FAILED', 'linux/arm64', 'step 3/3', /RUN test/, 'exit code 3');
-    await expect(rawIndex(`${spec.registry}/${spec.repository}:latest`)).rejects.toThrow(/manifest unknown|name unknown/);
+    await expect(rawIndex(`${spec.registry}/${spec.repository}:latest`)).rejects.toThrow(
+      /manifest unknown|name unknown/,
+    );
   });
 
   it('a missing Dockerfile or context is found before any build', async () => {
@@ -55,7 +69,9 @@ describe('build errors a person can act on', () => {
     expectReason(a.error, 'DOCKERFILE_NOT_FOUND', 'The Dockerfile "Dockerfile" does not exist in the repository.');
     const root = makeRepo({ Dockerfile: `FROM ${base}\n` });
     repos.push(root);
-    const b = await engine.build(specFor(root, registry.host, { contextDir: join(root, 'nope') }), () => undefined).catch((e: BuildError) => e);
+    const b = await engine
+      .build(specFor(root, registry.host, { contextDir: join(root, 'nope') }), () => undefined)
+      .catch((e: BuildError) => e);
     expectReason(b as BuildError, 'CONTEXT_NOT_FOUND', 'The context path "nope" does not exist in the repository.');
   });
 
@@ -65,8 +81,15 @@ describe('build errors a person can act on', () => {
   });
 
   it('an unknown target stage lists the stages there are', async () => {
-    const { error, ms } = await failure({ Dockerfile: `FROM ${base} AS build\nFROM ${base} AS final\n` }, { targetStage: 'nosuch' });
-    expectReason(error, 'TARGET_NOT_FOUND', 'The target stage "nosuch" is not in the Dockerfile (its stages: build, final).');
+    const { error, ms } = await failure(
+      { Dockerfile: `FROM ${base} AS build\nFROM ${base} AS final\n` },
+      { targetStage: 'nosuch' },
+    );
+    expectReason(
+      error,
+      'TARGET_NOT_FOUND',
+      'The target stage "nosuch" is not in the Dockerfile (its stages: build, final).',
+    );
     expect(ms).toBeLessThan(5_000);
   });
 
@@ -81,15 +104,29 @@ describe('build errors a person can act on', () => {
     const single = `${registry.host}/library/amd64-only:1`;
     const root = makeRepo({ Dockerfile: `FROM ${base}\n` });
     repos.push(root);
-    await engine.build(specFor(root, registry.host, { repository: 'library/amd64-only', tags: ['1'] }), () => undefined);
-    const { error, ms } = await failure({ Dockerfile: `ARG TAG=1\nFROM ${registry.host}/library/amd64-only:$TAG\n` }, { platforms: ['linux/amd64', 'linux/arm/v6'] });
-    expectReason(error, 'BASE_PLATFORM_MISSING', `The base image ${single} has no linux/arm/v6 variant (it has: linux/amd64).`);
+    await engine.build(
+      specFor(root, registry.host, { repository: 'library/amd64-only', tags: ['1'] }),
+      () => undefined,
+    );
+    const { error, ms } = await failure(
+      { Dockerfile: `ARG TAG=1\nFROM ${registry.host}/library/amd64-only:$TAG\n` },
+      { platforms: ['linux/amd64', 'linux/arm/v6'] },
+    );
+    expectReason(
+      error,
+      'BASE_PLATFORM_MISSING',
+      `The base image ${single} has no linux/arm/v6 variant (it has: linux/amd64).`,
+    );
     expect(ms).toBeLessThan(5_000);
   });
 
   it('a base image that does not exist', async () => {
     const { error } = await failure({ Dockerfile: `FROM ${registry.host}/library/nosuch:1\n` });
-    expectReason(error, 'BASE_IMAGE_NOT_FOUND', `The base image ${registry.host}/library/nosuch:1 (line 1) does not exist in its registry.`);
+    expectReason(
+      error,
+      'BASE_IMAGE_NOT_FOUND',
+      `The base image ${registry.host}/library/nosuch:1 (line 1) does not exist in its registry.`,
+    );
   });
 
   it('an unreachable target registry fails in pre-flight, in well under a second per call', async () => {

@@ -24,14 +24,17 @@ describe('layer cache', () => {
     work = mkdtempSync(join(tmpdir(), 'archway-cache-'));
     registry = await startOpenRegistry(join(work, 'registry'));
     base = await ensureBusyboxBase(registry.host);
-    root = makeRepo({ Dockerfile: `FROM ${base}\nENV STAGE=build\nRUN uname -m > /arch && echo built\nCOPY Dockerfile /src/\nRUN echo "$(cat /arch)" > /done\n` });
+    root = makeRepo({
+      Dockerfile: `FROM ${base}\nENV STAGE=build\nRUN uname -m > /arch && echo built\nCOPY Dockerfile /src/\nRUN echo "$(cat /arch)" > /done\n`,
+    });
   });
   afterAll(async () => {
     await registry?.stop();
     rmSync(work, { recursive: true, force: true });
     rmSync(root, { recursive: true, force: true });
   });
-  const spec = (over: Partial<BuildSpec>) => specFor(root, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/cached', ...over });
+  const spec = (over: Partial<BuildSpec>) =>
+    specFor(root, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/cached', ...over });
 
   it('MIN: an unchanged rebuild reuses the pushed index (and tags it), a changed context goes step by step through the layer cache; clear_cache starts cold', async () => {
     const engine = createBuildahEngine({ dir: join(work, 'min'), access: { insecure: [registry.host], caDir: null } });
@@ -43,7 +46,11 @@ describe('layer cache', () => {
     const events = collect();
     const again = await engine.build(spec({ cache, tags: ['latest', 'again'] }), events.on);
     expect(events.events.filter((e) => e.type === 'step' || e.type === 'platform-started')).toEqual([]); // nothing built
-    expect(events.events.some((e) => e.type === 'preflight' && e.message.startsWith(`Nothing changed since the build of ${cold.indexDigest}`))).toBe(true);
+    expect(
+      events.events.some(
+        (e) => e.type === 'preflight' && e.message.startsWith(`Nothing changed since the build of ${cold.indexDigest}`),
+      ),
+    ).toBe(true);
     expect(again.indexDigest).toBe(cold.indexDigest);
     expect(cached(again)).toEqual(['linux/amd64 5/5', 'linux/arm64 5/5']);
     expect(again.references).toEqual([`${registry.host}/team/cached:latest`, `${registry.host}/team/cached:again`]);
@@ -71,8 +78,16 @@ describe('layer cache', () => {
     const build = (name: string, mode: 'min' | 'max') => {
       const events = collect();
       const engine = createBuildahEngine({ dir: join(work, name), access: { insecure: [registry.host], caDir: null } });
-      const s = specFor(repo, registry.host, { platforms: ['linux/amd64'], repository: 'team/min-then-max', cache: { ...scope, mode } });
-      return engine.build(s, events.on).then(() => events.events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : [])));
+      const s = specFor(repo, registry.host, {
+        platforms: ['linux/amd64'],
+        repository: 'team/min-then-max',
+        cache: { ...scope, mode },
+      });
+      return engine
+        .build(s, events.on)
+        .then(() =>
+          events.events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : [])),
+        );
     };
     const recordedLine = `Layer cache: build recorded in ${registry.host}/team/min-then-max-cache-builds`;
     expect(await build('mtm-a', 'min')).not.toContain(recordedLine);
@@ -86,13 +101,29 @@ describe('layer cache', () => {
   });
 
   it('builds again when only the secret changed (the layer cache alone would not notice)', async () => {
-    const secretRepo = makeRepo({ Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token > /len\n`, 'token.txt': 'one' });
-    const engine = createBuildahEngine({ dir: join(work, 'secret'), access: { insecure: [registry.host], caDir: null } });
+    const secretRepo = makeRepo({
+      Dockerfile: `FROM ${base}\nRUN --mount=type=secret,id=token wc -c < /run/secrets/token > /len\n`,
+      'token.txt': 'one',
+    });
+    const engine = createBuildahEngine({
+      dir: join(work, 'secret'),
+      access: { insecure: [registry.host], caDir: null },
+    });
     const cache = { mode: 'min' as const, key: 'project-secret', clear: false };
     const build = () => {
       const events = collect();
-      const s = specFor(secretRepo, registry.host, { platforms: ['linux/amd64'], repository: 'team/secret', cache, secret: { id: 'token', file: join(secretRepo, 'token.txt') } });
-      return engine.build(s, events.on).then((r) => ({ r, reused: events.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed')) }));
+      const s = specFor(secretRepo, registry.host, {
+        platforms: ['linux/amd64'],
+        repository: 'team/secret',
+        cache,
+        secret: { id: 'token', file: join(secretRepo, 'token.txt') },
+      });
+      return engine
+        .build(s, events.on)
+        .then((r) => ({
+          r,
+          reused: events.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed')),
+        }));
     };
     expect((await build()).reused).toBe(false);
     expect((await build()).reused).toBe(true);
@@ -102,46 +133,88 @@ describe('layer cache', () => {
   });
 
   it('drops the build names of the platforms that finished when another platform failed', async () => {
-    const failing = makeRepo({ Dockerfile: `FROM ${base}\nRUN echo built on $(uname -m) > /a\nRUN test "$(uname -m)" != aarch64\n` });
+    const failing = makeRepo({
+      Dockerfile: `FROM ${base}\nRUN echo built on $(uname -m) > /a\nRUN test "$(uname -m)" != aarch64\n`,
+    });
     const dir = join(work, 'partial');
     const engine = createBuildahEngine({ dir, access: { insecure: [registry.host], caDir: null }, parallel: 1 });
     const cache = { mode: 'min' as const, key: 'project-partial', clear: false };
-    const err = await engine.build(specFor(failing, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/partial', cache }), () => undefined).catch((e: unknown) => e);
+    const err = await engine
+      .build(
+        specFor(failing, registry.host, {
+          platforms: ['linux/amd64', 'linux/arm64'],
+          repository: 'team/partial',
+          cache,
+        }),
+        () => undefined,
+      )
+      .catch((e: unknown) => e);
     expect((err as Error).message).toMatch(/^RUN step failed on linux\/arm64/);
     const store = join(cacheDir(dir, 'project-partial'), 'linux-amd64');
-    const names = await runChild(['buildah', '--root', join(store, 'root'), '--runroot', join(store, 'run'), '--storage-driver', 'overlay', 'images', '--format', '{{.Name}}']);
+    const names = await runChild([
+      'buildah',
+      '--root',
+      join(store, 'root'),
+      '--runroot',
+      join(store, 'run'),
+      '--storage-driver',
+      'overlay',
+      'images',
+      '--format',
+      '{{.Name}}',
+    ]);
     expect(names.stdout.split('\n').filter((n) => n.includes('archway-') && !n.includes('archway-cache'))).toEqual([]);
     expect(names.stdout).toContain('localhost/archway-cache'); // the layer cache is kept
     rmSync(failing, { recursive: true, force: true });
   });
 
-  it('keeps each platform\'s cache apart (buildah 1.28 ignores the platform in its --layers lookup)', async () => {
+  it("keeps each platform's cache apart (buildah 1.28 ignores the platform in its --layers lookup)", async () => {
     const scratch = makeRepo({ Dockerfile: 'FROM scratch\nARG TARGETARCH\nCOPY Dockerfile /\n' });
-    const engine = createBuildahEngine({ dir: join(work, 'apart'), access: { insecure: [registry.host], caDir: null } });
+    const engine = createBuildahEngine({
+      dir: join(work, 'apart'),
+      access: { insecure: [registry.host], caDir: null },
+    });
     const cache = { mode: 'min' as const, key: 'project-apart', clear: false };
-    await engine.build(specFor(scratch, registry.host, { platforms: ['linux/amd64'], repository: 'team/apart', cache }), () => undefined);
-    const both = await engine.build(specFor(scratch, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/apart', cache }), () => undefined);
+    await engine.build(
+      specFor(scratch, registry.host, { platforms: ['linux/amd64'], repository: 'team/apart', cache }),
+      () => undefined,
+    );
+    const both = await engine.build(
+      specFor(scratch, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/apart', cache }),
+      () => undefined,
+    );
     expect(cached(both)).toEqual(['linux/amd64 2/3', 'linux/arm64 0/3']);
     rmSync(scratch, { recursive: true, force: true });
   });
 
   it('MAX: another agent with an empty store reuses an unchanged build from its record, and takes every step from the cache repository after a change, ARG steps and all', async () => {
-    const withArgs = makeRepo({ Dockerfile: `FROM ${base}\nARG TARGETARCH\nARG GREETING=hi\nRUN echo "$GREETING $TARGETARCH" > /g\nCOPY Dockerfile /src/\nRUN cat /g\n` });
+    const withArgs = makeRepo({
+      Dockerfile: `FROM ${base}\nARG TARGETARCH\nARG GREETING=hi\nRUN echo "$GREETING $TARGETARCH" > /g\nCOPY Dockerfile /src/\nRUN cat /g\n`,
+    });
     const cache = { mode: 'max' as const, key: 'project-3', clear: false };
-    const maxSpec = () => specFor(withArgs, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/max', cache });
-    const agent = (name: string) => createBuildahEngine({ dir: join(work, `max-${name}`), access: { insecure: [registry.host], caDir: null } });
-    const logOf = (events: BuildEvent[]) => events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : []));
+    const maxSpec = () =>
+      specFor(withArgs, registry.host, { platforms: ['linux/amd64', 'linux/arm64'], repository: 'team/max', cache });
+    const agent = (name: string) =>
+      createBuildahEngine({ dir: join(work, `max-${name}`), access: { insecure: [registry.host], caDir: null } });
+    const logOf = (events: BuildEvent[]) =>
+      events.flatMap((e) => (e.type === 'log' ? [e.line] : e.type === 'preflight' ? [e.message] : []));
 
     const first = collect();
     const cold = await agent('a').build(maxSpec(), first.on);
     expect(cached(cold)).toEqual(['linux/amd64 0/6', 'linux/arm64 0/6']);
-    expect(logOf(first.events).filter((l) => /^Layer cache: [1-9]\d* new step images pushed to .*team\/max-cache-linux-(amd64|arm64)$/.test(l))).toHaveLength(2);
+    expect(
+      logOf(first.events).filter((l) =>
+        /^Layer cache: [1-9]\d* new step images pushed to .*team\/max-cache-linux-(amd64|arm64)$/.test(l),
+      ),
+    ).toHaveLength(2);
     expect(logOf(first.events)).toContain(`Layer cache: build recorded in ${registry.host}/team/max-cache-builds`);
 
     const second = collect();
     const reused = await agent('b').build(maxSpec(), second.on);
     expect(second.events.filter((e) => e.type === 'step')).toEqual([]);
-    expect(logOf(second.events).some((l) => l.startsWith(`Nothing changed since the build of ${cold.indexDigest}`))).toBe(true);
+    expect(
+      logOf(second.events).some((l) => l.startsWith(`Nothing changed since the build of ${cold.indexDigest}`)),
+    ).toBe(true);
     expect(reused.indexDigest).toBe(cold.indexDigest);
     expect(readdirSync(join(work, 'max-b', 'fingerprints'))).toHaveLength(1); // remembered locally from now on
 

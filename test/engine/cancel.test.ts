@@ -46,12 +46,14 @@ describe('cancel and timeout', () => {
     const cancel = new AbortController();
     let sawRun = false;
     const started = Date.now();
-    const pending = engine.build({ ...spec, signal: cancel.signal }, (e) => {
-      if (e.type === 'log' && e.line === 'started' && !sawRun) {
-        sawRun = true;
-        setTimeout(() => cancel.abort(), 500);
-      }
-    }).catch((e: unknown) => e);
+    const pending = engine
+      .build({ ...spec, signal: cancel.signal }, (e) => {
+        if (e.type === 'log' && e.line === 'started' && !sawRun) {
+          sawRun = true;
+          setTimeout(() => cancel.abort(), 500);
+        }
+      })
+      .catch((e: unknown) => e);
     const error = await pending;
     expect(sawRun).toBe(true);
     expect(error).toBeInstanceOf(BuildError);
@@ -60,7 +62,9 @@ describe('cancel and timeout', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
     await sleep(300);
     expect(await processesRunning('sleep 41')).toBe('');
-    await expect(rawIndex(`${spec.registry}/${spec.repository}:latest`)).rejects.toThrow(/manifest unknown|name unknown/);
+    await expect(rawIndex(`${spec.registry}/${spec.repository}:latest`)).rejects.toThrow(
+      /manifest unknown|name unknown/,
+    );
     expectClean();
     rmSync(root, { recursive: true, force: true });
   });
@@ -68,7 +72,9 @@ describe('cancel and timeout', () => {
   it('TIMEOUT: the action timeout stops the build with a sentence naming it', async () => {
     const root = makeRepo({ Dockerfile: `FROM ${base}\nRUN sleep 42\n` });
     const started = Date.now();
-    const error = await engine.build(specFor(root, registry.host, { timeoutMs: 3_000 }), () => undefined).catch((e: unknown) => e);
+    const error = await engine
+      .build(specFor(root, registry.host, { timeoutMs: 3_000 }), () => undefined)
+      .catch((e: unknown) => e);
     expect((error as BuildError).reason).toBe('TIMEOUT');
     expect((error as BuildError).message).toBe('The build took longer than its timeout of 3 s and was stopped.');
     expect(Date.now() - started).toBeLessThan(15_000);

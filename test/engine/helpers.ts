@@ -18,15 +18,30 @@ export function makeRepo(files: Record<string, string>): string {
 
 export function specFor(root: string, registry: string, over: Partial<BuildSpec> = {}): BuildSpec {
   return {
-    repoRoot: root, contextDir: root, dockerfile: join(root, 'Dockerfile'), targetStage: null, buildArgs: [], secret: null,
-    platforms: ['linux/amd64'], registry, repository: `t/${Math.random().toString(36).slice(2, 8)}`, tags: ['latest'],
-    credentials: null, cache: { mode: 'none', key: null, clear: false }, timeoutMs: null, ...over,
+    repoRoot: root,
+    contextDir: root,
+    dockerfile: join(root, 'Dockerfile'),
+    targetStage: null,
+    buildArgs: [],
+    secret: null,
+    platforms: ['linux/amd64'],
+    registry,
+    repository: `t/${Math.random().toString(36).slice(2, 8)}`,
+    tags: ['latest'],
+    credentials: null,
+    cache: { mode: 'none', key: null, clear: false },
+    timeoutMs: null,
+    ...over,
   };
 }
 
 export function collect(): { events: BuildEvent[]; on: (e: BuildEvent) => void; lines: () => string[] } {
   const events: BuildEvent[] = [];
-  return { events, on: (e) => events.push(e), lines: () => events.flatMap((e) => (e.type === 'log' ? [`[${e.platform}] ${e.line}`] : [])) };
+  return {
+    events,
+    on: (e) => events.push(e),
+    lines: () => events.flatMap((e) => (e.type === 'log' ? [`[${e.platform}] ${e.line}`] : [])),
+  };
 }
 
 /** Two stages with ARGs, RUN uname -m, a RUN with the secret mount, and a stage after the target that must fail. */

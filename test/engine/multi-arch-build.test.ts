@@ -12,11 +12,14 @@ import { makeRepo, TWO_STAGE_DOCKERFILE } from './helpers.js';
 
 const SECRET = 'archway-secret-7f3a9c-DO-NOT-LEAK';
 
-
 /** `archway build` from the command line (the real CLI through tsx), the way a user types it. */
 function archwayBuild(args: string[], env: Record<string, string>, input = '') {
   return spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'build', ...args], {
-    cwd: join(import.meta.dirname, '../..'), env: { ...process.env, ...env }, input, encoding: 'utf8', timeout: 240_000,
+    cwd: join(import.meta.dirname, '../..'),
+    env: { ...process.env, ...env },
+    input,
+    encoding: 'utf8',
+    timeout: 240_000,
   });
 }
 
@@ -32,13 +35,38 @@ describe('archway build: a real 4-platform build pushed to a local registry', ()
     work = mkdtempSync(join(tmpdir(), 'archway-build-'));
     registry = await startOpenRegistry(join(work, 'registry'));
     base = await ensureBusyboxBase(registry.host);
-    repo = makeRepo({ 'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base), 'docker/app/message.txt': 'from the context\n', 'secrets/token.txt': SECRET });
-    out = archwayBuild([
-      '--workdir', repo, '--context-path', '/docker', '--dockerfile-path', 'docker/Dockerfile', '--target-stage', 'final',
-      '--build-arg', 'GREETING=hi', '--secret-id', 'token', '--secret-src', 'secrets/token.txt',
-      '--target-platform', 'linux/amd64,linux/arm64,linux/arm/v7,linux/arm/v6', '--repository', reference(),
-      '--docker-image-tag', '1.0', '--versions', 'latest',
-    ], { ARCHWAY_DATA_DIR: join(work, 'data'), ARCHWAY_INSECURE_REGISTRIES: registry.host });
+    repo = makeRepo({
+      'docker/Dockerfile': TWO_STAGE_DOCKERFILE(base),
+      'docker/app/message.txt': 'from the context\n',
+      'secrets/token.txt': SECRET,
+    });
+    out = archwayBuild(
+      [
+        '--workdir',
+        repo,
+        '--context-path',
+        '/docker',
+        '--dockerfile-path',
+        'docker/Dockerfile',
+        '--target-stage',
+        'final',
+        '--build-arg',
+        'GREETING=hi',
+        '--secret-id',
+        'token',
+        '--secret-src',
+        'secrets/token.txt',
+        '--target-platform',
+        'linux/amd64,linux/arm64,linux/arm/v7,linux/arm/v6',
+        '--repository',
+        reference(),
+        '--docker-image-tag',
+        '1.0',
+        '--versions',
+        'latest',
+      ],
+      { ARCHWAY_DATA_DIR: join(work, 'data'), ARCHWAY_INSECURE_REGISTRIES: registry.host },
+    );
   });
   afterAll(async () => {
     await registry?.stop();
@@ -49,7 +77,8 @@ describe('archway build: a real 4-platform build pushed to a local registry', ()
   it('exits 0 with a summary naming the index digest and each platform', () => {
     expect(out.status, out.stderr + out.stdout).toBe(0);
     expect(out.stdout).toMatch(/image index sha256:[0-9a-f]{64}/);
-    for (const p of ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6']) expect(out.stdout).toMatch(new RegExp(`${p.replaceAll('/', '\\/')}\\s+sha256:[0-9a-f]{64}\\s+(emulated|native)`));
+    for (const p of ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'])
+      expect(out.stdout).toMatch(new RegExp(`${p.replaceAll('/', '\\/')}\\s+sha256:[0-9a-f]{64}\\s+(emulated|native)`));
     expect(out.stdout).toContain('[linux/arm64] [1/2] STEP');
     expect(out.stdout).not.toContain('debug stage must not run');
   });
@@ -57,16 +86,30 @@ describe('archway build: a real 4-platform build pushed to a local registry', ()
   it('pushes one OCI index with exactly the four platforms under both tags', async () => {
     const index = await rawIndex(`${reference()}:1.0`);
     expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
-    const platforms = index.manifests.map((m: any) => [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/')).sort();
+    const platforms = index.manifests
+      .map((m: any) => [m.platform.os, m.platform.architecture, m.platform.variant].filter(Boolean).join('/'))
+      .sort();
     // arm64 may carry variant v8
-    expect(platforms.map((p: string) => p.replace('linux/arm64/v8', 'linux/arm64'))).toEqual(['linux/amd64', 'linux/arm/v6', 'linux/arm/v7', 'linux/arm64']);
+    expect(platforms.map((p: string) => p.replace('linux/arm64/v8', 'linux/arm64'))).toEqual([
+      'linux/amd64',
+      'linux/arm/v6',
+      'linux/arm/v7',
+      'linux/arm64',
+    ]);
     expect(index.manifests).toHaveLength(4);
-    expect((await rawIndex(`${reference()}:latest`)).manifests.map((m: any) => m.digest).sort()).toEqual(index.manifests.map((m: any) => m.digest).sort());
+    expect((await rawIndex(`${reference()}:latest`)).manifests.map((m: any) => m.digest).sort()).toEqual(
+      index.manifests.map((m: any) => m.digest).sort(),
+    );
   });
 
   it('ran each RUN step on its own architecture, with the build args and TARGET* filled in', async () => {
     const index = await rawIndex(`${reference()}:1.0`);
-    const expected: Record<string, string> = { amd64: 'x86_64', arm64: 'aarch64', 'arm/v7': 'armv7l', 'arm/v6': 'armv7l' };
+    const expected: Record<string, string> = {
+      amd64: 'x86_64',
+      arm64: 'aarch64',
+      'arm/v7': 'armv7l',
+      'arm/v6': 'armv7l',
+    };
     for (const m of index.manifests) {
       const key = m.platform.architecture === 'arm' ? `arm/${m.platform.variant}` : m.platform.architecture;
       const image = await fetchImage(`${reference()}@${m.digest}`, join(work, 'img', key.replace('/', '-')));

@@ -23,10 +23,13 @@ function denyPushes(upstream: string): Promise<Server> {
       return;
     }
     const [host, port] = upstream.split(':');
-    const forward = request({ host, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
-    });
+    const forward = request(
+      { host, port: Number(port), method: req.method, path: req.url, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode ?? 502, up.headers);
+        up.pipe(res);
+      },
+    );
     req.pipe(forward);
   });
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
@@ -50,12 +53,21 @@ describe('push denied', () => {
 
   it('says the account may not push to the repository', async () => {
     const host = `127.0.0.1:${(proxy.address() as AddressInfo).port}`;
-    const engine = createBuildahEngine({ dir: join(work, 'engine'), access: { insecure: [host, registry.host], caDir: null } });
+    const engine = createBuildahEngine({
+      dir: join(work, 'engine'),
+      access: { insecure: [host, registry.host], caDir: null },
+    });
     const root = makeRepo({ Dockerfile: `FROM ${registry.host}/library/busybox:latest\nRUN echo x > /x\n` });
-    const error = await engine.build(specFor(root, host, { repository: 'other-team/app' }), () => undefined).catch((e: unknown) => e);
+    const error = await engine
+      .build(specFor(root, host, { repository: 'other-team/app' }), () => undefined)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildError);
     expect((error as BuildError).reason, (error as Error).message).toBe('PUSH_DENIED');
-    expect((error as BuildError).message).toMatch(new RegExp(`^Pushing ${host}/other-team/app:latest: the registry denied access .*may not push to this repository`));
+    expect((error as BuildError).message).toMatch(
+      new RegExp(
+        `^Pushing ${host}/other-team/app:latest: the registry denied access .*may not push to this repository`,
+      ),
+    );
     rmSync(root, { recursive: true, force: true });
   });
 });

@@ -32,9 +32,13 @@ describe('registries with credentials and TLS', () => {
     const engine = createBuildahEngine({ dir: join(work, 'e1'), access: { insecure: [auth.host], caDir: null } });
     const root = makeRepo({ Dockerfile: `FROM ${auth.host}/library/busybox:latest\nRUN echo built > /x\n` });
     const seen = collect();
-    const result = await engine.build(specFor(root, auth.host, {
-      platforms: ['linux/amd64', 'linux/arm64'], credentials: { username: creds.user, password: creds.password },
-    }), seen.on);
+    const result = await engine.build(
+      specFor(root, auth.host, {
+        platforms: ['linux/amd64', 'linux/arm64'],
+        credentials: { username: creds.user, password: creds.password },
+      }),
+      seen.on,
+    );
     expect(result.platforms.map((p) => p.platform)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(result.indexDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(JSON.stringify(seen.events)).not.toContain(creds.password);
@@ -46,7 +50,9 @@ describe('registries with credentials and TLS', () => {
     const root = makeRepo({ Dockerfile: `FROM ${auth.host}/library/busybox:latest\n` });
     const started = Date.now();
     const seen = collect();
-    const error = await engine.build(specFor(root, auth.host, { credentials: { username: creds.user, password: 'wrong' } }), seen.on).catch((e: unknown) => e);
+    const error = await engine
+      .build(specFor(root, auth.host, { credentials: { username: creds.user, password: 'wrong' } }), seen.on)
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(BuildError);
     expect((error as BuildError).reason).toBe('AUTH_FAILED');
     expect((error as BuildError).message).toMatch(/rejected the credentials/);
@@ -70,7 +76,9 @@ describe('registries with credentials and TLS', () => {
     const ok = await trusted.build(specFor(root, tls.host, { credentials }), () => undefined);
     expect(ok.references[0]).toMatch(new RegExp(`^${tls.host}/t/`));
     const untrusted = createBuildahEngine({ dir: join(work, 'e5'), access: { insecure: [], caDir: null } });
-    const error = await untrusted.build(specFor(root, tls.host, { credentials }), () => undefined).catch((e: BuildError) => e);
+    const error = await untrusted
+      .build(specFor(root, tls.host, { credentials }), () => undefined)
+      .catch((e: BuildError) => e);
     expect((error as BuildError).reason).toBe('TLS_UNTRUSTED');
     expect((error as BuildError).message).toMatch(/certificate .* not trusted .*ARCHWAY_REGISTRY_CA_DIR/);
     rmSync(root, { recursive: true, force: true });

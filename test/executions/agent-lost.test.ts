@@ -22,8 +22,16 @@ describe('an agent killed mid-build', () => {
   async function startRemoteAgent(): Promise<ChildProcess> {
     const { token } = await api.core.useCases.agentJobs.registerAgent('remote', [], 'remote');
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'agent', '--server', api.baseUrl], {
-      cwd: join(import.meta.dirname, '../..'), stdio: 'ignore',
-      env: { ...process.env, ARCHWAY_AGENT_TOKEN: token, ARCHWAY_DATA_DIR: join(work, 'agent-data'), ARCHWAY_INSECURE_REGISTRIES: registry.host, ARCHWAY_AGENT_LEASE_SECONDS: '3', ARCHWAY_LOG_LEVEL: 'error' },
+      cwd: join(import.meta.dirname, '../..'),
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        ARCHWAY_AGENT_TOKEN: token,
+        ARCHWAY_DATA_DIR: join(work, 'agent-data'),
+        ARCHWAY_INSECURE_REGISTRIES: registry.host,
+        ARCHWAY_AGENT_LEASE_SECONDS: '3',
+        ARCHWAY_LOG_LEVEL: 'error',
+      },
     });
     return child;
   }
@@ -50,8 +58,18 @@ describe('an agent killed mid-build', () => {
   it('fails the run as "agent lost", kills the orphaned RUN on the next start, and the next run succeeds', async () => {
     const p = await api.post(P, { name: 'lost' });
     const path = `${P}/${p.body.id}`;
-    await api.post(`${path}/actions`, { type: 'DOCKER_BUILD_MULTI_ARCH', name: 'build', repository: `${registry.host}/team/lost`, build_args: ['NAP=$NAP'] });
-    await api.post('/workspaces/acme/variables', { key: 'NAP', value: '73', project: { name: 'site' }, pipeline: { id: p.body.id } });
+    await api.post(`${path}/actions`, {
+      type: 'DOCKER_BUILD_MULTI_ARCH',
+      name: 'build',
+      repository: `${registry.host}/team/lost`,
+      build_args: ['NAP=$NAP'],
+    });
+    await api.post('/workspaces/acme/variables', {
+      key: 'NAP',
+      value: '73',
+      project: { name: 'site' },
+      pipeline: { id: p.body.id },
+    });
     agent = await startRemoteAgent();
     const run = await api.post(`${path}/executions`, {});
     const url = `${path}/executions/${run.body.id}`;
@@ -76,7 +94,10 @@ describe('an agent killed mid-build', () => {
     await expect(rawIndex(`${registry.host}/team/lost:latest`)).rejects.toThrow(/manifest unknown|name unknown/);
 
     agent = await startRemoteAgent();
-    await api.patch(`/workspaces/acme/variables/${(await api.get('/workspaces/acme/variables?projectName=site&pipelineId=' + p.body.id)).body.variables[0].id}`, { value: '0' });
+    await api.patch(
+      `/workspaces/acme/variables/${(await api.get('/workspaces/acme/variables?projectName=site&pipelineId=' + p.body.id)).body.variables[0].id}`,
+      { value: '0' },
+    );
     const next = await api.post(`${path}/executions`, {});
     for (const end = Date.now() + 120_000; ;) {
       done = (await api.get(`${path}/executions/${next.body.id}`)).body;

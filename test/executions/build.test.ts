@@ -14,10 +14,25 @@ import { startOpenRegistry, writeAuthFile } from '../support/registry.js';
 import { TWO_STAGE_DOCKERFILE } from '../engine/helpers.js';
 
 const SECRET = 'file-variable-secret-91b2-NEVER-SHOWN';
-const quiet = { info() {}, warn() {}, error() {}, debug() {}, fatal() {}, trace() {}, child() { return quiet; }, level: 'silent', silent() {} } as never;
+const quiet = {
+  info() {},
+  warn() {},
+  error() {},
+  debug() {},
+  fatal() {},
+  trace() {},
+  child() {
+    return quiet;
+  },
+  level: 'silent',
+  silent() {},
+} as never;
 
 function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], { cwd, encoding: 'utf8' }).trim();
+  return execFileSync('git', ['-c', 'user.name=Ada', '-c', 'user.email=ada@example.com', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
 }
 
 /**
@@ -45,12 +60,20 @@ describe('pipelines run real multi-arch builds', () => {
     writeFileSync(join(repo, 'slow/Dockerfile'), `FROM ${base}\nRUN echo slow-started && sleep 60\n`);
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'Add the Dockerfiles');
-    api = await startApi({
-      ARCHWAY_INSECURE_REGISTRIES: registry.host, ARCHWAY_AGENT_LEASE_SECONDS: '5', ARCHWAY_BUILTIN_REGISTRY: '1', ARCHWAY_BUILTIN_REGISTRY_ADDR: '127.0.0.1:0',
-    }, { listen: true, claimWaitMs: 1000 });
+    api = await startApi(
+      {
+        ARCHWAY_INSECURE_REGISTRIES: registry.host,
+        ARCHWAY_AGENT_LEASE_SECONDS: '5',
+        ARCHWAY_BUILTIN_REGISTRY: '1',
+        ARCHWAY_BUILTIN_REGISTRY_ADDR: '127.0.0.1:0',
+      },
+      { listen: true, claimWaitMs: 1000 },
+    );
     stopAgent = await startBuiltInAgent(api.config, api.core, api.baseUrl, quiet);
     expect((await api.post('/workspaces', { domain: 'acme', name: 'Acme' })).status).toBe(201);
-    expect((await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: repo })).status).toBe(201);
+    expect((await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: repo })).status).toBe(
+      201,
+    );
   });
   afterAll(async () => {
     await stopAgent?.();
@@ -63,7 +86,12 @@ describe('pipelines run real multi-arch builds', () => {
     const p = await api.post(P, { name });
     expect(p.status).toBe(201);
     const path = `${P}/${p.body.id}`;
-    const a = await api.post(`${path}/actions`, { type: 'DOCKER_BUILD_MULTI_ARCH', name: 'Build multi-arch image', repository: `${registry.host}/team/${name}`, ...action });
+    const a = await api.post(`${path}/actions`, {
+      type: 'DOCKER_BUILD_MULTI_ARCH',
+      name: 'Build multi-arch image',
+      repository: `${registry.host}/team/${name}`,
+      ...action,
+    });
     expect(a.status, JSON.stringify(a.body)).toBe(201);
     return path;
   }
@@ -75,12 +103,19 @@ describe('pipelines run real multi-arch builds', () => {
       await sleep(250);
     }
   }
-  const logOf = async (path: string, run: any) => (await api.get(`${path}/executions/${run.id}/action/${run.action_executions[0].action.id}?per_page=5000`)).body.log as string[];
+  const logOf = async (path: string, run: any) =>
+    (await api.get(`${path}/executions/${run.id}/action/${run.action_executions[0].action.id}?per_page=5000`)).body
+      .log as string[];
 
   it('runs the seed action with variables and a FILE secret to a verified 4-platform index', async () => {
     const path = await pipeline('site', {
-      dockerfile_path: 'docker/Dockerfile', context_path: '/docker', target_stage: '$targetStage', secret_id: '$secretId',
-      secret_src: '$path_to_secret', build_args: ['GREETING=$greeting'], docker_image_tag: 'build-$BUDDY_EXECUTION_ID',
+      dockerfile_path: 'docker/Dockerfile',
+      context_path: '/docker',
+      target_stage: '$targetStage',
+      secret_id: '$secretId',
+      secret_src: '$path_to_secret',
+      build_args: ['GREETING=$greeting'],
+      docker_image_tag: 'build-$BUDDY_EXECUTION_ID',
       target_platform: 'linux/amd64,linux/arm64,linux/arm/v7,linux/arm/v6',
     });
     const pipelineId = Number(path.split('/').pop());
@@ -88,7 +123,15 @@ describe('pipelines run real multi-arch builds', () => {
       { key: 'targetStage', value: 'final' },
       { key: 'secretId', value: 'token', project: { name: 'site' } },
       { key: 'path_to_secret', value: 'secrets/token.txt', project: { name: 'site' }, pipeline: { id: pipelineId } },
-      { key: 'TOKEN_FILE', value: SECRET, type: 'FILE', file_path: 'secrets/token.txt', file_chmod: '600', encrypted: true, project: { name: 'site' } },
+      {
+        key: 'TOKEN_FILE',
+        value: SECRET,
+        type: 'FILE',
+        file_path: 'secrets/token.txt',
+        file_chmod: '600',
+        encrypted: true,
+        project: { name: 'site' },
+      },
       { key: 'greeting', value: 'hello-e2e', project: { name: 'site' }, pipeline: { id: pipelineId } },
     ];
     for (const v of vars) expect((await api.post('/workspaces/acme/variables', v)).status, JSON.stringify(v)).toBe(201);
@@ -98,7 +141,8 @@ describe('pipelines run real multi-arch builds', () => {
     const log = await logOf(path, done);
     expect(done.status, `${done.action_executions[0].error_message}\n${log.slice(-30).join('\n')}`).toBe('SUCCESSFUL');
     expect(done.to_revision.revision).toBe(git(repo, 'rev-parse', 'HEAD'));
-    for (const p of ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6']) expect(log.some((l) => l.startsWith(`[${p}] [1/2] STEP 1/`))).toBe(true);
+    for (const p of ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'])
+      expect(log.some((l) => l.startsWith(`[${p}] [1/2] STEP 1/`))).toBe(true);
     expect(log.join('\n')).not.toContain(SECRET);
     const index = await rawIndex(`${registry.host}/team/site:build-${run.body.id}`);
     expect(index.manifests).toHaveLength(4);
@@ -109,16 +153,31 @@ describe('pipelines run real multi-arch builds', () => {
   });
 
   it('a failing RUN fails the run with the platform and step; RETRY after the fix succeeds', async () => {
-    writeFileSync(join(repo, 'docker/Fail.Dockerfile'), `FROM ${registry.host}/library/busybox:latest\nARG MODE\nRUN test "$MODE" != broken || exit 4\n`);
+    writeFileSync(
+      join(repo, 'docker/Fail.Dockerfile'),
+      `FROM ${registry.host}/library/busybox:latest\nARG MODE\nRUN test "$MODE" != broken || exit 4\n`,
+    );
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'Add a Dockerfile that fails');
-    const path = await pipeline('retry', { dockerfile_path: 'docker/Fail.Dockerfile', context_path: '/docker', build_args: ['MODE=$mode'], target_platform: ['linux/arm64'] });
+    const path = await pipeline('retry', {
+      dockerfile_path: 'docker/Fail.Dockerfile',
+      context_path: '/docker',
+      build_args: ['MODE=$mode'],
+      target_platform: ['linux/arm64'],
+    });
     const pipelineId = Number(path.split('/').pop());
-    const mode = await api.post('/workspaces/acme/variables', { key: 'mode', value: 'broken', project: { name: 'site' }, pipeline: { id: pipelineId } });
+    const mode = await api.post('/workspaces/acme/variables', {
+      key: 'mode',
+      value: 'broken',
+      project: { name: 'site' },
+      pipeline: { id: pipelineId },
+    });
     const run = await api.post(`${path}/executions`, {});
     const failed = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED', 'TERMINATED']);
     expect(failed.status).toBe('FAILED');
-    expect(failed.action_executions[0].error_message).toBe('RUN step failed on linux/arm64 at step 3/3 (RUN test "$MODE" != broken || exit 4) with exit code 4.');
+    expect(failed.action_executions[0].error_message).toBe(
+      'RUN step failed on linux/arm64 at step 3/3 (RUN test "$MODE" != broken || exit 4) with exit code 4.',
+    );
     await expect(rawIndex(`${registry.host}/team/retry:latest`)).rejects.toThrow(/manifest unknown|name unknown/);
     expect((await api.patch(`/workspaces/acme/variables/${mode.body.id}`, { value: 'fixed' })).status).toBe(200);
     expect((await api.patch(`${path}/executions/${run.body.id}`, { operation: 'RETRY' })).status).toBe(200);
@@ -131,9 +190,17 @@ describe('pipelines run real multi-arch builds', () => {
     const builtIn = api.core.defaultRegistry;
     expect(builtIn?.host).toMatch(/^127\.0\.0\.1:\d+$/);
     // The whole repository as the context: its .git (a fresh clone each run) must not make the runs differ.
-    const path = await pipeline('bare', { dockerfile_path: 'bare/Dockerfile', context_path: '/', target_platform: 'linux/arm/v6', repository: 'team/bare' });
+    const path = await pipeline('bare', {
+      dockerfile_path: 'bare/Dockerfile',
+      context_path: '/',
+      target_platform: 'linux/arm/v6',
+      repository: 'team/bare',
+    });
     execFileSync('mkdir', ['-p', join(repo, 'bare')]);
-    writeFileSync(join(repo, 'bare/Dockerfile'), `FROM ${registry.host}/library/busybox:latest\nRUN uname -m > /arch\n`);
+    writeFileSync(
+      join(repo, 'bare/Dockerfile'),
+      `FROM ${registry.host}/library/busybox:latest\nRUN uname -m > /arch\n`,
+    );
     git(repo, 'add', '-A');
     git(repo, 'commit', '-qm', 'A Dockerfile for the built-in registry');
     const run = await api.post(`${path}/executions`, {});
@@ -142,25 +209,40 @@ describe('pipelines run real multi-arch builds', () => {
     const password = readFileSync(join(api.dataDir, 'registry', 'password'), 'utf8');
     expect((await logOf(path, done)).join('\n')).not.toContain(password);
     const authFile = writeAuthFile(join(work, 'builtin-auth.json'), builtIn?.host ?? '', { user: 'archway', password });
-    const read = await runChild(['skopeo', 'inspect', '--raw', '--tls-verify=false', '--authfile', authFile, `docker://${builtIn?.host}/team/bare:latest`]);
+    const read = await runChild([
+      'skopeo',
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--authfile',
+      authFile,
+      `docker://${builtIn?.host}/team/bare:latest`,
+    ]);
     expect(JSON.parse(read.stdout).manifests.map((m: any) => m.platform.variant)).toEqual(['v6']);
 
     const again = await api.post(`${path}/executions`, {});
     const second = await waitFor(`${path}/executions/${again.body.id}`, ['SUCCESSFUL', 'FAILED', 'TERMINATED']);
     expect(second.status, second.action_executions[0].error_message).toBe('SUCCESSFUL');
     const log = (await logOf(path, second)).join('\n');
-    expect(log).toMatch(/Nothing changed since the build of sha256:[0-9a-f]{64} \(same Dockerfile, context, build args, secret and base images\): reusing it/);
+    expect(log).toMatch(
+      /Nothing changed since the build of sha256:[0-9a-f]{64} \(same Dockerfile, context, build args, secret and base images\): reusing it/,
+    );
     expect(log).not.toMatch(/STEP \d+\/\d+/);
     expect(log).toMatch(/Image index sha256:[0-9a-f]{64} unchanged, now tagged as 127\.0\.0\.1:\d+\/team\/bare:latest/);
   });
 
   it('CANCEL mid-build ends TERMINATED and pushes no tag', async () => {
-    const path = await pipeline('slow', { dockerfile_path: 'slow/Dockerfile', context_path: '/slow', target_platform: 'linux/amd64' });
+    const path = await pipeline('slow', {
+      dockerfile_path: 'slow/Dockerfile',
+      context_path: '/slow',
+      target_platform: 'linux/amd64',
+    });
     const run = await api.post(`${path}/executions`, {});
     const url = `${path}/executions/${run.body.id}`;
     for (const end = Date.now() + 60_000; ;) {
       const current = (await api.get(url)).body;
-      if (current.status === 'INPROGRESS' && (await logOf(path, current)).some((l) => l.endsWith('slow-started'))) break;
+      if (current.status === 'INPROGRESS' && (await logOf(path, current)).some((l) => l.endsWith('slow-started')))
+        break;
       if (Date.now() > end) throw new Error('the slow build never started');
       await sleep(200);
     }

@@ -13,8 +13,15 @@ const revisions: RevisionSource = {
   resolve: async (_key, _source, request) => {
     if (request.branch === 'nope') throw new Error('Branch "nope" does not exist in the repository (it has: main).');
     return {
-      sha: 'a'.repeat(40), branch: request.branch ?? 'main', message: 'Initial commit\n\nbody', authorName: 'Ada', authorEmail: 'ada@example.com',
-      authorDate: '2026-01-01T00:00:00Z', committerName: 'Ada', committerEmail: 'ada@example.com', commitDate: '2026-01-01T00:00:00Z',
+      sha: 'a'.repeat(40),
+      branch: request.branch ?? 'main',
+      message: 'Initial commit\n\nbody',
+      authorName: 'Ada',
+      authorEmail: 'ada@example.com',
+      authorDate: '2026-01-01T00:00:00Z',
+      committerName: 'Ada',
+      committerEmail: 'ada@example.com',
+      commitDate: '2026-01-01T00:00:00Z',
     };
   },
 };
@@ -22,7 +29,9 @@ const revisions: RevisionSource = {
 /** Scripted work: the action name says what to do ("ok", "fail", "slow", "flaky"). */
 let flakyRuns = 0;
 const work: JobWork = async (spec, { log, signal }) => {
-  log(`building ${spec.build.target.repository.replace(/^[^/]+\//, '')}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`);
+  log(
+    `building ${spec.build.target.repository.replace(/^[^/]+\//, '')}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`,
+  );
   log(`secret file: ${spec.files.map((f) => f.content).join(',')}`);
   if (spec.actionName === 'fail') throw new Error('RUN step failed on linux/arm64 at STEP 3/5 (exit code 1)');
   if (spec.actionName === 'flaky' && flakyRuns++ === 0) throw new Error('registry hiccup');
@@ -50,7 +59,13 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     await api.post('/workspaces', { domain: 'acme' });
     await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: '/srv/git/site.git' });
     const { token } = await api.core.useCases.agentJobs.registerAgent('test-agent', []);
-    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token }), work, workDir: `${api.dataDir}/agent`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    const runner = createAgentRunner({
+      client: createAgentClient({ server: api.baseUrl, token }),
+      work,
+      workDir: `${api.dataDir}/agent`,
+      log: { info() {}, warn() {} },
+      heartbeatMs: 300,
+    });
     runner.start();
     stopRunner = () => runner.stop();
   });
@@ -60,10 +75,16 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
   });
 
   async function pipelineWith(...actions: Array<Record<string, unknown>>): Promise<string> {
-    const res = await api.post('/workspaces/acme/projects/site/pipelines', { name: `p${Math.random().toString(36).slice(2, 8)}` });
+    const res = await api.post('/workspaces/acme/projects/site/pipelines', {
+      name: `p${Math.random().toString(36).slice(2, 8)}`,
+    });
     const path = `/workspaces/acme/projects/site/pipelines/${res.body.id}`;
     for (const a of actions) {
-      const added = await api.post(`${path}/actions`, { type: 'DOCKER_BUILD_MULTI_ARCH', repository: '127.0.0.1:5000/team/app', ...a });
+      const added = await api.post(`${path}/actions`, {
+        type: 'DOCKER_BUILD_MULTI_ARCH',
+        repository: '127.0.0.1:5000/team/app',
+        ...a,
+      });
       expect(added.status, JSON.stringify(added.body)).toBe(201);
     }
     return path;
@@ -81,18 +102,33 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     flakyRuns = 0;
   });
 
-  it('runs a pipeline to SUCCESSFUL with Buddy\'s execution object, logs and pipeline status', async () => {
-    pipelinePath = await pipelineWith({ name: 'ok', docker_image_tag: '$BUDDY_EXECUTION_REVISION_SHORT', variables: [{ key: 'S', value: 'top-secret-value', encrypted: true, type: 'FILE', file_path: 'secret.txt' }] });
+  it("runs a pipeline to SUCCESSFUL with Buddy's execution object, logs and pipeline status", async () => {
+    pipelinePath = await pipelineWith({
+      name: 'ok',
+      docker_image_tag: '$BUDDY_EXECUTION_REVISION_SHORT',
+      variables: [{ key: 'S', value: 'top-secret-value', encrypted: true, type: 'FILE', file_path: 'secret.txt' }],
+    });
     const run = await api.post(`${pipelinePath}/executions`, { to_revision: { revision: 'HEAD' }, comment: 'first' });
     expect(run.status).toBe(200);
-    expect(run.body).toMatchObject({ comment: 'first', triggeredOn: 'CLICK', to_revision: { revision: 'a'.repeat(40), message: 'Initial commit\n\nbody' }, branch: { name: 'main' } });
+    expect(run.body).toMatchObject({
+      comment: 'first',
+      triggeredOn: 'CLICK',
+      to_revision: { revision: 'a'.repeat(40), message: 'Initial commit\n\nbody' },
+      branch: { name: 'main' },
+    });
     expect(['ENQUEUED', 'INPROGRESS']).toContain(run.body.status);
     const done = await waitFor(`${pipelinePath}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(done.status).toBe('SUCCESSFUL');
     expect(done.finish_date).not.toBeNull();
-    expect(done.action_executions).toEqual([expect.objectContaining({ status: 'SUCCESSFUL', progress: 100, action: expect.objectContaining({ name: 'ok' }) })]);
+    expect(done.action_executions).toEqual([
+      expect.objectContaining({ status: 'SUCCESSFUL', progress: 100, action: expect.objectContaining({ name: 'ok' }) }),
+    ]);
     const actionId = done.action_executions[0].action.id;
-    for (const path of [`action/${actionId}`, `actions/${actionId}`, `action_executions/${done.action_executions[0].action_execution_id}`]) {
+    for (const path of [
+      `action/${actionId}`,
+      `actions/${actionId}`,
+      `action_executions/${done.action_executions[0].action_execution_id}`,
+    ]) {
       const log = await api.get(`${pipelinePath}/executions/${run.body.id}/${path}`);
       expect(log.status, path).toBe(200);
       expect(log.body.log).toContain(`building team/app:${'a'.repeat(7)} for linux/amd64`);
@@ -100,7 +136,10 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       expect(log.body.log).toContain('secret file: ***');
     }
     const pipeline = await api.get(pipelinePath);
-    expect(pipeline.body).toMatchObject({ last_execution_status: 'SUCCESSFUL', last_execution_revision: 'a'.repeat(40) });
+    expect(pipeline.body).toMatchObject({
+      last_execution_status: 'SUCCESSFUL',
+      last_execution_revision: 'a'.repeat(40),
+    });
     const list = await api.get(`${pipelinePath}/executions`);
     expect(list.body).toMatchObject({ page: 1, total_element_count: 1, element_count: 1 });
   });
@@ -110,7 +149,15 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const pipelineId = Number(path.split('/').pop());
     expect((await api.post('/workspaces/acme/variables', { key: 'TEAM', value: 'from-workspace' })).status).toBe(201);
     expect((await api.post('/workspaces/acme/variables', { key: 'TAG', value: 'ws-tag' })).status).toBe(201);
-    expect((await api.post('/workspaces/acme/variables', { key: 'TAG', value: 'pipeline-tag', pipeline: { id: pipelineId } })).status).toBe(201);
+    expect(
+      (
+        await api.post('/workspaces/acme/variables', {
+          key: 'TAG',
+          value: 'pipeline-tag',
+          pipeline: { id: pipelineId },
+        })
+      ).status,
+    ).toBe(201);
     const run = await api.post(`${path}/executions`, {});
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     const log = await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`);
@@ -122,7 +169,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(end.action_executions[0].error_message).toMatch(/"target_stage" uses the variable \$NOT_DEFINED/);
   });
 
-  it('fails the run with the checkout\'s message for a branch that does not exist', async () => {
+  it("fails the run with the checkout's message for a branch that does not exist", async () => {
     const path = await pipelineWith({ name: 'ok' });
     const run = await api.post(`${path}/executions`, { branch: { name: 'nope' } });
     expect(run.body.status).toBe('FAILED');
@@ -135,7 +182,11 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const run = await api.post(`${path}/executions`, {});
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(done.status).toBe('FAILED');
-    expect(done.action_executions.map((a: { status: string }) => a.status)).toEqual(['FAILED', 'NOT_EXECUTED', 'SUCCESSFUL']);
+    expect(done.action_executions.map((a: { status: string }) => a.status)).toEqual([
+      'FAILED',
+      'NOT_EXECUTED',
+      'SUCCESSFUL',
+    ]);
     expect(done.action_executions[0].error_message).toMatch(/linux\/arm64 at STEP 3\/5/);
     // "Fix the repository": rename the failing action, then RETRY.
     await api.patch(`${path}/actions/${done.action_executions[0].action.id}`, { name: 'ok' });
@@ -144,7 +195,8 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const again = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(again.status).toBe('SUCCESSFUL');
     // The rerun's lines follow the failed run's in the same log.
-    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body.log as string[];
+    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body
+      .log as string[];
     expect(log.filter((l) => l.startsWith('building ')).length).toBe(2);
     expect(log.at(-1)).toMatch(/^secret file: /);
   });
@@ -157,9 +209,15 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(done.action_executions[0].attempts).toBe(2);
     // Both attempts' lines, in order, with the server's note between them (the second attempt's agent counts its
     // lines from 0 again).
-    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body.log as string[];
+    const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body
+      .log as string[];
     expect(log.map((l) => l.replace(/^(building|secret file).*/, '$1'))).toEqual([
-      'building', 'secret file', 'Failed: registry hiccup', 'Attempt 1 failed: registry hiccup; retrying in 0 s.', 'building', 'secret file',
+      'building',
+      'secret file',
+      'Failed: registry hiccup',
+      'Attempt 1 failed: registry hiccup; retrying in 0 s.',
+      'building',
+      'secret file',
     ]);
   });
 
@@ -199,7 +257,13 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     // The dead agent's late report is refused as stale.
     await expect(doomed.finish(claimed!.jobId, claimed!.attempt, 'SUCCESSFUL', null)).rejects.toThrow(/409/);
     const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('fresh', []);
-    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t2 }), work, workDir: `${api.dataDir}/agent2`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    const runner = createAgentRunner({
+      client: createAgentClient({ server: api.baseUrl, token: t2 }),
+      work,
+      workDir: `${api.dataDir}/agent2`,
+      log: { info() {}, warn() {} },
+      heartbeatMs: 300,
+    });
     runner.start();
     stopRunner = () => runner.stop();
     const next = await api.post(`${path}/executions`, {});
@@ -224,7 +288,13 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     }
     // A working agent takes it as the next attempt and the run succeeds.
     const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('working', []);
-    const runner = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t2 }), work, workDir: `${api.dataDir}/agent3`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    const runner = createAgentRunner({
+      client: createAgentClient({ server: api.baseUrl, token: t2 }),
+      work,
+      workDir: `${api.dataDir}/agent3`,
+      log: { info() {}, warn() {} },
+      heartbeatMs: 300,
+    });
     runner.start();
     const done = await waitFor(url, ['SUCCESSFUL', 'FAILED']);
     await runner.stop();
@@ -244,9 +314,17 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     }
     expect(attempts.at(-1)).toBe(3);
     const failed = (await api.get(stuckUrl)).body;
-    expect(failed.action_executions[0].error_message).toMatch(/^Agent lost: the job was handed to an agent 3 times and none started it/);
+    expect(failed.action_executions[0].error_message).toMatch(
+      /^Agent lost: the job was handed to an agent 3 times and none started it/,
+    );
     const { token: t3 } = await api.core.useCases.agentJobs.registerAgent('fresh-2', []);
-    const next = createAgentRunner({ client: createAgentClient({ server: api.baseUrl, token: t3 }), work, workDir: `${api.dataDir}/agent4`, log: { info() {}, warn() {} }, heartbeatMs: 300 });
+    const next = createAgentRunner({
+      client: createAgentClient({ server: api.baseUrl, token: t3 }),
+      work,
+      workDir: `${api.dataDir}/agent4`,
+      log: { info() {}, warn() {} },
+      heartbeatMs: 300,
+    });
     next.start();
     stopRunner = () => next.stop();
   });
@@ -266,22 +344,38 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(text).toMatch(/event: end\ndata: \{"status":"SUCCESSFUL"\}/);
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual(ids.map((_, i) => i));
-    const resumed = await (await fetch(url, { headers: { authorization: 'Bearer test-admin-token-0123456789', 'last-event-id': String(ids.length - 2) } })).text();
+    const resumed = await (
+      await fetch(url, {
+        headers: { authorization: 'Bearer test-admin-token-0123456789', 'last-event-id': String(ids.length - 2) },
+      })
+    ).text();
     expect([...resumed.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]))).toEqual([ids.length - 1]);
   });
 
   it('holds an idle claim for the whole long-poll over real HTTP (a request\'s early "close" once ended it at once)', async () => {
     const { token } = await api.core.useCases.agentJobs.registerAgent('idle', []);
     const started = Date.now();
-    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(204);
     expect(Date.now() - started).toBeGreaterThanOrEqual(450); // claimWaitMs is 500
   });
 
   it('refuses agent calls without a valid agent token and stale attempts', async () => {
-    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: 'Bearer nope', 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer nope', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(res.status).toBe(401);
-    const user = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, { method: 'POST', headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' }, body: '{}' });
+    const user = await fetch(`${api.baseUrl}/agent/v1/jobs/claim`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer test-admin-token-0123456789', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(user.status).toBe(401);
   });
 });

@@ -19,7 +19,10 @@ beforeAll(() => {
   ({ origin, work } = makeOrigin(root));
   mirrorsDir = join(root, 'mirrors');
   shas.first = commit(work, 'main', 'First commit', { 'README.md': 'hello\n' });
-  shas.second = commit(work, 'main', 'Add the app\n\nWith a body line.', { 'app/docker/Dockerfile': 'FROM scratch\n', 'app/main.txt': 'v1\n' });
+  shas.second = commit(work, 'main', 'Add the app\n\nWith a body line.', {
+    'app/docker/Dockerfile': 'FROM scratch\n',
+    'app/main.txt': 'v1\n',
+  });
   git(work, 'checkout', '-q', '-b', 'dev');
   shas.dev = commit(work, 'dev', 'Dev work', { 'app/main.txt': 'dev\n', 'dev-only.txt': 'x\n' });
   git(work, 'checkout', '-q', 'main');
@@ -33,9 +36,15 @@ describe('git revision source', () => {
   it('resolves HEAD to the tip of the default branch with the commit metadata', async () => {
     const revision = await revisions().resolve('p1', source(), head, 'main');
     expect(revision).toEqual({
-      sha: shas.second, branch: 'main', message: 'Add the app\n\nWith a body line.',
-      authorName: 'Ada Author', authorEmail: 'ada@example.com', authorDate: '2024-05-06T07:08:09+02:00',
-      committerName: 'Cy Committer', committerEmail: 'cy@example.com', commitDate: '2024-05-07T10:11:12+00:00',
+      sha: shas.second,
+      branch: 'main',
+      message: 'Add the app\n\nWith a body line.',
+      authorName: 'Ada Author',
+      authorEmail: 'ada@example.com',
+      authorDate: '2024-05-06T07:08:09+02:00',
+      committerName: 'Cy Committer',
+      committerEmail: 'cy@example.com',
+      commitDate: '2024-05-07T10:11:12+00:00',
     });
     expect(existsSync(join(mirrorsDir, 'p1.git', 'HEAD'))).toBe(true);
   });
@@ -55,26 +64,37 @@ describe('git revision source', () => {
   it('resolves a full and an abbreviated sha, also through a file:// URL', async () => {
     const full = await revisions().resolve('p1', source(), { branch: null, revision: shas.first! }, 'main');
     expect(full).toMatchObject({ sha: shas.first, branch: null, message: 'First commit' });
-    const short = await revisions().resolve('p2', { url: `file://${origin}`, ...noCreds }, { branch: null, revision: shas.first!.slice(0, 7) }, 'main');
+    const short = await revisions().resolve(
+      'p2',
+      { url: `file://${origin}`, ...noCreds },
+      { branch: null, revision: shas.first!.slice(0, 7) },
+      'main',
+    );
     expect(short.sha).toBe(shas.first);
   });
 
   it('names the missing branch and lists the existing ones; says when a revision is not there', async () => {
-    await expect(revisions().resolve('p1', source(), { branch: 'nope', revision: null }, 'main'))
-      .rejects.toThrow('Branch "nope" does not exist in the repository (it has: dev, main).');
-    await expect(revisions().resolve('p1', source(), head, 'gone'))
-      .rejects.toThrow('Branch "gone" does not exist in the repository (it has: dev, main).');
-    await expect(revisions().resolve('p1', source(), { branch: null, revision: 'abc1234def' }, 'main'))
-      .rejects.toThrow('Revision "abc1234def" is not in the repository.');
-    await expect(revisions().resolve('p1', source(), { branch: null, revision: '--upload-pack=x' }, 'main'))
-      .rejects.toThrow('is not a commit sha');
+    await expect(revisions().resolve('p1', source(), { branch: 'nope', revision: null }, 'main')).rejects.toThrow(
+      'Branch "nope" does not exist in the repository (it has: dev, main).',
+    );
+    await expect(revisions().resolve('p1', source(), head, 'gone')).rejects.toThrow(
+      'Branch "gone" does not exist in the repository (it has: dev, main).',
+    );
+    await expect(revisions().resolve('p1', source(), { branch: null, revision: 'abc1234def' }, 'main')).rejects.toThrow(
+      'Revision "abc1234def" is not in the repository.',
+    );
+    await expect(
+      revisions().resolve('p1', source(), { branch: null, revision: '--upload-pack=x' }, 'main'),
+    ).rejects.toThrow('is not a commit sha');
   });
 
   it('explains a repository that does not exist or cannot be reached', async () => {
-    await expect(revisions().resolve('p3', { url: join(root, 'missing.git'), ...noCreds }, head, 'main'))
-      .rejects.toThrow(/^The repository ".*missing\.git" was not found: check "custom_repo_url" \(git: fatal: .*\)\.$/);
-    await expect(revisions().resolve('p4', { url: 'http://127.0.0.1:9/none.git', ...noCreds }, head, 'main'))
-      .rejects.toThrow(/^The repository "http:\/\/127\.0\.0\.1:9\/none\.git" cannot be reached/);
+    await expect(
+      revisions().resolve('p3', { url: join(root, 'missing.git'), ...noCreds }, head, 'main'),
+    ).rejects.toThrow(/^The repository ".*missing\.git" was not found: check "custom_repo_url" \(git: fatal: .*\)\.$/);
+    await expect(
+      revisions().resolve('p4', { url: 'http://127.0.0.1:9/none.git', ...noCreds }, head, 'main'),
+    ).rejects.toThrow(/^The repository "http:\/\/127\.0\.0\.1:9\/none\.git" cannot be reached/);
     expect(readdirSync(mirrorsDir).filter((f) => f.startsWith('p3') || f.startsWith('p4'))).toEqual([]);
   });
 
@@ -117,7 +137,9 @@ describe('git work trees', () => {
     expect(existsSync(join(mirrorsDir, 'p1.git'))).toBe(false);
     await trees().materialize('p1', source(), newer, dir);
     expect(readFileSync(join(dir, 'app/main.txt'), 'utf8')).toBe('v2\n');
-    await expect(trees().materialize('p1', source(), 'abcdef0123456789', dir)).rejects.toThrow('Revision "abcdef0123456789" is not in the repository.');
+    await expect(trees().materialize('p1', source(), 'abcdef0123456789', dir)).rejects.toThrow(
+      'Revision "abcdef0123456789" is not in the repository.',
+    );
     expect(existsSync(join(mirrorsDir, 'p1.git'))).toBe(true);
   });
 });
@@ -151,7 +173,12 @@ describe('credentials over http', () => {
 
   it('takes credentials out of a URL that carries them', async () => {
     const withCreds = `http://reader:${password}@${url.slice('http://'.length)}`;
-    const revision = await createGitRevisionSource({ mirrorsDir }).resolve('h2', { url: withCreds, ...noCreds }, head, 'main');
+    const revision = await createGitRevisionSource({ mirrorsDir }).resolve(
+      'h2',
+      { url: withCreds, ...noCreds },
+      head,
+      'main',
+    );
     expect(revision.branch).toBe('main');
     expect(filesContaining(join(mirrorsDir, 'h2.git'), password)).toEqual([]);
   });
@@ -159,14 +186,24 @@ describe('credentials over http', () => {
   it('fails with a clear message for a wrong or missing password, without the password in it', async () => {
     const before = askpassDirs();
     const wrong = `${password}-wrong`;
-    const error = await createGitRevisionSource({ mirrorsDir }).resolve('h3', { url, user: 'reader', password: wrong }, head, 'main')
-      .then(() => null, (e: unknown) => e as Error);
-    expect(error?.message).toMatch(/^Authentication to the repository "http:\/\/127\.0\.0\.1:\d+\/repo\.git" failed: check "custom_repo_user" and "custom_repo_pass" \(git: fatal: .+\)\.$/);
+    const error = await createGitRevisionSource({ mirrorsDir })
+      .resolve('h3', { url, user: 'reader', password: wrong }, head, 'main')
+      .then(
+        () => null,
+        (e: unknown) => e as Error,
+      );
+    expect(error?.message).toMatch(
+      /^Authentication to the repository "http:\/\/127\.0\.0\.1:\d+\/repo\.git" failed: check "custom_repo_user" and "custom_repo_pass" \(git: fatal: .+\)\.$/,
+    );
     expect(error?.message).not.toContain(password);
     expect(askpassDirs()).toBe(before);
-    await expect(createGitRevisionSource({ mirrorsDir }).resolve('h3', { url, ...noCreds }, head, 'main')).rejects.toThrow(/^Authentication to the repository/);
+    await expect(
+      createGitRevisionSource({ mirrorsDir }).resolve('h3', { url, ...noCreds }, head, 'main'),
+    ).rejects.toThrow(/^Authentication to the repository/);
     const inUrl = `http://reader:${wrong}@${url.slice('http://'.length)}`;
-    const error2 = await createGitRevisionSource({ mirrorsDir }).resolve('h3', { url: inUrl, ...noCreds }, head, 'main').catch((e: Error) => e);
+    const error2 = await createGitRevisionSource({ mirrorsDir })
+      .resolve('h3', { url: inUrl, ...noCreds }, head, 'main')
+      .catch((e: Error) => e);
     expect(String(error2)).not.toContain(wrong);
     expect(existsSync(join(mirrorsDir, 'h3.git'))).toBe(false);
   });

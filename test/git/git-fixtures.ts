@@ -5,14 +5,19 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join, relative } from 'node:path';
 
 const IDENTITY = {
-  GIT_AUTHOR_NAME: 'Ada Author', GIT_AUTHOR_EMAIL: 'ada@example.com', GIT_AUTHOR_DATE: '2024-05-06T07:08:09+02:00',
-  GIT_COMMITTER_NAME: 'Cy Committer', GIT_COMMITTER_EMAIL: 'cy@example.com', GIT_COMMITTER_DATE: '2024-05-07T10:11:12+00:00',
+  GIT_AUTHOR_NAME: 'Ada Author',
+  GIT_AUTHOR_EMAIL: 'ada@example.com',
+  GIT_AUTHOR_DATE: '2024-05-06T07:08:09+02:00',
+  GIT_COMMITTER_NAME: 'Cy Committer',
+  GIT_COMMITTER_EMAIL: 'cy@example.com',
+  GIT_COMMITTER_DATE: '2024-05-07T10:11:12+00:00',
 };
 
 /** Runs git for the test's own repositories (not the adapter): fixed identity and dates, no user config. */
 export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, {
-    cwd, encoding: 'utf8',
+    cwd,
+    encoding: 'utf8',
     env: { ...process.env, ...IDENTITY, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' },
   }).trim();
 }
@@ -63,10 +68,19 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse): void {
   const header = (name: string) => String(req.headers[name] ?? '');
   const child = spawn('git', ['http-backend'], {
     env: {
-      PATH: process.env.PATH, GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1',
-      GIT_PROJECT_ROOT: root, GIT_HTTP_EXPORT_ALL: '1', REMOTE_USER: 'reader', REMOTE_ADDR: '127.0.0.1',
-      PATH_INFO: decodeURIComponent(url.pathname), REQUEST_METHOD: req.method ?? 'GET', QUERY_STRING: url.search.slice(1),
-      CONTENT_TYPE: header('content-type'), HTTP_CONTENT_ENCODING: header('content-encoding'), GIT_PROTOCOL: header('git-protocol'),
+      PATH: process.env.PATH,
+      GIT_CONFIG_GLOBAL: '/dev/null',
+      GIT_CONFIG_NOSYSTEM: '1',
+      GIT_PROJECT_ROOT: root,
+      GIT_HTTP_EXPORT_ALL: '1',
+      REMOTE_USER: 'reader',
+      REMOTE_ADDR: '127.0.0.1',
+      PATH_INFO: decodeURIComponent(url.pathname),
+      REQUEST_METHOD: req.method ?? 'GET',
+      QUERY_STRING: url.search.slice(1),
+      CONTENT_TYPE: header('content-type'),
+      HTTP_CONTENT_ENCODING: header('content-encoding'),
+      GIT_PROTOCOL: header('git-protocol'),
       ...(req.headers['content-length'] ? { CONTENT_LENGTH: header('content-length') } : {}),
     },
   });
@@ -96,7 +110,11 @@ function cgi(root: string, req: IncomingMessage, res: ServerResponse): void {
 }
 
 /** Serves the bare repositories in `root` over smart HTTP on 127.0.0.1, requiring Basic auth `user:password`. */
-export async function serveGit(root: string, user: string, password: string): Promise<{ base: string; close(): Promise<void> }> {
+export async function serveGit(
+  root: string,
+  user: string,
+  password: string,
+): Promise<{ base: string; close(): Promise<void> }> {
   const expected = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
   const server = createServer((req, res) => {
     if (req.headers.authorization !== expected) {
@@ -109,9 +127,10 @@ export async function serveGit(root: string, user: string, password: string): Pr
   const { port } = server.address() as AddressInfo;
   return {
     base: `http://127.0.0.1:${port}`,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }

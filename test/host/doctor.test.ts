@@ -14,7 +14,10 @@ import { runChild } from '../../src/process/child.js';
 /** Runs the real CLI (`archway doctor ARGS`) with its data dir set to `dataDir`. */
 function doctor(dataDir: string, ...args: string[]) {
   const env = { ...process.env, ARCHWAY_DATA_DIR: dataDir };
-  return runChild([process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'doctor', ...args], { cwd: process.cwd(), env });
+  return runChild([process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'doctor', ...args], {
+    cwd: process.cwd(),
+    env,
+  });
 }
 
 /** Runs runDoctorCommand in this process, capturing what it prints. */
@@ -35,7 +38,10 @@ async function doctorInProcess(dataDir: string, ...args: string[]) {
   }
 }
 
-const overlayMounts = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes('.doctor-overlay-'));
+const overlayMounts = () =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((l) => l.includes('.doctor-overlay-'));
 
 let dataDir: string;
 beforeAll(async () => {
@@ -49,8 +55,19 @@ describe('host checks on this machine', () => {
     const failures = checks.filter((c) => c.level !== 'ok');
     expect(failures, formatChecks(failures)).toEqual([]);
     expect(checks.map((c) => c.name)).toEqual([
-      'buildah', 'runc', 'skopeo', 'docker-registry', 'git', 'binfmt_misc', 'binfmt qemu-aarch64', 'binfmt qemu-arm',
-      'run linux/arm64', 'run linux/arm/v7', 'storage writable', 'storage overlay', 'disk free',
+      'buildah',
+      'runc',
+      'skopeo',
+      'docker-registry',
+      'git',
+      'binfmt_misc',
+      'binfmt qemu-aarch64',
+      'binfmt qemu-arm',
+      'run linux/arm64',
+      'run linux/arm/v7',
+      'storage writable',
+      'storage overlay',
+      'disk free',
     ]);
     expect(overlayMounts()).toEqual([]);
   });
@@ -88,8 +105,20 @@ describe('archway doctor', () => {
     expect(report.ok).toBe(true);
     expect(report.storageDir).toBe(join(dataDir, 'engine'));
     expect(report.checks.map((c) => c.name)).toEqual([
-      'buildah', 'runc', 'skopeo', 'docker-registry', 'git', 'binfmt_misc', 'binfmt qemu-aarch64', 'binfmt qemu-arm',
-      'run linux/arm64', 'run linux/arm/v7', 'storage writable', 'storage overlay', 'disk free', 'built-in registry',
+      'buildah',
+      'runc',
+      'skopeo',
+      'docker-registry',
+      'git',
+      'binfmt_misc',
+      'binfmt qemu-aarch64',
+      'binfmt qemu-arm',
+      'run linux/arm64',
+      'run linux/arm/v7',
+      'storage writable',
+      'storage overlay',
+      'disk free',
+      'built-in registry',
     ]);
     expect(report.checks.find((c) => c.name === 'binfmt qemu-arm')?.detail).toMatch(/F/);
   });
@@ -113,7 +142,8 @@ describe('archway doctor', () => {
 
 describe('a handler registered without F', () => {
   it('reports a handler status without F as not ok, with the command that fixes it', () => {
-    const text = 'enabled\ninterpreter /usr/bin/qemu-arm-static\nflags: P\noffset 0\nmagic 7f454c4601010100000000000000000002002800\nmask ffffffffffffff00fffffffffffffffffeffffff\n';
+    const text =
+      'enabled\ninterpreter /usr/bin/qemu-arm-static\nflags: P\noffset 0\nmagic 7f454c4601010100000000000000000002002800\nmask ffffffffffffff00fffffffffffffffffeffffff\n';
     const check = binfmtHandlerCheck('qemu-arm', parseBinfmtEntry(text), enableHandlerFix('qemu-arm'));
     expect(check.ok).toBe(false);
     expect(check.fix).toBe('echo -1 > /proc/sys/fs/binfmt_misc/qemu-arm && update-binfmts --enable qemu-arm');

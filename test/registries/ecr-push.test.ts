@@ -40,7 +40,12 @@ describe('pushing through an AMAZON integration (ECR)', () => {
     port = Number(registry.host.split(':')[1]);
     const authFile = writeAuthFile(join(work, 'auth.json'), registry.host, { user: 'AWS', password: 'token-1' });
     await ensureBusyboxBase(registry.host, { authFile });
-    ecr = await startEcrStandIn({ ...KEYS, proxyEndpoint: `http://${registry.host}`, registryPassword: () => current, tokenLifetimeSeconds: 60 });
+    ecr = await startEcrStandIn({
+      ...KEYS,
+      proxyEndpoint: `http://${registry.host}`,
+      registryPassword: () => current,
+      tokenLifetimeSeconds: 60,
+    });
   });
   afterAll(async () => {
     await registry?.stop();
@@ -49,17 +54,42 @@ describe('pushing through an AMAZON integration (ECR)', () => {
   });
 
   function request(spec: Partial<JobSpec['build']>, log: string[], onStep: () => Promise<void>): BuildRequest {
-    const root = makeRepo({ Dockerfile: `FROM ${registry.host}/library/busybox:latest\nRUN echo pushed-via-ecr > /x\n` });
+    const root = makeRepo({
+      Dockerfile: `FROM ${registry.host}/library/busybox:latest\nRUN echo pushed-via-ecr > /x\n`,
+    });
     let stepped = false;
     return {
       spec: {
-        dockerfilePath: 'Dockerfile', contextPath: '', targetStage: null, buildArgs: [], secret: null, platforms: ['linux/amd64', 'linux/arm64'],
-        tags: ['1'], cacheMode: 'none',
-        target: { dockerRegistry: 'AMAZON_ECR', registry: null, repository: 'team/app', region: 'us-east-1', login: null, password: null, integration: { type: 'AMAZON', label: 'aws', ...KEYS } },
+        dockerfilePath: 'Dockerfile',
+        contextPath: '',
+        targetStage: null,
+        buildArgs: [],
+        secret: null,
+        platforms: ['linux/amd64', 'linux/arm64'],
+        tags: ['1'],
+        cacheMode: 'none',
+        target: {
+          dockerRegistry: 'AMAZON_ECR',
+          registry: null,
+          repository: 'team/app',
+          region: 'us-east-1',
+          login: null,
+          password: null,
+          integration: { type: 'AMAZON', label: 'aws', ...KEYS },
+        },
         ...spec,
       },
-      repoRoot: root, contextDir: root, dockerfile: join(root, 'Dockerfile'), secretFile: null, workDir: work, cacheKey: null, clearCache: false,
-      timeoutMs: null, signal: new AbortController().signal, mask: [], progress: () => undefined,
+      repoRoot: root,
+      contextDir: root,
+      dockerfile: join(root, 'Dockerfile'),
+      secretFile: null,
+      workDir: work,
+      cacheKey: null,
+      clearCache: false,
+      timeoutMs: null,
+      signal: new AbortController().signal,
+      mask: [],
+      progress: () => undefined,
       log: (line) => {
         log.push(line);
         if (!stepped && line.includes('RUN echo pushed-via-ecr')) {
@@ -72,18 +102,23 @@ describe('pushing through an AMAZON integration (ECR)', () => {
 
   it('builds, refreshes the expired token before the push, and pushes a verified index', async () => {
     process.env.ARCHWAY_AWS_ENDPOINT = ecr.url;
-    const engine = createBuildahEngine({ dir: join(work, 'engine'), access: { insecure: [registry.host], caDir: null } });
+    const engine = createBuildahEngine({
+      dir: join(work, 'engine'),
+      access: { insecure: [registry.host], caDir: null },
+    });
     const log: string[] = [];
     let rotated: Promise<void> = Promise.resolve();
     const run = createEngineBuildRunner(engine);
-    await run(request({}, log, async () => {
-      rotated = (async () => {
-        await registry.stop();
-        registry = await startRegistry('token-2'); // token-1 no longer works
-        current = 'token-2';
-      })();
-      await rotated;
-    }));
+    await run(
+      request({}, log, async () => {
+        rotated = (async () => {
+          await registry.stop();
+          registry = await startRegistry('token-2'); // token-1 no longer works
+          current = 'token-2';
+        })();
+        await rotated;
+      }),
+    );
     await rotated;
     expect(ecr.passwords[0]).toBe('token-1');
     expect(ecr.passwords[ecr.passwords.length - 1]).toBe('token-2');
@@ -91,15 +126,47 @@ describe('pushing through an AMAZON integration (ECR)', () => {
     expect(ecr.calls.every((c) => c.accessKeyId === KEYS.accessKeyId)).toBe(true);
     expect(log.join('\n')).toMatch(/Image index sha256:[0-9a-f]{64} pushed as 127\.0\.0\.1:\d+\/team\/app:1/);
     const authFile = writeAuthFile(join(work, 'auth2.json'), registry.host, { user: 'AWS', password: 'token-2' });
-    const read = await runChild(['skopeo', 'inspect', '--raw', '--tls-verify=false', '--authfile', authFile, `docker://${registry.host}/team/app:1`]);
+    const read = await runChild([
+      'skopeo',
+      'inspect',
+      '--raw',
+      '--tls-verify=false',
+      '--authfile',
+      authFile,
+      `docker://${registry.host}/team/app:1`,
+    ]);
     expect(JSON.parse(read.stdout).manifests).toHaveLength(2);
   });
 
   it('bad AWS keys fail before the build starts, with a sentence and no secret in it', async () => {
-    const engine = createBuildahEngine({ dir: join(work, 'engine2'), access: { insecure: [registry.host], caDir: null } });
+    const engine = createBuildahEngine({
+      dir: join(work, 'engine2'),
+      access: { insecure: [registry.host], caDir: null },
+    });
     const log: string[] = [];
-    const bad = { type: 'AMAZON' as const, label: 'aws', accessKeyId: KEYS.accessKeyId, secretAccessKey: 'wrong-secret-key-value' };
-    const error = await createEngineBuildRunner(engine)(request({ target: { dockerRegistry: 'AMAZON_ECR', registry: null, repository: 'team/app', region: 'us-east-1', login: null, password: null, integration: bad } }, log, async () => undefined)).catch((e: Error) => e);
+    const bad = {
+      type: 'AMAZON' as const,
+      label: 'aws',
+      accessKeyId: KEYS.accessKeyId,
+      secretAccessKey: 'wrong-secret-key-value',
+    };
+    const error = await createEngineBuildRunner(engine)(
+      request(
+        {
+          target: {
+            dockerRegistry: 'AMAZON_ECR',
+            registry: null,
+            repository: 'team/app',
+            region: 'us-east-1',
+            login: null,
+            password: null,
+            integration: bad,
+          },
+        },
+        log,
+        async () => undefined,
+      ),
+    ).catch((e: Error) => e);
     expect(error).toBeInstanceOf(Error);
     expect((error as Error).message).toMatch(/AWS rejected/);
     expect((error as Error).message).not.toContain('wrong-secret-key-value');

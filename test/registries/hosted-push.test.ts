@@ -39,17 +39,28 @@ describe('pushing through Google and Docker Hub integrations (their host swapped
   async function registryFor(name: string, user: string, password: string): Promise<LocalRegistry> {
     const dir = join(work, name);
     mkdirSync(dir, { recursive: true });
-    const registry = await startLocalRegistry({ dir, htpasswdFile: await writeHtpasswd(join(dir, 'htpasswd'), { user, password }) });
+    const registry = await startLocalRegistry({
+      dir,
+      htpasswdFile: await writeHtpasswd(join(dir, 'htpasswd'), { user, password }),
+    });
     registries.push(registry);
-    await ensureBusyboxBase(registry.host, { authFile: writeAuthFile(join(dir, 'auth.json'), registry.host, { user, password }) });
+    await ensureBusyboxBase(registry.host, {
+      authFile: writeAuthFile(join(dir, 'auth.json'), registry.host, { user, password }),
+    });
     return registry;
   }
 
-  async function push(registry: LocalRegistry, target: RegistryTargetSpec): Promise<{ log: string[]; resolvedHost: string }> {
+  async function push(
+    registry: LocalRegistry,
+    target: RegistryTargetSpec,
+  ): Promise<{ log: string[]; resolvedHost: string }> {
     const root = makeRepo({ Dockerfile: `FROM ${registry.host}/library/busybox:latest\nRUN uname -m > /arch\n` });
     const log: string[] = [];
     let resolvedHost = '';
-    const engine = createBuildahEngine({ dir: join(work, 'engine'), access: { insecure: [registry.host], caDir: null } });
+    const engine = createBuildahEngine({
+      dir: join(work, 'engine'),
+      access: { insecure: [registry.host], caDir: null },
+    });
     const run = createEngineBuildRunner(engine, {
       resolve: async (t) => {
         const resolved = await resolveRegistryTarget(t);
@@ -58,9 +69,29 @@ describe('pushing through Google and Docker Hub integrations (their host swapped
       },
     });
     const request: BuildRequest = {
-      spec: { dockerfilePath: 'Dockerfile', contextPath: '', targetStage: null, buildArgs: [], secret: null, platforms: ['linux/amd64', 'linux/arm64'], tags: ['1'], cacheMode: 'none', target },
-      repoRoot: root, contextDir: root, dockerfile: join(root, 'Dockerfile'), secretFile: null, workDir: work, cacheKey: null, clearCache: false,
-      timeoutMs: null, signal: new AbortController().signal, mask: [], progress: () => undefined, log: (line) => log.push(line),
+      spec: {
+        dockerfilePath: 'Dockerfile',
+        contextPath: '',
+        targetStage: null,
+        buildArgs: [],
+        secret: null,
+        platforms: ['linux/amd64', 'linux/arm64'],
+        tags: ['1'],
+        cacheMode: 'none',
+        target,
+      },
+      repoRoot: root,
+      contextDir: root,
+      dockerfile: join(root, 'Dockerfile'),
+      secretFile: null,
+      workDir: work,
+      cacheKey: null,
+      clearCache: false,
+      timeoutMs: null,
+      signal: new AbortController().signal,
+      mask: [],
+      progress: () => undefined,
+      log: (line) => log.push(line),
     };
     await run(request);
     rmSync(root, { recursive: true, force: true });
@@ -72,28 +103,54 @@ describe('pushing through Google and Docker Hub integrations (their host swapped
     google.trust(key.clientEmail, key.publicKeyPem);
     const registry = await registryFor('google', 'oauth2accesstoken', 'ya29.archway-local-token');
     const { log, resolvedHost } = await push(registry, {
-      dockerRegistry: 'GOOGLE_ARTIFACT_REGISTRY', registry: 'europe-west1-docker.pkg.dev', repository: 'images/app', region: null, login: null, password: null,
+      dockerRegistry: 'GOOGLE_ARTIFACT_REGISTRY',
+      registry: 'europe-west1-docker.pkg.dev',
+      repository: 'images/app',
+      region: null,
+      login: null,
+      password: null,
       integration: { type: 'GOOGLE_SERVICE_ACCOUNT', label: 'gsa', serviceAccountKey: key.json },
     });
     expect(resolvedHost).toBe('europe-west1-docker.pkg.dev');
     expect(google.issued).toEqual(['ya29.archway-local-token']);
     expect(log).toContain(`Logged in to ${registry.host} as oauth2accesstoken`);
-    expect(log.join('\n')).toMatch(new RegExp(`Image index sha256:[0-9a-f]{64} pushed as ${registry.host}/acme-prod/images/app:1`));
-    const read = await readImagePlatforms(`${registry.host}/acme-prod/images/app:1`, { authFile: writeAuthFile(join(work, 'g-read.json'), registry.host, { user: 'oauth2accesstoken', password: 'ya29.archway-local-token' }), tls: { verify: false, certDir: null } });
+    expect(log.join('\n')).toMatch(
+      new RegExp(`Image index sha256:[0-9a-f]{64} pushed as ${registry.host}/acme-prod/images/app:1`),
+    );
+    const read = await readImagePlatforms(`${registry.host}/acme-prod/images/app:1`, {
+      authFile: writeAuthFile(join(work, 'g-read.json'), registry.host, {
+        user: 'oauth2accesstoken',
+        password: 'ya29.archway-local-token',
+      }),
+      tls: { verify: false, certDir: null },
+    });
     expect(read.platforms.map((p) => `${p.os}/${p.architecture}`)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(log.join('\n')).not.toContain('ya29.archway-local-token');
   });
 
-  it('DOCKER_HUB: the integration\'s login pushes a bare name into the user\'s namespace', async () => {
+  it("DOCKER_HUB: the integration's login pushes a bare name into the user's namespace", async () => {
     const registry = await registryFor('hub', 'archwaybot', 'hub-access-token-1');
     const { log, resolvedHost } = await push(registry, {
-      dockerRegistry: 'DOCKER_HUB', registry: null, repository: 'app', region: null, login: null, password: null,
+      dockerRegistry: 'DOCKER_HUB',
+      registry: null,
+      repository: 'app',
+      region: null,
+      login: null,
+      password: null,
       integration: { type: 'DOCKER_HUB', label: 'hub', username: 'archwaybot', password: 'hub-access-token-1' },
     });
     expect(resolvedHost).toBe('docker.io');
     expect(log).toContain(`Logged in to ${registry.host} as archwaybot`);
-    expect(log.join('\n')).toMatch(new RegExp(`Image index sha256:[0-9a-f]{64} pushed as ${registry.host}/archwaybot/app:1`));
-    const read = await readImagePlatforms(`${registry.host}/archwaybot/app:1`, { authFile: writeAuthFile(join(work, 'h-read.json'), registry.host, { user: 'archwaybot', password: 'hub-access-token-1' }), tls: { verify: false, certDir: null } });
+    expect(log.join('\n')).toMatch(
+      new RegExp(`Image index sha256:[0-9a-f]{64} pushed as ${registry.host}/archwaybot/app:1`),
+    );
+    const read = await readImagePlatforms(`${registry.host}/archwaybot/app:1`, {
+      authFile: writeAuthFile(join(work, 'h-read.json'), registry.host, {
+        user: 'archwaybot',
+        password: 'hub-access-token-1',
+      }),
+      tls: { verify: false, certDir: null },
+    });
     expect(read.platforms.map((p) => `${p.os}/${p.architecture}`)).toEqual(['linux/amd64', 'linux/arm64']);
     expect(log.join('\n')).not.toContain('hub-access-token-1');
   });

@@ -9,23 +9,30 @@ export type SigV4Result =
   | { ok: true; accessKeyId: string; region: string; service: string; sessionToken: string | null }
   | { ok: false; why: 'unsigned' | 'unknown-key' | 'bad-signature'; accessKeyId: string | null };
 
-const AUTH = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([0-9]{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
+const AUTH =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/([0-9]{8})\/([^/]+)\/([^/]+)\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/;
 
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data).digest();
-const rfc3986 = (s: string) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+const rfc3986 = (s: string) =>
+  encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 
 function canonicalQuery(query: string): string {
   if (!query) return '';
-  return query.split('&').map((pair) => {
-    const [k = '', v = ''] = pair.split('=');
-    return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))] as const;
-  }).sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1)).map(([k, v]) => `${k}=${v}`).join('&');
+  return query
+    .split('&')
+    .map((pair) => {
+      const [k = '', v = ''] = pair.split('=');
+      return [rfc3986(decodeURIComponent(k)), rfc3986(decodeURIComponent(v))] as const;
+    })
+    .sort((a, b) => (a[0] === b[0] ? (a[1] < b[1] ? -1 : 1) : a[0] < b[0] ? -1 : 1))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
 }
 
 function headerValue(headers: IncomingHttpHeaders, name: string): string {
   const v = headers[name];
-  return (Array.isArray(v) ? v.join(',') : v ?? '').trim().replace(/\s+/g, ' ');
+  return (Array.isArray(v) ? v.join(',') : (v ?? '')).trim().replace(/\s+/g, ' ');
 }
 
 /** Checks the Authorization header of a request against the secret of its access key id; throws only on a malformed query. */
@@ -48,7 +55,8 @@ export function checkSigV4(
   let key = hmac(`AWS4${secret}`, date);
   for (const part of [region, service, 'aws4_request']) key = hmac(key, part);
   const expected = createHmac('sha256', key).update(toSign).digest();
-  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex'))) return { ok: false, why: 'bad-signature', accessKeyId };
+  if (!timingSafeEqual(expected, Buffer.from(signature, 'hex')))
+    return { ok: false, why: 'bad-signature', accessKeyId };
   const sessionToken = headerValue(req.headers, 'x-amz-security-token') || null;
   return { ok: true, accessKeyId, region, service, sessionToken };
 }

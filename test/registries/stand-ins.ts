@@ -19,12 +19,24 @@ async function listen(handler: Handler): Promise<{ url: string; close: () => Pro
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
   const { port } = server.address() as AddressInfo;
-  const close = () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); });
+  const close = () =>
+    new Promise<void>((ok) => {
+      server.closeAllConnections();
+      server.close(() => ok());
+    });
   return { url: `http://127.0.0.1:${port}`, close };
 }
 
-function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string> = {}): void {
-  res.writeHead(status, { 'content-type': type, 'x-amzn-requestid': randomBytes(8).toString('hex'), ...headers }).end(body);
+function send(
+  res: ServerResponse,
+  status: number,
+  type: string,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  res
+    .writeHead(status, { 'content-type': type, 'x-amzn-requestid': randomBytes(8).toString('hex'), ...headers })
+    .end(body);
 }
 
 export interface StandInRole {
@@ -87,7 +99,12 @@ function ecrError(res: ServerResponse, status: number, type: string, message: st
 }
 
 function stsError(res: ServerResponse, code: string, message: string): void {
-  send(res, 403, 'text/xml', `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>1</RequestId></ErrorResponse>`);
+  send(
+    res,
+    403,
+    'text/xml',
+    `<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender</Type><Code>${code}</Code><Message>${message}</Message></Error><RequestId>1</RequestId></ErrorResponse>`,
+  );
 }
 
 interface EcrContext {
@@ -103,34 +120,69 @@ interface EcrContext {
 function repositoryJson(ctx: EcrContext, name: string) {
   const { account, region } = ctx;
   return {
-    repositoryName: name, registryId: account, repositoryArn: `arn:aws:ecr:${region}:${account}:repository/${name}`,
-    repositoryUri: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`, createdAt: Date.now() / 1000,
+    repositoryName: name,
+    registryId: account,
+    repositoryArn: `arn:aws:ecr:${region}:${account}:repository/${name}`,
+    repositoryUri: `${account}.dkr.ecr.${region}.amazonaws.com/${name}`,
+    createdAt: Date.now() / 1000,
   };
 }
 
 function authorizationToken(ctx: EcrContext, res: ServerResponse): void {
   const { opts, state } = ctx;
   const n = state.passwords.length;
-  const pw = typeof opts.registryPassword === 'function' ? opts.registryPassword(n) : (opts.registryPassword ?? ctx.fallbackPassword);
+  const pw =
+    typeof opts.registryPassword === 'function'
+      ? opts.registryPassword(n)
+      : (opts.registryPassword ?? ctx.fallbackPassword);
   state.passwords.push(pw);
   const authorizationToken = Buffer.from(`${opts.registryUser ?? 'AWS'}:${pw}`).toString('base64');
   const expiresAt = Date.now() / 1000 + (opts.tokenLifetimeSeconds ?? 43_200);
-  send(res, 200, ECR_JSON, JSON.stringify({ authorizationData: [{ authorizationToken, expiresAt, proxyEndpoint: ctx.proxyEndpoint }] }));
+  send(
+    res,
+    200,
+    ECR_JSON,
+    JSON.stringify({ authorizationData: [{ authorizationToken, expiresAt, proxyEndpoint: ctx.proxyEndpoint }] }),
+  );
 }
 
-function ecrOperation(ctx: EcrContext, operation: string, input: Record<string, unknown>, caller: string, res: ServerResponse): void {
+function ecrOperation(
+  ctx: EcrContext,
+  operation: string,
+  input: Record<string, unknown>,
+  caller: string,
+  res: ServerResponse,
+): void {
   const { opts, state, account } = ctx;
   const denied = `User: arn:aws:iam::${account}:user/${caller} is not authorized to perform: ecr:${operation}`;
   if (opts.ecrCallers && !opts.ecrCallers.includes(caller)) return ecrError(res, 400, 'AccessDeniedException', denied);
   if (operation === 'GetAuthorizationToken') return authorizationToken(ctx, res);
   const name = String((input.repositoryNames as string[] | undefined)?.[0] ?? input.repositoryName ?? '');
   if (operation === 'DescribeRepositories') {
-    if (state.repositories.has(name)) return send(res, 200, ECR_JSON, JSON.stringify({ repositories: [repositoryJson(ctx, name)] }));
-    return ecrError(res, 400, 'RepositoryNotFoundException', `The repository with name '${name}' does not exist in the registry with id '${account}'`);
+    if (state.repositories.has(name))
+      return send(res, 200, ECR_JSON, JSON.stringify({ repositories: [repositoryJson(ctx, name)] }));
+    return ecrError(
+      res,
+      400,
+      'RepositoryNotFoundException',
+      `The repository with name '${name}' does not exist in the registry with id '${account}'`,
+    );
   }
   if (operation === 'CreateRepository') {
-    if (opts.canCreateRepositories === false) return ecrError(res, 400, 'AccessDeniedException', `${denied} on resource: ${repositoryJson(ctx, name).repositoryArn}`);
-    if (state.repositories.has(name)) return ecrError(res, 400, 'RepositoryAlreadyExistsException', `The repository with name '${name}' already exists`);
+    if (opts.canCreateRepositories === false)
+      return ecrError(
+        res,
+        400,
+        'AccessDeniedException',
+        `${denied} on resource: ${repositoryJson(ctx, name).repositoryArn}`,
+      );
+    if (state.repositories.has(name))
+      return ecrError(
+        res,
+        400,
+        'RepositoryAlreadyExistsException',
+        `The repository with name '${name}' already exists`,
+      );
     state.repositories.add(name);
     return send(res, 200, ECR_JSON, JSON.stringify({ repository: repositoryJson(ctx, name) }));
   }
@@ -140,12 +192,21 @@ function ecrOperation(ctx: EcrContext, operation: string, input: Record<string, 
 function assumeRole(ctx: EcrContext, form: URLSearchParams, res: ServerResponse): void {
   const role = (ctx.opts.roles ?? []).find((r) => r.arn === form.get('RoleArn'));
   if (!role || (role.externalId ?? null) !== form.get('ExternalId')) {
-    return stsError(res, 'AccessDenied', `User is not authorized to perform: sts:AssumeRole on resource: ${form.get('RoleArn') ?? ''}`);
+    return stsError(
+      res,
+      'AccessDenied',
+      `User is not authorized to perform: sts:AssumeRole on resource: ${form.get('RoleArn') ?? ''}`,
+    );
   }
   const exp = new Date(Date.now() + Number(form.get('DurationSeconds') ?? 3600) * 1000).toISOString();
   const credentials = `<AccessKeyId>${role.accessKeyId}</AccessKeyId><SecretAccessKey>${role.secretAccessKey}</SecretAccessKey><SessionToken>${role.sessionToken}</SessionToken><Expiration>${exp}</Expiration>`;
   const user = `<Arn>${role.arn}/${form.get('RoleSessionName') ?? ''}</Arn><AssumedRoleId>AROA:x</AssumedRoleId>`;
-  send(res, 200, 'text/xml', `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>${credentials}</Credentials><AssumedRoleUser>${user}</AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`);
+  send(
+    res,
+    200,
+    'text/xml',
+    `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials>${credentials}</Credentials><AssumedRoleUser>${user}</AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`,
+  );
 }
 
 /** Checks the signature (and session token) like AWS, records the call, then runs the ECR or STS operation. */
@@ -153,21 +214,45 @@ function awsHandler(ctx: EcrContext): Handler {
   return (req, body, res) => {
     const target = String(req.headers['x-amz-target'] ?? '');
     const isEcr = target.startsWith('AmazonEC2ContainerRegistry_V20150921.');
-    const sig = checkSigV4({ method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body }, (id) => ctx.secrets.get(id)?.secret);
+    const sig = checkSigV4(
+      { method: req.method ?? '', url: req.url ?? '/', headers: req.headers, body },
+      (id) => ctx.secrets.get(id)?.secret,
+    );
     const refuse = (why: string, ecrType: string, stsCode: string, message: string) => {
       ctx.state.rejected.push({ why, accessKeyId: sig.accessKeyId });
-      return isEcr ? ecrError(res, why === 'bad-signature' ? 403 : 400, ecrType, message) : stsError(res, stsCode, message);
+      return isEcr
+        ? ecrError(res, why === 'bad-signature' ? 403 : 400, ecrType, message)
+        : stsError(res, stsCode, message);
     };
     if (!sig.ok && sig.why === 'bad-signature') {
-      return refuse(sig.why, 'InvalidSignatureException', 'SignatureDoesNotMatch', 'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.');
+      return refuse(
+        sig.why,
+        'InvalidSignatureException',
+        'SignatureDoesNotMatch',
+        'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.',
+      );
     }
     if (!sig.ok || ctx.secrets.get(sig.accessKeyId)?.token !== sig.sessionToken) {
-      return refuse(sig.ok ? 'bad-session-token' : sig.why, 'UnrecognizedClientException', 'InvalidClientTokenId', 'The security token included in the request is invalid.');
+      return refuse(
+        sig.ok ? 'bad-session-token' : sig.why,
+        'UnrecognizedClientException',
+        'InvalidClientTokenId',
+        'The security token included in the request is invalid.',
+      );
     }
     const form = new URLSearchParams(isEcr ? '' : body.toString('utf8'));
-    const operation = isEcr ? target.split('.')[1] ?? '' : form.get('Action') ?? '';
-    const input = isEcr ? (JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>) : Object.fromEntries(form);
-    ctx.state.calls.push({ operation, accessKeyId: sig.accessKeyId, region: sig.region, service: sig.service, sessionToken: sig.sessionToken, input });
+    const operation = isEcr ? (target.split('.')[1] ?? '') : (form.get('Action') ?? '');
+    const input = isEcr
+      ? (JSON.parse(body.toString('utf8') || '{}') as Record<string, unknown>)
+      : Object.fromEntries(form);
+    ctx.state.calls.push({
+      operation,
+      accessKeyId: sig.accessKeyId,
+      region: sig.region,
+      service: sig.service,
+      sessionToken: sig.sessionToken,
+      input,
+    });
     if (isEcr) return ecrOperation(ctx, operation, input, sig.accessKeyId, res);
     if (operation === 'AssumeRole') return assumeRole(ctx, form, res);
     return stsError(res, 'InvalidAction', `stand-in does not know ${operation}`);
@@ -178,11 +263,25 @@ function awsHandler(ctx: EcrContext): Handler {
 export async function startEcrStandIn(opts: EcrStandInOptions): Promise<EcrStandIn> {
   const account = opts.account ?? '123456789012';
   const region = opts.region ?? 'us-east-1';
-  const secrets = new Map<string, { secret: string; token: string | null }>([[opts.accessKeyId, { secret: opts.secretAccessKey, token: null }]]);
+  const secrets = new Map<string, { secret: string; token: string | null }>([
+    [opts.accessKeyId, { secret: opts.secretAccessKey, token: null }],
+  ]);
   for (const r of opts.roles ?? []) secrets.set(r.accessKeyId, { secret: r.secretAccessKey, token: r.sessionToken });
-  const state: EcrStandIn = { url: '', calls: [], rejected: [], repositories: new Set(opts.repositories ?? []), passwords: [], close: async () => {} };
+  const state: EcrStandIn = {
+    url: '',
+    calls: [],
+    rejected: [],
+    repositories: new Set(opts.repositories ?? []),
+    passwords: [],
+    close: async () => {},
+  };
   const ctx: EcrContext = {
-    opts, account, region, secrets, state, fallbackPassword: randomBytes(12).toString('hex'),
+    opts,
+    account,
+    region,
+    secrets,
+    state,
+    fallbackPassword: randomBytes(12).toString('hex'),
     proxyEndpoint: opts.proxyEndpoint ?? `https://${account}.dkr.ecr.${region}.amazonaws.com`,
   };
   return Object.assign(state, await listen(awsHandler(ctx)));
@@ -208,14 +307,23 @@ export function newRsaKeyPair(): { privateKeyPem: string; publicKeyPem: string }
 
 /** A service-account key whose token_uri is `tokenUri`, with the given RSA key pair or a fresh one. Never throws. */
 export function makeServiceAccountKey(opts: {
-  tokenUri: string; clientEmail?: string; projectId?: string; keyPair?: { privateKeyPem: string; publicKeyPem: string };
+  tokenUri: string;
+  clientEmail?: string;
+  projectId?: string;
+  keyPair?: { privateKeyPem: string; publicKeyPem: string };
 }): ServiceAccountFixture {
   const { privateKeyPem, publicKeyPem } = opts.keyPair ?? newRsaKeyPair();
   const projectId = opts.projectId ?? 'archway-test';
   const clientEmail = opts.clientEmail ?? `pusher@${projectId}.iam.gserviceaccount.com`;
   const json = JSON.stringify({
-    type: 'service_account', project_id: projectId, private_key_id: randomBytes(20).toString('hex'), private_key: privateKeyPem,
-    client_email: clientEmail, client_id: '1', auth_uri: 'https://accounts.google.com/o/oauth2/auth', token_uri: opts.tokenUri,
+    type: 'service_account',
+    project_id: projectId,
+    private_key_id: randomBytes(20).toString('hex'),
+    private_key: privateKeyPem,
+    client_email: clientEmail,
+    client_id: '1',
+    auth_uri: 'https://accounts.google.com/o/oauth2/auth',
+    token_uri: opts.tokenUri,
   });
   return { json, clientEmail, projectId, privateKeyPem, publicKeyPem };
 }
@@ -246,31 +354,63 @@ const JWT_BEARER = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
  * listen. Bad assertions get Google's 400 answers (invalid_grant ...). The caller must `close()` it. */
 export async function startGoogleTokenStandIn(opts: GoogleTokenStandInOptions = {}): Promise<GoogleTokenStandIn> {
   const keys = new Map<string, string>();
-  const state: GoogleTokenStandIn = { tokenUri: '', trust: (e, pem) => { keys.set(e, pem); }, grants: [], issued: [], rejected: [], close: async () => {} };
+  const state: GoogleTokenStandIn = {
+    tokenUri: '',
+    trust: (e, pem) => {
+      keys.set(e, pem);
+    },
+    grants: [],
+    issued: [],
+    rejected: [],
+    close: async () => {},
+  };
   const fail = (res: ServerResponse, error: string, description: string) => {
     state.rejected.push(`${error}: ${description}`);
     send(res, 400, 'application/json', JSON.stringify({ error, error_description: description }));
   };
   const server = await listen((req, body, res) => {
     const form = new URLSearchParams(body.toString('utf8'));
-    if (req.method !== 'POST' || form.get('grant_type') !== JWT_BEARER) return fail(res, 'unsupported_grant_type', `Invalid grant_type: ${form.get('grant_type') ?? ''}`);
+    if (req.method !== 'POST' || form.get('grant_type') !== JWT_BEARER)
+      return fail(res, 'unsupported_grant_type', `Invalid grant_type: ${form.get('grant_type') ?? ''}`);
     const [h = '', p = '', s = ''] = (form.get('assertion') ?? '').split('.');
-    const parse = (part: string) => { try { return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>; } catch { return {}; } };
+    const parse = (part: string) => {
+      try {
+        return JSON.parse(Buffer.from(part, 'base64url').toString('utf8')) as Record<string, unknown>;
+      } catch {
+        return {};
+      }
+    };
     const header = parse(h);
     const claims = parse(p) as { iss?: string; scope?: string; aud?: string; iat?: number; exp?: number };
     const pem = keys.get(String(claims.iss));
     if (header.alg !== 'RS256' || !pem) return fail(res, 'invalid_grant', 'Invalid grant: account not found');
-    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(pem), Buffer.from(s, 'base64url'))) return fail(res, 'invalid_grant', 'Invalid JWT Signature.');
+    if (!verify('RSA-SHA256', Buffer.from(`${h}.${p}`), createPublicKey(pem), Buffer.from(s, 'base64url')))
+      return fail(res, 'invalid_grant', 'Invalid JWT Signature.');
     const now = Date.now() / 1000;
     const { iat = 0, exp = 0, scope = '', aud = '' } = claims;
-    if (iat > now + 60 || exp < now || exp - iat > 3600) return fail(res, 'invalid_grant', 'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.');
-    if (aud !== 'https://oauth2.googleapis.com/token') return fail(res, 'invalid_grant', 'Invalid JWT: Failed audience check.');
-    if (!scope.split(' ').includes('https://www.googleapis.com/auth/cloud-platform')) return fail(res, 'invalid_scope', 'cloud-platform scope expected by the stand-in.');
+    if (iat > now + 60 || exp < now || exp - iat > 3600)
+      return fail(
+        res,
+        'invalid_grant',
+        'Invalid JWT: Token must be a short-lived token (60 minutes) and in a reasonable timeframe. Check your iat and exp values in the JWT claim.',
+      );
+    if (aud !== 'https://oauth2.googleapis.com/token')
+      return fail(res, 'invalid_grant', 'Invalid JWT: Failed audience check.');
+    if (!scope.split(' ').includes('https://www.googleapis.com/auth/cloud-platform'))
+      return fail(res, 'invalid_scope', 'cloud-platform scope expected by the stand-in.');
     state.grants.push({ iss: String(claims.iss), scope, aud, iat, exp });
     const n = state.issued.length;
-    const token = typeof opts.accessToken === 'function' ? opts.accessToken(n) : opts.accessToken ?? `ya29.${n}-${randomBytes(16).toString('base64url')}`;
+    const token =
+      typeof opts.accessToken === 'function'
+        ? opts.accessToken(n)
+        : (opts.accessToken ?? `ya29.${n}-${randomBytes(16).toString('base64url')}`);
     state.issued.push(token);
-    send(res, 200, 'application/json', JSON.stringify({ access_token: token, expires_in: opts.expiresInSeconds ?? 3600, token_type: 'Bearer' }));
+    send(
+      res,
+      200,
+      'application/json',
+      JSON.stringify({ access_token: token, expires_in: opts.expiresInSeconds ?? 3600, token_type: 'Bearer' }),
+    );
   });
   return Object.assign(state, { tokenUri: `${server.url}/token`, close: server.close });
 }

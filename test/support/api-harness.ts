@@ -18,11 +18,23 @@ export interface Reply {
  */
 export async function startApi(env: Record<string, string> = {}, overrides: CoreOverrides & { listen?: boolean } = {}) {
   const dataDir = mkdtempSync(join(tmpdir(), 'archway-api-'));
-  const config = loadConfig({ ARCHWAY_DATA_DIR: dataDir, ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN, ARCHWAY_PUBLIC_URL: 'https://ci.example.com', ARCHWAY_BUILTIN_REGISTRY: '0', ...env });
+  const config = loadConfig({
+    ARCHWAY_DATA_DIR: dataDir,
+    ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
+    ARCHWAY_PUBLIC_URL: 'https://ci.example.com',
+    ARCHWAY_BUILTIN_REGISTRY: '0',
+    ...env,
+  });
   const server = await createServer(config, false, overrides);
   const baseUrl = overrides.listen ? await server.app.listen({ port: 0, host: '127.0.0.1' }) : '';
 
-  async function call(method: string, url: string, body?: unknown, token: string | null = ADMIN_TOKEN, raw?: string): Promise<Reply> {
+  async function call(
+    method: string,
+    url: string,
+    body?: unknown,
+    token: string | null = ADMIN_TOKEN,
+    raw?: string,
+  ): Promise<Reply> {
     const res = await server.app.inject({
       method: method as 'GET',
       url,
@@ -51,10 +63,15 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
       return res.body.token as string;
     },
     /** Workspace "acme", project "company-website", one pipeline; returns the pipeline's actions path. */
-    async seedPipeline(pipeline: Record<string, unknown> = {}): Promise<{ pipelineId: number; actions: string; pipelinePath: string }> {
+    async seedPipeline(
+      pipeline: Record<string, unknown> = {},
+    ): Promise<{ pipelineId: number; actions: string; pipelinePath: string }> {
       await call('POST', '/workspaces', { domain: 'acme', name: 'Acme' });
       await call('POST', '/workspaces/acme/projects', { display_name: 'Company Website' });
-      const res = await call('POST', '/workspaces/acme/projects/company-website/pipelines', { name: 'Build', ...pipeline });
+      const res = await call('POST', '/workspaces/acme/projects/company-website/pipelines', {
+        name: 'Build',
+        ...pipeline,
+      });
       if (res.status !== 201) throw new Error(`pipeline: ${res.status} ${JSON.stringify(res.body)}`);
       const pipelinePath = `/workspaces/acme/projects/company-website/pipelines/${res.body.id}`;
       return { pipelineId: res.body.id, actions: `${pipelinePath}/actions`, pipelinePath };

@@ -1,6 +1,16 @@
 import { createHash } from 'node:crypto';
 import {
-  chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync,
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,8 +26,20 @@ import { run } from './registry.js';
  * later runs only push it.
  */
 export const BUSYBOX_PLATFORMS = [
-  { debArch: 'amd64', platform: 'linux/amd64', architecture: 'amd64', variant: undefined, elfMachine: 62 /* EM_X86_64 */ },
-  { debArch: 'arm64', platform: 'linux/arm64/v8', architecture: 'arm64', variant: 'v8', elfMachine: 183 /* EM_AARCH64 */ },
+  {
+    debArch: 'amd64',
+    platform: 'linux/amd64',
+    architecture: 'amd64',
+    variant: undefined,
+    elfMachine: 62 /* EM_X86_64 */,
+  },
+  {
+    debArch: 'arm64',
+    platform: 'linux/arm64/v8',
+    architecture: 'arm64',
+    variant: 'v8',
+    elfMachine: 183 /* EM_AARCH64 */,
+  },
   { debArch: 'armhf', platform: 'linux/arm/v7', architecture: 'arm', variant: 'v7', elfMachine: 40 /* EM_ARM */ },
   { debArch: 'armel', platform: 'linux/arm/v6', architecture: 'arm', variant: 'v6', elfMachine: 40 /* EM_ARM */ },
 ] as const;
@@ -68,22 +90,30 @@ export async function ensureBusyboxBase(registryHost: string, opts: BusyboxBaseO
   const reference = `${registryHost}/${opts.repository ?? 'library/busybox'}:${opts.tag ?? 'latest'}`;
   const started = Date.now();
   await run([
-    'skopeo', 'copy', '--all', '--quiet',
+    'skopeo',
+    'copy',
+    '--all',
+    '--quiet',
     ...(opts.certDir ? ['--dest-cert-dir', opts.certDir] : ['--dest-tls-verify=false']),
     ...(opts.authFile ? ['--dest-authfile', opts.authFile] : []),
-    layout.source, `docker://${reference}`,
+    layout.source,
+    `docker://${reference}`,
   ]);
   opts.onProgress?.(`busybox base: pushed ${reference} in ${Date.now() - started} ms`);
   return reference;
 }
 
 /** The per-platform busybox binaries (downloading/building the cache when needed). */
-export async function busyboxBinaries(opts: Pick<BusyboxBaseOptions, 'cacheDir' | 'onProgress'> = {}): Promise<Record<BusyboxPlatform, string>> {
+export async function busyboxBinaries(
+  opts: Pick<BusyboxBaseOptions, 'cacheDir' | 'onProgress'> = {},
+): Promise<Record<BusyboxPlatform, string>> {
   return (await ensureBusyboxLayout(opts)).binaries;
 }
 
 /** The cache, built once across test files and workers (a mkdir lock serialises builders). */
-export async function ensureBusyboxLayout(opts: Pick<BusyboxBaseOptions, 'cacheDir' | 'onProgress'> = {}): Promise<BusyboxLayout> {
+export async function ensureBusyboxLayout(
+  opts: Pick<BusyboxBaseOptions, 'cacheDir' | 'onProgress'> = {},
+): Promise<BusyboxLayout> {
   const root = join(resolve(opts.cacheDir ?? DEFAULT_FIXTURE_CACHE), RECIPE);
   mkdirSync(root, { recursive: true });
   const cached = readDone(root);
@@ -97,12 +127,17 @@ export async function ensureBusyboxLayout(opts: Pick<BusyboxBaseOptions, 'cacheD
 }
 
 function binariesOf(root: string): Record<BusyboxPlatform, string> {
-  return Object.fromEntries(BUSYBOX_PLATFORMS.map((p) => [p.platform, join(root, 'bin', p.debArch, 'busybox')])) as Record<BusyboxPlatform, string>;
+  return Object.fromEntries(
+    BUSYBOX_PLATFORMS.map((p) => [p.platform, join(root, 'bin', p.debArch, 'busybox')]),
+  ) as Record<BusyboxPlatform, string>;
 }
 
 function readDone(root: string): BusyboxLayout | null {
   try {
-    const done = JSON.parse(readFileSync(join(root, 'layout.json'), 'utf8')) as { indexDigest: string; busyboxVersion: string };
+    const done = JSON.parse(readFileSync(join(root, 'layout.json'), 'utf8')) as {
+      indexDigest: string;
+      busyboxVersion: string;
+    };
     const layoutDir = join(root, 'oci');
     const binaries = binariesOf(root);
     if (!existsSync(join(layoutDir, 'index.json')) || !Object.values(binaries).every((b) => existsSync(b))) return null;
@@ -126,7 +161,8 @@ async function lock(dir: string, timeoutMs = 10 * 60_000): Promise<() => void> {
       rmSync(dir, { recursive: true, force: true });
       continue;
     }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for the fixture lock ${dir} (remove it if no test is running)`);
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for the fixture lock ${dir} (remove it if no test is running)`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -180,7 +216,10 @@ async function build(root: string, progress: (m: string) => void): Promise<Busyb
       renameSync(`${target}.tmp`, target);
     }
     // One applet list for every arch, from the host's (amd64) binary: no emulation needed.
-    const applets = (await run([binariesOf(root)['linux/amd64'], '--list-full'])).split('\n').map((l) => l.trim()).filter((l) => l && l !== 'bin/busybox');
+    const applets = (await run([binariesOf(root)['linux/amd64'], '--list-full']))
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l && l !== 'bin/busybox');
 
     const layoutDir = join(tmp, 'oci');
     const blobs = join(layoutDir, 'blobs', 'sha256');
@@ -196,35 +235,79 @@ async function build(root: string, progress: (m: string) => void): Promise<Busyb
       makeRootfs(rootfs, join(root, 'bin', p.debArch, 'busybox'), applets);
       const tarFile = join(tmp, `layer-${p.debArch}.tar`);
       const top = readdirSync(rootfs).sort();
-      await run(['tar', '--create', '--file', tarFile, '--format=gnu', '--sort=name', '--numeric-owner', '--owner=0', '--group=0',
-        `--mtime=@${MTIME}`, '-C', rootfs, ...top]);
+      await run([
+        'tar',
+        '--create',
+        '--file',
+        tarFile,
+        '--format=gnu',
+        '--sort=name',
+        '--numeric-owner',
+        '--owner=0',
+        '--group=0',
+        `--mtime=@${MTIME}`,
+        '-C',
+        rootfs,
+        ...top,
+      ]);
       const tar = readFileSync(tarFile);
-      const layer = { mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...writeBlob(gzipSync(tar, { level: 9 })) };
+      const layer = {
+        mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip',
+        ...writeBlob(gzipSync(tar, { level: 9 })),
+      };
       const config = {
-        created: CREATED, architecture: p.architecture, ...(p.variant && { variant: p.variant }), os: 'linux',
+        created: CREATED,
+        architecture: p.architecture,
+        ...(p.variant && { variant: p.variant }),
+        os: 'linux',
         config: { Env: [PATH_ENV], Cmd: ['/bin/sh'] },
         rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-        history: [{ created: CREATED, created_by: `archway test fixture: busybox-static ${busyboxVersion} (${p.debArch})` }],
+        history: [
+          { created: CREATED, created_by: `archway test fixture: busybox-static ${busyboxVersion} (${p.debArch})` },
+        ],
       };
-      const configDesc = { mediaType: 'application/vnd.oci.image.config.v1+json', ...writeBlob(JSON.stringify(config)) };
-      const manifest = { schemaVersion: 2, mediaType: 'application/vnd.oci.image.manifest.v1+json', config: configDesc, layers: [layer] };
+      const configDesc = {
+        mediaType: 'application/vnd.oci.image.config.v1+json',
+        ...writeBlob(JSON.stringify(config)),
+      };
+      const manifest = {
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: configDesc,
+        layers: [layer],
+      };
       manifests.push({
-        mediaType: manifest.mediaType, ...writeBlob(JSON.stringify(manifest)),
+        mediaType: manifest.mediaType,
+        ...writeBlob(JSON.stringify(manifest)),
         platform: { architecture: p.architecture, os: 'linux', ...(p.variant && { variant: p.variant }) },
       });
     }
-    const index = writeBlob(JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }));
+    const index = writeBlob(
+      JSON.stringify({ schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json', manifests }),
+    );
     writeFileSync(join(layoutDir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    writeFileSync(join(layoutDir, 'index.json'), JSON.stringify({
-      schemaVersion: 2, mediaType: 'application/vnd.oci.image.index.v1+json',
-      manifests: [{ mediaType: 'application/vnd.oci.image.index.v1+json', ...index, annotations: { 'org.opencontainers.image.ref.name': REF } }],
-    }));
+    writeFileSync(
+      join(layoutDir, 'index.json'),
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            ...index,
+            annotations: { 'org.opencontainers.image.ref.name': REF },
+          },
+        ],
+      }),
+    );
 
     const finalDir = join(root, 'oci');
     rmSync(finalDir, { recursive: true, force: true });
     renameSync(layoutDir, finalDir);
     writeFileSync(join(root, 'layout.json'), JSON.stringify({ indexDigest: index.digest, busyboxVersion }, null, 2));
-    progress(`busybox base: built the OCI layout (${index.digest}) in ${Date.now() - t0} ms${downloaded ? ' including the download' : ''}`);
+    progress(
+      `busybox base: built the OCI layout (${index.digest}) in ${Date.now() - t0} ms${downloaded ? ' including the download' : ''}`,
+    );
     return { ...readDone(root)!, downloaded, built: true };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
@@ -232,14 +315,19 @@ async function build(root: string, progress: (m: string) => void): Promise<Busyb
 }
 
 function makeRootfs(rootfs: string, busybox: string, applets: readonly string[]): void {
-  for (const d of ['bin', 'etc', 'root', 'tmp', 'sbin', 'usr/bin', 'usr/sbin']) mkdirSync(join(rootfs, d), { recursive: true });
+  for (const d of ['bin', 'etc', 'root', 'tmp', 'sbin', 'usr/bin', 'usr/sbin'])
+    mkdirSync(join(rootfs, d), { recursive: true });
   copyFileSync(busybox, join(rootfs, 'bin', 'busybox'));
   chmodSync(join(rootfs, 'bin', 'busybox'), 0o755);
   for (const applet of applets) {
     mkdirSync(dirname(join(rootfs, applet)), { recursive: true });
     symlinkSync('/bin/busybox', join(rootfs, applet));
   }
-  writeFileSync(join(rootfs, 'etc', 'passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n', { mode: 0o644 });
+  writeFileSync(
+    join(rootfs, 'etc', 'passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n',
+    { mode: 0o644 },
+  );
   writeFileSync(join(rootfs, 'etc', 'group'), 'root:x:0:\nnogroup:x:65534:\n', { mode: 0o644 });
   chmodSync(join(rootfs, 'root'), 0o700);
   chmodSync(join(rootfs, 'tmp'), 0o1777);
@@ -261,21 +349,35 @@ async function ensureDebs(debsDir: string, tmp: string, progress: (m: string) =>
   const t0 = Date.now();
   const apt = join(tmp, 'apt');
   const dl = join(tmp, 'dl');
-  for (const d of [join(apt, 'lists', 'partial'), join(apt, 'cache', 'archives', 'partial'), dl]) mkdirSync(d, { recursive: true });
+  for (const d of [join(apt, 'lists', 'partial'), join(apt, 'cache', 'archives', 'partial'), dl])
+    mkdirSync(d, { recursive: true });
   const o = [
-    '-o', `Dir::State::Lists=${join(apt, 'lists')}`, '-o', `Dir::Cache=${join(apt, 'cache')}`,
-    '-o', 'Acquire::Languages=none', '-o', 'APT::Sandbox::User=root',
+    '-o',
+    `Dir::State::Lists=${join(apt, 'lists')}`,
+    '-o',
+    `Dir::Cache=${join(apt, 'cache')}`,
+    '-o',
+    'Acquire::Languages=none',
+    '-o',
+    'APT::Sandbox::User=root',
     ...BUSYBOX_PLATFORMS.flatMap((p) => ['-o', `APT::Architectures::=${p.debArch}`]),
   ];
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
   let last = '';
   for (let attempt = 1; attempt <= 3; attempt++) {
     const update = await runChild(['apt-get', ...o, 'update'], { env });
-    if (update.code !== 0 && update.code !== 100) last = `apt-get update exited with ${update.code}: ${update.stderr.trim()}`;
-    const download = await runChild(['apt-get', ...o, 'download', ...BUSYBOX_PLATFORMS.map((p) => `busybox-static:${p.debArch}`)], { env, cwd: dl });
+    if (update.code !== 0 && update.code !== 100)
+      last = `apt-get update exited with ${update.code}: ${update.stderr.trim()}`;
+    const download = await runChild(
+      ['apt-get', ...o, 'download', ...BUSYBOX_PLATFORMS.map((p) => `busybox-static:${p.debArch}`)],
+      { env, cwd: dl },
+    );
     if (download.code === 0) break;
     last = `apt-get download exited with ${download.code}: ${download.stderr.trim()} (update: ${update.code}, ${update.stderr.trim().split('\n').slice(-3).join(' | ')})`;
-    if (attempt === 3) throw new Error(`cannot download busybox-static for ${BUSYBOX_PLATFORMS.map((p) => p.debArch).join(', ')}: ${last}`);
+    if (attempt === 3)
+      throw new Error(
+        `cannot download busybox-static for ${BUSYBOX_PLATFORMS.map((p) => p.debArch).join(', ')}: ${last}`,
+      );
     await new Promise((r) => setTimeout(r, 2_000 * attempt));
   }
   mkdirSync(debsDir, { recursive: true });

@@ -30,7 +30,8 @@ export interface TlsRegistry extends AuthRegistry {
 /** Runs a command to completion; throws with its output when it fails. */
 export async function run(argv: readonly string[], opts: { input?: string; cwd?: string } = {}): Promise<string> {
   const r = await runChild(argv, opts);
-  if (r.code !== 0) throw new Error(`${argv.slice(0, 2).join(' ')} exited with ${r.code}: ${(r.stderr || r.stdout).trim()}`);
+  if (r.code !== 0)
+    throw new Error(`${argv.slice(0, 2).join(' ')} exited with ${r.code}: ${(r.stderr || r.stdout).trim()}`);
   return r.stdout;
 }
 
@@ -65,23 +66,60 @@ export async function startAuthRegistry(dir: string, credentials: Credentials): 
  * A CA (P-256, CA:TRUE) and a server certificate for IP:127.0.0.1 and DNS:localhost signed by it.
  * Returns the PEM files; nothing here depends on the port.
  */
-export async function makeTestCa(dir: string): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
+export async function makeTestCa(
+  dir: string,
+): Promise<{ caFile: string; caKeyFile: string; certFile: string; keyFile: string }> {
   mkdirSync(dir, { recursive: true });
   const f = (name: string) => join(resolve(dir), name);
   const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await run(['openssl', 'req', '-x509', ...ec, '-days', '3650', '-subj', '/CN=Archway test CA',
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign',
-    '-keyout', f('ca.key'), '-out', f('ca.crt')]);
+  await run([
+    'openssl',
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '3650',
+    '-subj',
+    '/CN=Archway test CA',
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign,cRLSign',
+    '-keyout',
+    f('ca.key'),
+    '-out',
+    f('ca.crt'),
+  ]);
   await run(['openssl', 'req', ...ec, '-subj', '/CN=127.0.0.1', '-keyout', f('tls.key'), '-out', f('tls.csr')]);
-  writeFileSync(f('tls.ext'), [
-    'basicConstraints=critical,CA:FALSE',
-    'keyUsage=critical,digitalSignature,keyEncipherment',
-    'extendedKeyUsage=serverAuth',
-    'subjectAltName=IP:127.0.0.1,DNS:localhost',
-    '',
-  ].join('\n'));
-  await run(['openssl', 'x509', '-req', '-in', f('tls.csr'), '-CA', f('ca.crt'), '-CAkey', f('ca.key'), '-CAcreateserial',
-    '-days', '825', '-sha256', '-extfile', f('tls.ext'), '-out', f('tls.crt')]);
+  writeFileSync(
+    f('tls.ext'),
+    [
+      'basicConstraints=critical,CA:FALSE',
+      'keyUsage=critical,digitalSignature,keyEncipherment',
+      'extendedKeyUsage=serverAuth',
+      'subjectAltName=IP:127.0.0.1,DNS:localhost',
+      '',
+    ].join('\n'),
+  );
+  await run([
+    'openssl',
+    'x509',
+    '-req',
+    '-in',
+    f('tls.csr'),
+    '-CA',
+    f('ca.crt'),
+    '-CAkey',
+    f('ca.key'),
+    '-CAcreateserial',
+    '-days',
+    '825',
+    '-sha256',
+    '-extfile',
+    f('tls.ext'),
+    '-out',
+    f('tls.crt'),
+  ]);
   return { caFile: f('ca.crt'), caKeyFile: f('ca.key'), certFile: f('tls.crt'), keyFile: f('tls.key') };
 }
 
@@ -91,7 +129,9 @@ export async function startTlsRegistry(dir: string, credentials: Credentials): P
   const pki = await makeTestCa(join(root, 'pki'));
   const htpasswdFile = await writeHtpasswd(join(root, 'htpasswd'), credentials);
   const registry = await startLocalRegistry({
-    dir: root, htpasswdFile, tls: { certFile: pki.certFile, keyFile: pki.keyFile, caFile: pki.caFile },
+    dir: root,
+    htpasswdFile,
+    tls: { certFile: pki.certFile, keyFile: pki.keyFile, caFile: pki.caFile },
   });
   const caDir = join(root, 'certs.d');
   const certDir = join(caDir, registry.host);

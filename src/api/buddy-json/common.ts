@@ -2,7 +2,10 @@ import { ValidationError } from '../../domain/errors.js';
 import { Type, type Static, type TSchema } from 'typebox';
 
 /** Buddy's error envelope. */
-export const ErrorBody = Type.Object({ errors: Type.Array(Type.Object({ message: Type.String() })) }, { $id: 'ErrorBody' });
+export const ErrorBody = Type.Object(
+  { errors: Type.Array(Type.Object({ message: Type.String() })) },
+  { $id: 'ErrorBody' },
+);
 
 export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 export const DateString = Type.String({ format: 'date-time' });
@@ -11,7 +14,9 @@ export const PageQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
   per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
   sort_by: Type.Optional(Type.String()),
-  sort_direction: Type.Optional(Type.Union([Type.Literal('ASC'), Type.Literal('DESC'), Type.Literal('asc'), Type.Literal('desc')])),
+  sort_direction: Type.Optional(
+    Type.Union([Type.Literal('ASC'), Type.Literal('DESC'), Type.Literal('asc'), Type.Literal('desc')]),
+  ),
 });
 export type PageQuery = Static<typeof PageQuery>;
 
@@ -29,7 +34,10 @@ export function pageOf(query: PageQuery, sortable: readonly string[] = []) {
 
 /** `{url, html_url, <plural>: [...]}` */
 export function listEnvelope<K extends string, T extends TSchema>(plural: K, item: T) {
-  return Type.Object({ url: Type.String(), html_url: Type.String(), [plural]: Type.Array(item) } as { url: TSchema; html_url: TSchema } & Record<K, TSchema>);
+  return Type.Object({ url: Type.String(), html_url: Type.String(), [plural]: Type.Array(item) } as {
+    url: TSchema;
+    html_url: TSchema;
+  } & Record<K, TSchema>);
 }
 
 /** Dates go out as ISO-8601 UTC strings. */

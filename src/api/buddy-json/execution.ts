@@ -13,40 +13,106 @@ const Str = Type.String();
 const opt = Type.Optional;
 
 export const RunBody = Type.Object({
-  to_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })), from_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })),
-  branch: opt(Type.Object({ name: opt(Nullable(Str)) })), tag: opt(Type.Object({ name: opt(Nullable(Str)) })),
-  comment: opt(Nullable(Str)), refresh: opt(Type.Boolean()), clear_cache: opt(Type.Boolean()), priority: opt(Type.Enum([...PRIORITIES])),
-  variables: opt(Type.Array(Type.Object({ key: Str, value: Str, encrypted: opt(Type.Boolean()) }, { additionalProperties: true }))),
+  to_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })),
+  from_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })),
+  branch: opt(Type.Object({ name: opt(Nullable(Str)) })),
+  tag: opt(Type.Object({ name: opt(Nullable(Str)) })),
+  comment: opt(Nullable(Str)),
+  refresh: opt(Type.Boolean()),
+  clear_cache: opt(Type.Boolean()),
+  priority: opt(Type.Enum([...PRIORITIES])),
+  variables: opt(
+    Type.Array(Type.Object({ key: Str, value: Str, encrypted: opt(Type.Boolean()) }, { additionalProperties: true })),
+  ),
 });
 export type RunBody = Static<typeof RunBody>;
-export const OperationBody = Type.Object({ operation: Type.Enum(['CANCEL', 'RETRY', 'APPLY', 'APPLY_VARIABLES', 'RUN_DELAYED']) });
+export const OperationBody = Type.Object({
+  operation: Type.Enum(['CANCEL', 'RETRY', 'APPLY', 'APPLY_VARIABLES', 'RUN_DELAYED']),
+});
 
 export const runInput = (b: RunBody): RunInput => ({
-  branch: b.branch?.name ?? null, revision: b.to_revision?.revision ?? null, comment: b.comment, refresh: b.refresh,
-  clearCache: b.clear_cache, priority: b.priority, variables: b.variables,
+  branch: b.branch?.name ?? null,
+  revision: b.to_revision?.revision ?? null,
+  comment: b.comment,
+  refresh: b.refresh,
+  clearCache: b.clear_cache,
+  priority: b.priority,
+  variables: b.variables,
 });
 
 const RevisionJson = Type.Object({
-  url: Str, html_url: Str, revision: Str, author_date: Str, commit_date: Str, message: Str,
-  author: Type.Object({ name: Str, email: Str }), committer: Type.Object({ name: Str, email: Str }),
+  url: Str,
+  html_url: Str,
+  revision: Str,
+  author_date: Str,
+  commit_date: Str,
+  message: Str,
+  author: Type.Object({ name: Str, email: Str }),
+  committer: Type.Object({ name: Str, email: Str }),
 });
-const ActionShort = Type.Object({ url: Str, html_url: Str, id: Type.Integer(), name: Str, type: Str, trigger_time: Str, disabled: Type.Boolean(), ignore_errors: Type.Boolean() });
+const ActionShort = Type.Object({
+  url: Str,
+  html_url: Str,
+  id: Type.Integer(),
+  name: Str,
+  type: Str,
+  trigger_time: Str,
+  disabled: Type.Boolean(),
+  ignore_errors: Type.Boolean(),
+});
 export const ActionExecutionJson = Type.Object({
-  url: Str, html_url: Str, action_execution_id: Str, status: Str, progress: Type.Integer(), action: ActionShort,
-  start_date: Nullable(Str), finish_date: Nullable(Str), error_message: Nullable(Str), attempts: Type.Integer(),
+  url: Str,
+  html_url: Str,
+  action_execution_id: Str,
+  status: Str,
+  progress: Type.Integer(),
+  action: ActionShort,
+  start_date: Nullable(Str),
+  finish_date: Nullable(Str),
+  error_message: Nullable(Str),
+  attempts: Type.Integer(),
 });
-export const ActionExecutionDetailJson = Type.Object({
-  ...ActionExecutionJson.properties, log: Type.Array(Str), log_offset: Type.Integer(), log_total_lines: Type.Integer(),
-}, { $id: 'ActionExecution' });
-export const ExecutionJson = Type.Object({
-  url: Str, html_url: Str, id: Type.Integer(), start_date: Nullable(Str), finish_date: Nullable(Str), status: Str,
-  triggeredOn: Str, mode: Str, priority: Str, refresh: Type.Boolean(), clear_cache: Type.Boolean(), comment: Nullable(Str),
-  branch: Nullable(Type.Object({ url: Str, html_url: Str, name: Str, default: Type.Boolean() })), to_revision: Nullable(RevisionJson),
-  creator: MemberJson, pipeline: PipelineShortJson, action_executions: Type.Array(ActionExecutionJson), error_message: Nullable(Str),
-}, { $id: 'Execution' });
+export const ActionExecutionDetailJson = Type.Object(
+  {
+    ...ActionExecutionJson.properties,
+    log: Type.Array(Str),
+    log_offset: Type.Integer(),
+    log_total_lines: Type.Integer(),
+  },
+  { $id: 'ActionExecution' },
+);
+export const ExecutionJson = Type.Object(
+  {
+    url: Str,
+    html_url: Str,
+    id: Type.Integer(),
+    start_date: Nullable(Str),
+    finish_date: Nullable(Str),
+    status: Str,
+    triggeredOn: Str,
+    mode: Str,
+    priority: Str,
+    refresh: Type.Boolean(),
+    clear_cache: Type.Boolean(),
+    comment: Nullable(Str),
+    branch: Nullable(Type.Object({ url: Str, html_url: Str, name: Str, default: Type.Boolean() })),
+    to_revision: Nullable(RevisionJson),
+    creator: MemberJson,
+    pipeline: PipelineShortJson,
+    action_executions: Type.Array(ActionExecutionJson),
+    error_message: Nullable(Str),
+  },
+  { $id: 'Execution' },
+);
 export const ExecutionListJson = Type.Object({
-  url: Str, html_url: Str, page: Type.Integer(), page_size: Type.Integer(), total_page_count: Type.Integer(),
-  element_count: Type.Integer(), total_element_count: Type.Integer(), executions: Type.Array(ExecutionJson),
+  url: Str,
+  html_url: Str,
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+  total_page_count: Type.Integer(),
+  element_count: Type.Integer(),
+  total_element_count: Type.Integer(),
+  executions: Type.Array(ExecutionJson),
 });
 
 export interface ExecutionContext {
@@ -59,9 +125,14 @@ export interface ExecutionContext {
 function revisionJson(c: ExecutionContext, r: Revision): Static<typeof RevisionJson> {
   const path = `${paths.project(c.domain, c.project.name)}/repository/commits/${r.sha}`;
   return {
-    url: c.urls.api(path), html_url: c.urls.html(`${paths.htmlProject(c.domain, c.project.name)}/repository/commit/${r.sha}`),
-    revision: r.sha, author_date: r.authorDate, commit_date: r.commitDate, message: r.message,
-    author: { name: r.authorName, email: r.authorEmail }, committer: { name: r.committerName, email: r.committerEmail },
+    url: c.urls.api(path),
+    html_url: c.urls.html(`${paths.htmlProject(c.domain, c.project.name)}/repository/commit/${r.sha}`),
+    revision: r.sha,
+    author_date: r.authorDate,
+    commit_date: r.commitDate,
+    message: r.message,
+    author: { name: r.authorName, email: r.authorEmail },
+    committer: { name: r.committerName, email: r.committerEmail },
   };
 }
 
@@ -69,16 +140,32 @@ function executionHtml(c: ExecutionContext, e: Execution): string {
   return c.urls.html(`${paths.htmlPipeline(c.domain, c.project.name, c.pipeline.id)}/execution/${e.id}`);
 }
 
-export function actionExecutionJson(c: ExecutionContext, e: Execution, a: ActionExecution): Static<typeof ActionExecutionJson> {
+export function actionExecutionJson(
+  c: ExecutionContext,
+  e: Execution,
+  a: ActionExecution,
+): Static<typeof ActionExecutionJson> {
   const base = paths.pipeline(c.domain, c.project.name, c.pipeline.id);
   return {
-    url: c.urls.api(`${base}/executions/${e.id}/action_executions/${a.hexId}`), html_url: `${executionHtml(c, e)}/?actionExecutionId=${a.hexId}`,
-    action_execution_id: a.hexId, status: a.status, progress: a.progress,
+    url: c.urls.api(`${base}/executions/${e.id}/action_executions/${a.hexId}`),
+    html_url: `${executionHtml(c, e)}/?actionExecutionId=${a.hexId}`,
+    action_execution_id: a.hexId,
+    status: a.status,
+    progress: a.progress,
     action: {
-      url: c.urls.api(paths.action(c.domain, c.project.name, c.pipeline.id, a.action.id)), html_url: c.urls.html(paths.htmlAction(c.domain, c.project.name, a.action.id)),
-      id: a.action.id, name: a.action.name, type: a.action.type, trigger_time: a.action.triggerTime, disabled: a.action.disabled, ignore_errors: a.action.ignoreErrors,
+      url: c.urls.api(paths.action(c.domain, c.project.name, c.pipeline.id, a.action.id)),
+      html_url: c.urls.html(paths.htmlAction(c.domain, c.project.name, a.action.id)),
+      id: a.action.id,
+      name: a.action.name,
+      type: a.action.type,
+      trigger_time: a.action.triggerTime,
+      disabled: a.action.disabled,
+      ignore_errors: a.action.ignoreErrors,
     },
-    start_date: iso(a.startDate), finish_date: iso(a.finishDate), error_message: a.errorMessage, attempts: a.attempts,
+    start_date: iso(a.startDate),
+    finish_date: iso(a.finishDate),
+    error_message: a.errorMessage,
+    attempts: a.attempts,
   };
 }
 
@@ -86,25 +173,52 @@ export function executionJson(c: ExecutionContext, v: ExecutionView, creator: Us
   const e = v.execution;
   const branch = e.revision?.branch ?? e.requestedBranch;
   return {
-    url: c.urls.api(`${paths.pipeline(c.domain, c.project.name, c.pipeline.id)}/executions/${e.id}`), html_url: executionHtml(c, e),
-    id: e.id, start_date: iso(e.startDate), finish_date: iso(e.finishDate), status: e.status, triggeredOn: e.triggeredOn, mode: 'MANUAL',
-    priority: e.priority, refresh: e.refresh, clear_cache: e.clearCache, comment: e.comment,
-    branch: branch ? {
-      url: c.urls.api(`${paths.project(c.domain, c.project.name)}/repository/branches/${encodeURIComponent(branch)}`),
-      html_url: c.urls.html(`${paths.htmlProject(c.domain, c.project.name)}/repository/branch/${encodeURIComponent(branch)}`),
-      name: branch, default: branch === c.project.repository.defaultBranch,
-    } : null,
-    to_revision: e.revision && revisionJson(c, e.revision), creator: memberJson(c.urls, c.domain, creator),
-    pipeline: pipelineShortJson(c.urls, c.domain, c.project.name, c.pipeline), action_executions: v.actions.map((a) => actionExecutionJson(c, e, a)),
+    url: c.urls.api(`${paths.pipeline(c.domain, c.project.name, c.pipeline.id)}/executions/${e.id}`),
+    html_url: executionHtml(c, e),
+    id: e.id,
+    start_date: iso(e.startDate),
+    finish_date: iso(e.finishDate),
+    status: e.status,
+    triggeredOn: e.triggeredOn,
+    mode: 'MANUAL',
+    priority: e.priority,
+    refresh: e.refresh,
+    clear_cache: e.clearCache,
+    comment: e.comment,
+    branch: branch
+      ? {
+          url: c.urls.api(
+            `${paths.project(c.domain, c.project.name)}/repository/branches/${encodeURIComponent(branch)}`,
+          ),
+          html_url: c.urls.html(
+            `${paths.htmlProject(c.domain, c.project.name)}/repository/branch/${encodeURIComponent(branch)}`,
+          ),
+          name: branch,
+          default: branch === c.project.repository.defaultBranch,
+        }
+      : null,
+    to_revision: e.revision && revisionJson(c, e.revision),
+    creator: memberJson(c.urls, c.domain, creator),
+    pipeline: pipelineShortJson(c.urls, c.domain, c.project.name, c.pipeline),
+    action_executions: v.actions.map((a) => actionExecutionJson(c, e, a)),
     error_message: e.errorMessage,
   };
 }
 
-export function executionListJson(c: ExecutionContext, items: Array<Static<typeof ExecutionJson>>, page: { page: number; perPage: number }, total: number) {
+export function executionListJson(
+  c: ExecutionContext,
+  items: Array<Static<typeof ExecutionJson>>,
+  page: { page: number; perPage: number },
+  total: number,
+) {
   return {
     url: c.urls.api(`${paths.pipeline(c.domain, c.project.name, c.pipeline.id)}/executions`),
     html_url: c.urls.html(paths.htmlPipeline(c.domain, c.project.name, c.pipeline.id)),
-    page: page.page, page_size: page.perPage, total_page_count: Math.ceil(total / page.perPage), element_count: items.length,
-    total_element_count: total, executions: items,
+    page: page.page,
+    page_size: page.perPage,
+    total_page_count: Math.ceil(total / page.perPage),
+    element_count: items.length,
+    total_element_count: total,
+    executions: items,
   };
 }

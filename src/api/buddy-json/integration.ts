@@ -7,7 +7,11 @@ import { paths, type Urls } from './urls.js';
 const Str = Type.String();
 const opt = Type.Optional;
 
-const RoleAssumption = Type.Object({ arn: Str, external_id: opt(Nullable(Str)), duration: opt(Nullable(Type.Integer())) });
+const RoleAssumption = Type.Object({
+  arn: Str,
+  external_id: opt(Nullable(Str)),
+  duration: opt(Nullable(Type.Integer())),
+});
 
 /**
  * Add/edit an integration. `type`, `scope` and `auth_type` are checked by the use case, so that an unknown
@@ -15,11 +19,20 @@ const RoleAssumption = Type.Object({ arn: Str, external_id: opt(Nullable(Str)), 
  * or `access_key_id`/`secret_access_key`; GOOGLE_SERVICE_ACCOUNT takes the JSON key as text in `api_key`.
  */
 export const IntegrationBody = Type.Object({
-  name: opt(Str), type: opt(Str), scope: opt(Str), project_name: opt(Nullable(Str)), identifier: opt(Str), auth_type: opt(Str),
+  name: opt(Str),
+  type: opt(Str),
+  scope: opt(Str),
+  project_name: opt(Nullable(Str)),
+  identifier: opt(Str),
+  auth_type: opt(Str),
   all_pipelines_allowed: opt(Type.Boolean()),
   allowed_pipelines: opt(Type.Array(Type.Object({ id: Type.Integer() }, { additionalProperties: true }))),
-  username: opt(Str), password: opt(Str),
-  access_key: opt(Str), secret_key: opt(Str), access_key_id: opt(Str), secret_access_key: opt(Str),
+  username: opt(Str),
+  password: opt(Str),
+  access_key: opt(Str),
+  secret_key: opt(Str),
+  access_key_id: opt(Str),
+  secret_access_key: opt(Str),
   role_assumptions: opt(Type.Array(RoleAssumption)),
   api_key: opt(Str),
 });
@@ -28,10 +41,22 @@ export type IntegrationBody = Static<typeof IntegrationBody>;
 const AllowedPipelineJson = Type.Object({ id: Type.Integer(), name: Str, url: Str, html_url: Str });
 
 /** What Buddy returns: no credential field at all, secret or not (the SDK's Integration struct has none). */
-export const IntegrationJson = Type.Object({
-  url: Str, html_url: Str, hash_id: Str, name: Str, type: Str, auth_type: Str, scope: Str, project_name: Nullable(Str), identifier: Str,
-  all_pipelines_allowed: Type.Boolean(), allowed_pipelines: Type.Array(AllowedPipelineJson),
-}, { $id: 'Integration' });
+export const IntegrationJson = Type.Object(
+  {
+    url: Str,
+    html_url: Str,
+    hash_id: Str,
+    name: Str,
+    type: Str,
+    auth_type: Str,
+    scope: Str,
+    project_name: Nullable(Str),
+    identifier: Str,
+    all_pipelines_allowed: Type.Boolean(),
+    allowed_pipelines: Type.Array(AllowedPipelineJson),
+  },
+  { $id: 'Integration' },
+);
 export const IntegrationListJson = listEnvelope('integrations', IntegrationJson);
 
 /** One value from two spellings of the same field; both sent and different is an error. */
@@ -44,30 +69,56 @@ function either(a: [string, string | undefined], b: [string, string | undefined]
 
 export function integrationInput(b: IntegrationBody): IntegrationInput {
   return {
-    name: b.name, type: b.type, scope: b.scope, projectName: b.project_name, identifier: b.identifier, authType: b.auth_type,
-    allPipelinesAllowed: b.all_pipelines_allowed, allowedPipelineIds: b.allowed_pipelines?.map((p) => p.id),
-    username: b.username, password: b.password,
+    name: b.name,
+    type: b.type,
+    scope: b.scope,
+    projectName: b.project_name,
+    identifier: b.identifier,
+    authType: b.auth_type,
+    allPipelinesAllowed: b.all_pipelines_allowed,
+    allowedPipelineIds: b.allowed_pipelines?.map((p) => p.id),
+    username: b.username,
+    password: b.password,
     accessKeyId: either(['access_key', b.access_key], ['access_key_id', b.access_key_id]),
     secretAccessKey: either(['secret_key', b.secret_key], ['secret_access_key', b.secret_access_key]),
-    roleAssumptions: b.role_assumptions?.map((r) => ({ arn: r.arn, externalId: r.external_id ?? null, durationSeconds: r.duration ?? null })),
+    roleAssumptions: b.role_assumptions?.map((r) => ({
+      arn: r.arn,
+      externalId: r.external_id ?? null,
+      durationSeconds: r.duration ?? null,
+    })),
     serviceAccountKey: b.api_key,
   };
 }
 
-export function integrationJson(urls: Urls, domain: string, { integration: i, projectName, allowedPipelines }: IntegrationView): Static<typeof IntegrationJson> {
+export function integrationJson(
+  urls: Urls,
+  domain: string,
+  { integration: i, projectName, allowedPipelines }: IntegrationView,
+): Static<typeof IntegrationJson> {
   return {
-    url: urls.api(paths.integration(domain, i.hashId)), html_url: urls.html(paths.htmlIntegration(domain, i.hashId)),
-    hash_id: i.hashId, name: i.name, type: i.type, auth_type: i.authType, scope: i.scope, project_name: projectName, identifier: i.identifier,
+    url: urls.api(paths.integration(domain, i.hashId)),
+    html_url: urls.html(paths.htmlIntegration(domain, i.hashId)),
+    hash_id: i.hashId,
+    name: i.name,
+    type: i.type,
+    auth_type: i.authType,
+    scope: i.scope,
+    project_name: projectName,
+    identifier: i.identifier,
     all_pipelines_allowed: i.allPipelinesAllowed,
     allowed_pipelines: allowedPipelines.map((p) => ({
-      id: p.id, name: p.name, url: urls.api(paths.pipeline(domain, p.projectName, p.id)), html_url: urls.html(paths.htmlPipeline(domain, p.projectName, p.id)),
+      id: p.id,
+      name: p.name,
+      url: urls.api(paths.pipeline(domain, p.projectName, p.id)),
+      html_url: urls.html(paths.htmlPipeline(domain, p.projectName, p.id)),
     })),
   };
 }
 
 export function integrationListJson(urls: Urls, domain: string, list: IntegrationView[]) {
   return {
-    url: urls.api(paths.integrations(domain)), html_url: urls.html(paths.htmlIntegrations(domain)),
+    url: urls.api(paths.integrations(domain)),
+    html_url: urls.html(paths.htmlIntegrations(domain)),
     integrations: list.map((view) => integrationJson(urls, domain, view)),
   };
 }

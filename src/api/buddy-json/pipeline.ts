@@ -8,49 +8,96 @@ import { ProjectShortJson, projectShortJson } from './project.js';
 import type { Project } from '../../domain/project.js';
 import { paths, type Urls } from './urls.js';
 
-const Event = Type.Object({ type: Type.Enum([...EVENT_TYPES]), refs: Type.Optional(Type.Array(Type.String())) }, { additionalProperties: true });
+const Event = Type.Object(
+  { type: Type.Enum([...EVENT_TYPES]), refs: Type.Optional(Type.Array(Type.String())) },
+  { additionalProperties: true },
+);
 
 /** Options Archway keeps and returns as given (it does not act on them yet), with their types. */
 const OPTIONS: Record<string, TSchema> = {
-  cpu: Type.Enum(['X64', 'ARM']), always_from_scratch: Type.Boolean(), fail_on_prepare_env_warning: Type.Boolean(),
-  fetch_all_refs: Type.Boolean(), auto_clear_cache: Type.Boolean(), no_skip_to_most_recent: Type.Boolean(),
-  do_not_create_commit_status: Type.Boolean(), ignore_fail_on_project_status: Type.Boolean(), concurrent_pipeline_runs: Type.Boolean(),
-  description_required: Type.Boolean(), paused: Type.Boolean(), disabled_reason: Nullable(Type.String()),
-  clone_depth: Type.Integer({ minimum: 0 }), worker: Nullable(Type.String()), tags: Type.Array(Type.String()),
-  target_site_url: Nullable(Type.String()), execution_message_template: Type.String(),
-  pause_on_repeated_failures: Type.Integer({ minimum: 1, maximum: 100 }), definition_source: Type.Enum(['LOCAL', 'REMOTE']),
-  git_config_ref: Type.Enum(['NONE', 'DYNAMIC', 'FIXED']), git_changeset_base: Type.Enum(['LATEST_RUN', 'LATEST_RUN_MATCHING_REF', 'PULL_REQUEST']),
-  filesystem_changeset_base: Type.Enum(['DATE_MODIFIED', 'CONTENTS']), folder: Nullable(Type.String()), run_always: Type.Boolean(),
+  cpu: Type.Enum(['X64', 'ARM']),
+  always_from_scratch: Type.Boolean(),
+  fail_on_prepare_env_warning: Type.Boolean(),
+  fetch_all_refs: Type.Boolean(),
+  auto_clear_cache: Type.Boolean(),
+  no_skip_to_most_recent: Type.Boolean(),
+  do_not_create_commit_status: Type.Boolean(),
+  ignore_fail_on_project_status: Type.Boolean(),
+  concurrent_pipeline_runs: Type.Boolean(),
+  description_required: Type.Boolean(),
+  paused: Type.Boolean(),
+  disabled_reason: Nullable(Type.String()),
+  clone_depth: Type.Integer({ minimum: 0 }),
+  worker: Nullable(Type.String()),
+  tags: Type.Array(Type.String()),
+  target_site_url: Nullable(Type.String()),
+  execution_message_template: Type.String(),
+  pause_on_repeated_failures: Type.Integer({ minimum: 1, maximum: 100 }),
+  definition_source: Type.Enum(['LOCAL', 'REMOTE']),
+  git_config_ref: Type.Enum(['NONE', 'DYNAMIC', 'FIXED']),
+  git_changeset_base: Type.Enum(['LATEST_RUN', 'LATEST_RUN_MATCHING_REF', 'PULL_REQUEST']),
+  filesystem_changeset_base: Type.Enum(['DATE_MODIFIED', 'CONTENTS']),
+  folder: Nullable(Type.String()),
+  run_always: Type.Boolean(),
 };
-const OPTION_DEFAULTS: Record<string, unknown> = { execution_message_template: '$BUDDY_EXECUTION_REVISION_SUBJECT', clone_depth: 0 };
+const OPTION_DEFAULTS: Record<string, unknown> = {
+  execution_message_template: '$BUDDY_EXECUTION_REVISION_SUBJECT',
+  clone_depth: 0,
+};
 
 const triggerFields = {
-  refs: Type.Optional(Type.Array(Type.String())), events: Type.Optional(Type.Array(Event)),
+  refs: Type.Optional(Type.Array(Type.String())),
+  events: Type.Optional(Type.Array(Event)),
   trigger_conditions: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
 };
 export const PipelineBody = Type.Object({
-  name: Type.Optional(Type.String()), identifier: Type.Optional(Type.String()),
-  cache_scope: Type.Optional(Type.Enum([...CACHE_SCOPES])), priority: Type.Optional(Type.Enum([...PRIORITIES])), disabled: Type.Optional(Type.Boolean()),
+  name: Type.Optional(Type.String()),
+  identifier: Type.Optional(Type.String()),
+  cache_scope: Type.Optional(Type.Enum([...CACHE_SCOPES])),
+  priority: Type.Optional(Type.Enum([...PRIORITIES])),
+  disabled: Type.Optional(Type.Boolean()),
   ...triggerFields,
-  trigger_mode: Type.Optional(Type.Enum(['MANUAL', 'SCHEDULED', 'ON_EVERY_PUSH'])), ref_name: Type.Optional(Type.String()),
-  on: Type.Optional(Type.Enum(['CLICK', 'EVENT', 'SCHEDULE'])), cron: Type.Optional(Type.String()),
-  start_date: Type.Optional(Type.String()), delay: Type.Optional(Type.Integer({ minimum: 1 })),
+  trigger_mode: Type.Optional(Type.Enum(['MANUAL', 'SCHEDULED', 'ON_EVERY_PUSH'])),
+  ref_name: Type.Optional(Type.String()),
+  on: Type.Optional(Type.Enum(['CLICK', 'EVENT', 'SCHEDULE'])),
+  cron: Type.Optional(Type.String()),
+  start_date: Type.Optional(Type.String()),
+  delay: Type.Optional(Type.Integer({ minimum: 1 })),
   ...Object.fromEntries(Object.entries(OPTIONS).map(([k, s]) => [k, Type.Optional(s)])),
 });
 export type PipelineBody = Static<typeof PipelineBody>;
 
 export const PipelineShortJson = Type.Object({
-  url: Type.String(), html_url: Type.String(), id: Type.Integer(), identifier: Type.String(), name: Type.String(),
-  last_execution_status: Type.String(), last_execution_revision: Nullable(Type.String()),
+  url: Type.String(),
+  html_url: Type.String(),
+  id: Type.Integer(),
+  identifier: Type.String(),
+  name: Type.String(),
+  last_execution_status: Type.String(),
+  last_execution_revision: Nullable(Type.String()),
 });
-export const PipelineJson = Type.Object({
-  ...PipelineShortJson.properties, create_date: DateString, creator: MemberJson, project: ProjectShortJson,
-  cache_scope: Type.String(), priority: Type.String(), disabled: Type.Boolean(),
-  refs: Type.Array(Type.String()), events: Type.Array(Event), trigger_conditions: Type.Array(Type.Record(Type.String(), Type.Unknown())),
-  on: Type.String(), trigger_mode: Type.String(), ref_name: Nullable(Type.String()),
-  cron: Nullable(Type.String()), start_date: Nullable(Type.String()), delay: Nullable(Type.Integer()),
-  ...Object.fromEntries(Object.entries(OPTIONS).map(([k, s]) => [k, Type.Optional(s)])),
-}, { $id: 'Pipeline' });
+export const PipelineJson = Type.Object(
+  {
+    ...PipelineShortJson.properties,
+    create_date: DateString,
+    creator: MemberJson,
+    project: ProjectShortJson,
+    cache_scope: Type.String(),
+    priority: Type.String(),
+    disabled: Type.Boolean(),
+    refs: Type.Array(Type.String()),
+    events: Type.Array(Event),
+    trigger_conditions: Type.Array(Type.Record(Type.String(), Type.Unknown())),
+    on: Type.String(),
+    trigger_mode: Type.String(),
+    ref_name: Nullable(Type.String()),
+    cron: Nullable(Type.String()),
+    start_date: Nullable(Type.String()),
+    delay: Nullable(Type.Integer()),
+    ...Object.fromEntries(Object.entries(OPTIONS).map(([k, s]) => [k, Type.Optional(s)])),
+  },
+  { $id: 'Pipeline' },
+);
 export const PipelineListJson = listEnvelope('pipelines', PipelineShortJson);
 
 function scheduleEvent(b: PipelineBody): PipelineEvent {
@@ -71,39 +118,77 @@ function eventsOf(b: PipelineBody): PipelineEvent[] | undefined {
 
 export function pipelineInput(b: PipelineBody): PipelineInput {
   const given = b as Record<string, unknown>;
-  const options = Object.fromEntries(Object.keys(OPTIONS).filter((k) => given[k] !== undefined).map((k) => [k, given[k]]));
+  const options = Object.fromEntries(
+    Object.keys(OPTIONS)
+      .filter((k) => given[k] !== undefined)
+      .map((k) => [k, given[k]]),
+  );
   return {
-    name: b.name, identifier: b.identifier, cacheScope: b.cache_scope, priority: b.priority, disabled: b.disabled,
-    refs: b.refs ?? (b.ref_name !== undefined ? [b.ref_name] : undefined), events: eventsOf(b), triggerConditions: b.trigger_conditions,
+    name: b.name,
+    identifier: b.identifier,
+    cacheScope: b.cache_scope,
+    priority: b.priority,
+    disabled: b.disabled,
+    refs: b.refs ?? (b.ref_name !== undefined ? [b.ref_name] : undefined),
+    events: eventsOf(b),
+    triggerConditions: b.trigger_conditions,
     options: Object.keys(options).length ? options : undefined,
   };
 }
 
-export function pipelineShortJson(urls: Urls, domain: string, projectName: string, p: Pipeline): Static<typeof PipelineShortJson> {
+export function pipelineShortJson(
+  urls: Urls,
+  domain: string,
+  projectName: string,
+  p: Pipeline,
+): Static<typeof PipelineShortJson> {
   return {
-    url: urls.api(paths.pipeline(domain, projectName, p.id)), html_url: urls.html(paths.htmlPipeline(domain, projectName, p.id)),
-    id: p.id, identifier: p.identifier, name: p.name, last_execution_status: p.lastExecutionStatus, last_execution_revision: p.lastExecutionRevision,
+    url: urls.api(paths.pipeline(domain, projectName, p.id)),
+    html_url: urls.html(paths.htmlPipeline(domain, projectName, p.id)),
+    id: p.id,
+    identifier: p.identifier,
+    name: p.name,
+    last_execution_status: p.lastExecutionStatus,
+    last_execution_revision: p.lastExecutionRevision,
   };
 }
 
-export function pipelineJson(urls: Urls, domain: string, project: Project, p: Pipeline, creator: User): Static<typeof PipelineJson> {
+export function pipelineJson(
+  urls: Urls,
+  domain: string,
+  project: Project,
+  p: Pipeline,
+  creator: User,
+): Static<typeof PipelineJson> {
   const schedule = p.events.find((e) => e.type === 'SCHEDULE');
   const push = p.events.find((e) => e.type === 'PUSH');
   const detail = (key: string) => (schedule?.details[key] ?? null) as never;
   return {
-    ...OPTION_DEFAULTS, ...p.options, ...pipelineShortJson(urls, domain, project.name, p),
-    create_date: p.createdAt.toISOString(), creator: memberJson(urls, domain, creator), project: projectShortJson(urls, domain, project),
-    cache_scope: p.cacheScope, priority: p.priority, disabled: p.disabled, refs: p.refs,
-    events: p.events.map((e) => ({ ...e.details, type: e.type, refs: e.refs })), trigger_conditions: p.triggerConditions,
+    ...OPTION_DEFAULTS,
+    ...p.options,
+    ...pipelineShortJson(urls, domain, project.name, p),
+    create_date: p.createdAt.toISOString(),
+    creator: memberJson(urls, domain, creator),
+    project: projectShortJson(urls, domain, project),
+    cache_scope: p.cacheScope,
+    priority: p.priority,
+    disabled: p.disabled,
+    refs: p.refs,
+    events: p.events.map((e) => ({ ...e.details, type: e.type, refs: e.refs })),
+    trigger_conditions: p.triggerConditions,
     on: schedule ? 'SCHEDULE' : p.events.length ? 'EVENT' : 'CLICK',
     trigger_mode: schedule ? 'SCHEDULED' : push ? 'ON_EVERY_PUSH' : 'MANUAL',
-    ref_name: push?.refs[0] ?? p.refs[0] ?? null, cron: detail('cron'), start_date: detail('start_date'), delay: detail('delay'),
+    ref_name: push?.refs[0] ?? p.refs[0] ?? null,
+    cron: detail('cron'),
+    start_date: detail('start_date'),
+    delay: detail('delay'),
   };
 }
 
 export function pipelineListJson(urls: Urls, domain: string, projectName: string, list: Pipeline[]) {
   return {
-    url: urls.api(paths.pipelines(domain, projectName)), html_url: urls.html(paths.htmlPipelines(domain, projectName)),
+    url: urls.api(paths.pipelines(domain, projectName)),
+    html_url: urls.html(paths.htmlPipelines(domain, projectName)),
     pipelines: list.map((p) => pipelineShortJson(urls, domain, projectName, p)),
   };
 }

@@ -4,13 +4,24 @@ import type { Workspace } from '../../domain/workspace.js';
 import { DateString, listEnvelope } from './common.js';
 import { paths, type Urls } from './urls.js';
 
-export const WorkspaceJson = Type.Object({
-  url: Type.String(), html_url: Type.String(), id: Type.Integer(), name: Type.String(), domain: Type.String(),
-  owner_id: Type.Integer(), frozen: Type.Boolean(), create_date: DateString,
-}, { $id: 'Workspace' });
+export const WorkspaceJson = Type.Object(
+  {
+    url: Type.String(),
+    html_url: Type.String(),
+    id: Type.Integer(),
+    name: Type.String(),
+    domain: Type.String(),
+    owner_id: Type.Integer(),
+    frozen: Type.Boolean(),
+    create_date: DateString,
+  },
+  { $id: 'Workspace' },
+);
 export const WorkspaceListJson = listEnvelope('workspaces', WorkspaceJson);
 export const WorkspaceBody = Type.Object({
-  domain: Type.Optional(Type.String()), name: Type.Optional(Type.String()), encryption_salt: Type.Optional(Type.String()),
+  domain: Type.Optional(Type.String()),
+  name: Type.Optional(Type.String()),
+  encryption_salt: Type.Optional(Type.String()),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;
 
@@ -18,11 +29,21 @@ export const workspaceInput = (body: WorkspaceBody): WorkspaceInput => ({ domain
 
 export function workspaceJson(urls: Urls, w: Workspace): Static<typeof WorkspaceJson> {
   return {
-    url: urls.api(paths.workspace(w.domain)), html_url: urls.html(paths.htmlWorkspace(w.domain)), id: w.id, name: w.name,
-    domain: w.domain, owner_id: w.ownerId, frozen: w.frozen, create_date: w.createdAt.toISOString(),
+    url: urls.api(paths.workspace(w.domain)),
+    html_url: urls.html(paths.htmlWorkspace(w.domain)),
+    id: w.id,
+    name: w.name,
+    domain: w.domain,
+    owner_id: w.ownerId,
+    frozen: w.frozen,
+    create_date: w.createdAt.toISOString(),
   };
 }
 
 export function workspaceListJson(urls: Urls, list: Workspace[]) {
-  return { url: urls.api(paths.workspaces()), html_url: urls.html(''), workspaces: list.map((w) => workspaceJson(urls, w)) };
+  return {
+    url: urls.api(paths.workspaces()),
+    html_url: urls.html(''),
+    workspaces: list.map((w) => workspaceJson(urls, w)),
+  };
 }

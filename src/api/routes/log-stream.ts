@@ -12,58 +12,86 @@ const BATCH = 1000;
  * so a reconnecting EventSource resumes with Last-Event-ID; `event: end` closes the stream when the action is done.
  */
 export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
-  const Params = Type.Object({ ...PipelineParams.properties, execution_id: Type.Integer(), hex_id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
-  app.get('/workspaces/:domain/projects/:project_name/pipelines/:pipeline_id/executions/:execution_id/action_executions/:hex_id/stream', {
-    schema: { tags: ['Executions'], summary: 'Live log (server-sent events)', params: Params, querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })) }), response: errorResponses },
-    config: { scope: 'EXECUTION_INFO' },
-  }, async (req, reply) => {
-    const { domain, project_name, pipeline_id, execution_id, hex_id } = req.params;
-    const caller = callerOf(req);
-    const lastId = Number(req.headers['last-event-id']);
-    let offset = Number.isInteger(lastId) ? lastId + 1 : (req.query.offset ?? 0);
-    const read = () => useCases.executions.actionExecution(caller, domain, project_name, pipeline_id, execution_id, { hexId: hex_id }, { offset, limit: BATCH });
-    const first = await read(); // 404s before any byte of the stream is sent
-    reply.hijack();
-    const res = reply.raw;
-    res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive', 'x-accel-buffering': 'no' });
-    const closed = new AbortController();
-    res.on('close', () => closed.abort()); // the response's close: a request's fires once its (empty) body is read
-    const wake = new EventTarget();
-    const poke = () => wake.dispatchEvent(new Event('poke'));
-    const unsubscribe = [
-      useCases.notifier.subscribe(logTopic(first.actionExecution.id), poke),
-      useCases.notifier.subscribe(executionTopic(execution_id), poke),
-    ];
-    try {
-      let current = first;
-      for (;;) {
-        for (const line of current.log) res.write(`id: ${offset++}\ndata: ${JSON.stringify(line)}\n\n`);
-        if (current.log.length === BATCH) {
-          current = await read();
-          continue;
-        }
-        if (FINISHED_ACTION.includes(current.actionExecution.status) && offset >= current.total) {
-          res.write(`event: end\ndata: ${JSON.stringify({ status: current.actionExecution.status })}\n\n`);
-          break;
-        }
-        await new Promise<void>((resolve) => {
-          const done = () => {
-            clearTimeout(timer);
-            wake.removeEventListener('poke', done);
-            closed.signal.removeEventListener('abort', done);
-            resolve();
-          };
-          const timer = setTimeout(done, 15_000);
-          wake.addEventListener('poke', done);
-          closed.signal.addEventListener('abort', done);
-        });
-        if (closed.signal.aborted) break;
-        res.write(': keep-alive\n\n');
-        current = await read();
-      }
-    } finally {
-      for (const u of unsubscribe) u();
-      res.end();
-    }
+  const Params = Type.Object({
+    ...PipelineParams.properties,
+    execution_id: Type.Integer(),
+    hex_id: Type.String({ pattern: '^[0-9a-f]{24}$' }),
   });
+  app.get(
+    '/workspaces/:domain/projects/:project_name/pipelines/:pipeline_id/executions/:execution_id/action_executions/:hex_id/stream',
+    {
+      schema: {
+        tags: ['Executions'],
+        summary: 'Live log (server-sent events)',
+        params: Params,
+        querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        response: errorResponses,
+      },
+      config: { scope: 'EXECUTION_INFO' },
+    },
+    async (req, reply) => {
+      const { domain, project_name, pipeline_id, execution_id, hex_id } = req.params;
+      const caller = callerOf(req);
+      const lastId = Number(req.headers['last-event-id']);
+      let offset = Number.isInteger(lastId) ? lastId + 1 : (req.query.offset ?? 0);
+      const read = () =>
+        useCases.executions.actionExecution(
+          caller,
+          domain,
+          project_name,
+          pipeline_id,
+          execution_id,
+          { hexId: hex_id },
+          { offset, limit: BATCH },
+        );
+      const first = await read(); // 404s before any byte of the stream is sent
+      reply.hijack();
+      const res = reply.raw;
+      res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      const closed = new AbortController();
+      res.on('close', () => closed.abort()); // the response's close: a request's fires once its (empty) body is read
+      const wake = new EventTarget();
+      const poke = () => wake.dispatchEvent(new Event('poke'));
+      const unsubscribe = [
+        useCases.notifier.subscribe(logTopic(first.actionExecution.id), poke),
+        useCases.notifier.subscribe(executionTopic(execution_id), poke),
+      ];
+      try {
+        let current = first;
+        for (;;) {
+          for (const line of current.log) res.write(`id: ${offset++}\ndata: ${JSON.stringify(line)}\n\n`);
+          if (current.log.length === BATCH) {
+            current = await read();
+            continue;
+          }
+          if (FINISHED_ACTION.includes(current.actionExecution.status) && offset >= current.total) {
+            res.write(`event: end\ndata: ${JSON.stringify({ status: current.actionExecution.status })}\n\n`);
+            break;
+          }
+          await new Promise<void>((resolve) => {
+            const done = () => {
+              clearTimeout(timer);
+              wake.removeEventListener('poke', done);
+              closed.signal.removeEventListener('abort', done);
+              resolve();
+            };
+            const timer = setTimeout(done, 15_000);
+            wake.addEventListener('poke', done);
+            closed.signal.addEventListener('abort', done);
+          });
+          if (closed.signal.aborted) break;
+          res.write(': keep-alive\n\n');
+          current = await read();
+        }
+      } finally {
+        for (const u of unsubscribe) u();
+        res.end();
+      }
+    },
+  );
 }

@@ -43,8 +43,23 @@ export interface PlatformBuild {
 }
 
 export function buildArgv(b: PlatformBuild): string[] {
-  const argv = ['buildah', ...storeFlags(b.store), 'build', '--isolation', 'chroot', '--platform', b.platform,
-    '--file', b.dockerfile, '--tag', b.image, '--pull=true', '--retry', '1', `--layers=${b.layers}`];
+  const argv = [
+    'buildah',
+    ...storeFlags(b.store),
+    'build',
+    '--isolation',
+    'chroot',
+    '--platform',
+    b.platform,
+    '--file',
+    b.dockerfile,
+    '--tag',
+    b.image,
+    '--pull=true',
+    '--retry',
+    '1',
+    `--layers=${b.layers}`,
+  ];
   if (b.certDir) argv.push('--cert-dir', b.certDir);
   if (b.targetStage) argv.push('--target', b.targetStage);
   for (const [k, v] of b.buildArgs) argv.push('--build-arg', `${k}=${v}`);
@@ -65,11 +80,32 @@ export function manifestCreateArgv(store: StoreDirs, list: string): string[] {
 
 /** Adds `image` from another store (`from`, each platform has its own) to the list kept in `store`. */
 export function manifestAddArgv(store: StoreDirs, list: string, from: StoreDirs, image: string): string[] {
-  return ['buildah', ...storeFlags(store), 'manifest', 'add', list, `containers-storage:[overlay@${from.root}+${from.runroot}]${image}`];
+  return [
+    'buildah',
+    ...storeFlags(store),
+    'manifest',
+    'add',
+    list,
+    `containers-storage:[overlay@${from.root}+${from.runroot}]${image}`,
+  ];
 }
 
-export function manifestPushArgv(store: StoreDirs, list: string, destination: string, o: { authFile: string | null; tls: TlsChoice; digestFile: string }): string[] {
-  const argv = ['buildah', ...storeFlags(store), 'manifest', 'push', '--all', '--digestfile', o.digestFile, ...tlsFlags(o.tls)];
+export function manifestPushArgv(
+  store: StoreDirs,
+  list: string,
+  destination: string,
+  o: { authFile: string | null; tls: TlsChoice; digestFile: string },
+): string[] {
+  const argv = [
+    'buildah',
+    ...storeFlags(store),
+    'manifest',
+    'push',
+    '--all',
+    '--digestfile',
+    o.digestFile,
+    ...tlsFlags(o.tls),
+  ];
   if (o.authFile) argv.push('--authfile', o.authFile);
   argv.push(list, `docker://${destination}`);
   return argv;
@@ -113,25 +149,66 @@ export function inspectConfigArgv(reference: string, o: { authFile: string | nul
 
 /** Login check before the build; the password arrives on stdin. */
 export function loginArgv(host: string, username: string, o: { authFile: string; tls: TlsChoice }): string[] {
-  return ['skopeo', 'login', '--authfile', o.authFile, ...tlsFlags(o.tls), '--username', username, '--password-stdin', host];
+  return [
+    'skopeo',
+    'login',
+    '--authfile',
+    o.authFile,
+    ...tlsFlags(o.tls),
+    '--username',
+    username,
+    '--password-stdin',
+    host,
+  ];
 }
 
 /** os/architecture/variant recorded in a local image's config, as "os arch variant". */
 export function imagePlatformArgv(store: StoreDirs, image: string): string[] {
-  return ['buildah', ...storeFlags(store), 'inspect', '--type', 'image', '--format', '{{.OCIv1.OS}} {{.OCIv1.Architecture}} {{.OCIv1.Variant}}', image];
+  return [
+    'buildah',
+    ...storeFlags(store),
+    'inspect',
+    '--type',
+    'image',
+    '--format',
+    '{{.OCIv1.OS}} {{.OCIv1.Architecture}} {{.OCIv1.Variant}}',
+    image,
+  ];
 }
 
 /** Steps that rewrite a local image's platform fields: from, config, commit (same name), rm. */
 export const fixPlatformArgv = {
   from: (store: StoreDirs, image: string) => ['buildah', ...storeFlags(store), 'from', '--pull=never', image],
-  config: (store: StoreDirs, container: string, p: { os: string; arch: string; variant: string }) =>
-    ['buildah', ...storeFlags(store), 'config', '--os', p.os, '--arch', p.arch, '--variant', p.variant, container],
-  commit: (store: StoreDirs, container: string, image: string) => ['buildah', ...storeFlags(store), 'commit', '--quiet', container, image],
+  config: (store: StoreDirs, container: string, p: { os: string; arch: string; variant: string }) => [
+    'buildah',
+    ...storeFlags(store),
+    'config',
+    '--os',
+    p.os,
+    '--arch',
+    p.arch,
+    '--variant',
+    p.variant,
+    container,
+  ],
+  commit: (store: StoreDirs, container: string, image: string) => [
+    'buildah',
+    ...storeFlags(store),
+    'commit',
+    '--quiet',
+    container,
+    image,
+  ],
   rm: (store: StoreDirs, container: string) => ['buildah', ...storeFlags(store), 'rm', container],
 };
 
 /** Pushes one local image (used to learn why a `manifest push` failed: buildah 1.28 may exit 0 without saying). */
-export function pushArgv(store: StoreDirs, image: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+export function pushArgv(
+  store: StoreDirs,
+  image: string,
+  destination: string,
+  o: { authFile: string | null; tls: TlsChoice },
+): string[] {
   const argv = ['buildah', ...storeFlags(store), 'push', '--quiet', ...tlsFlags(o.tls)];
   if (o.authFile) argv.push('--authfile', o.authFile);
   argv.push(image, `docker://${destination}`);
@@ -139,15 +216,33 @@ export function pushArgv(store: StoreDirs, image: string, destination: string, o
 }
 
 /** Puts an index already in the registry under another tag of its repository, digests kept (no blob moves). */
-export function copyIndexArgv(source: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
-  const argv = ['skopeo', 'copy', '--all', '--preserve-digests', '--retry-times', '1', ...tlsFlags(o.tls, 'src-'), ...tlsFlags(o.tls, 'dest-')];
+export function copyIndexArgv(
+  source: string,
+  destination: string,
+  o: { authFile: string | null; tls: TlsChoice },
+): string[] {
+  const argv = [
+    'skopeo',
+    'copy',
+    '--all',
+    '--preserve-digests',
+    '--retry-times',
+    '1',
+    ...tlsFlags(o.tls, 'src-'),
+    ...tlsFlags(o.tls, 'dest-'),
+  ];
   if (o.authFile) argv.push('--src-authfile', o.authFile, '--dest-authfile', o.authFile);
   argv.push(`docker://${source}`, `docker://${destination}`);
   return argv;
 }
 
 /** Pushes the image `ref` of an OCI layout directory, its manifest bytes unchanged (a build record). */
-export function copyFromLayoutArgv(layout: string, ref: string, destination: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
+export function copyFromLayoutArgv(
+  layout: string,
+  ref: string,
+  destination: string,
+  o: { authFile: string | null; tls: TlsChoice },
+): string[] {
   const argv = ['skopeo', 'copy', '--preserve-digests', '--retry-times', '1', ...tlsFlags(o.tls, 'dest-')];
   if (o.authFile) argv.push('--dest-authfile', o.authFile);
   argv.push(`oci:${layout}:${ref}`, `docker://${destination}`);
@@ -155,8 +250,22 @@ export function copyFromLayoutArgv(layout: string, ref: string, destination: str
 }
 
 /** Every tag of a cache repository for one platform, into a store (MAX cache import). */
-export function pullAllTagsArgv(store: StoreDirs, repository: string, platform: string, o: { authFile: string | null; tls: TlsChoice }): string[] {
-  const argv = ['buildah', ...storeFlags(store), 'pull', '--quiet', '--all-tags', '--platform', platform, ...tlsFlags(o.tls)];
+export function pullAllTagsArgv(
+  store: StoreDirs,
+  repository: string,
+  platform: string,
+  o: { authFile: string | null; tls: TlsChoice },
+): string[] {
+  const argv = [
+    'buildah',
+    ...storeFlags(store),
+    'pull',
+    '--quiet',
+    '--all-tags',
+    '--platform',
+    platform,
+    ...tlsFlags(o.tls),
+  ];
   if (o.authFile) argv.push('--authfile', o.authFile);
   argv.push(`docker://${repository}`);
   return argv;

@@ -16,8 +16,11 @@ export function parseStepLine(line: string): StepLine | null {
   const m = STEP.exec(line);
   if (!m) return null;
   return {
-    stage: m[1] ? Number(m[1]) : null, stages: m[2] ? Number(m[2]) : null,
-    step: Number(m[3]), steps: Number(m[4]), instruction: m[5] ?? '',
+    stage: m[1] ? Number(m[1]) : null,
+    stages: m[2] ? Number(m[2]) : null,
+    step: Number(m[3]),
+    steps: Number(m[4]),
+    instruction: m[5] ?? '',
   };
 }
 
@@ -37,7 +40,10 @@ export function isNoise(line: string): boolean {
 
 /** The last `Error: ...` line of buildah's stderr, without the prefix ("" when there is none). */
 export function lastErrorLine(stderr: string): string {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => l.startsWith('Error: '));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('Error: '));
   const last = lines[lines.length - 1];
   return last ? last.slice('Error: '.length) : '';
 }

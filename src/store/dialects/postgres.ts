@@ -4,7 +4,11 @@ import type { DialectAdapter } from '../dialect.js';
 import type { Database as Schema } from '../schema.js';
 
 /** Scaled mode: PostgreSQL through a pg pool shared by every request of this replica. */
-export function createPostgresDialect(opts: { connectionString: string; maxConnections?: number; onIdleError?: (error: Error) => void }): DialectAdapter {
+export function createPostgresDialect(opts: {
+  connectionString: string;
+  maxConnections?: number;
+  onIdleError?: (error: Error) => void;
+}): DialectAdapter {
   const pool = new pg.Pool({ connectionString: opts.connectionString, max: opts.maxConnections ?? 10 });
   // An idle connection the server drops (restart, failover, pg_terminate_backend) is an 'error' event on the
   // pool; unhandled, it would crash the process. The pool has already discarded that connection.

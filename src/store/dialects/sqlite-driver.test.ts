@@ -29,7 +29,10 @@ describe('SQLite change tracking', () => {
 
   it('counts an insert or update for its own table only, and reads for none', async () => {
     const before = { users: stamp('users'), tokens: stamp('tokens') };
-    await dialect.db.insertInto('users').values({ name: 'a', email: 'a@example.com', created_at: new Date().toISOString() }).execute();
+    await dialect.db
+      .insertInto('users')
+      .values({ name: 'a', email: 'a@example.com', created_at: new Date().toISOString() })
+      .execute();
     expect(stamp('users')).toBeGreaterThan(before.users);
     expect(stamp('tokens')).toBe(before.tokens);
     const afterInsert = stamp('users');
@@ -45,10 +48,14 @@ describe('SQLite change tracking', () => {
     await dialect.db.deleteFrom('workspaces').execute();
     expect(stamp('tokens')).toBeGreaterThan(tokens);
     tokens = stamp('tokens');
-    await sql`insert or replace into "users" (id, name, email, created_at) values (1, 'a', 'a@example.com', 'now')`.execute(dialect.db);
+    await sql`insert or replace into "users" (id, name, email, created_at) values (1, 'a', 'a@example.com', 'now')`.execute(
+      dialect.db,
+    );
     expect(stamp('tokens')).toBeGreaterThan(tokens);
     tokens = stamp('tokens');
-    await sql`insert or ignore into "users" (id, name, email, created_at) values (1, 'a', 'a@example.com', 'now')`.execute(dialect.db);
+    await sql`insert or ignore into "users" (id, name, email, created_at) values (1, 'a', 'a@example.com', 'now')`.execute(
+      dialect.db,
+    );
     expect(stamp('tokens')).toBe(tokens);
     tokens = stamp('tokens');
     await dialect.db.schema.createTable('scratch').addColumn('id', 'integer').execute();
@@ -58,12 +65,20 @@ describe('SQLite change tracking', () => {
   it('counts a write that fails half-way, and one inside a transaction (it has no stamp while the transaction is open)', async () => {
     const users = stamp('users');
     await dialect.db.transaction().execute(async (trx) => {
-      await trx.insertInto('users').values({ name: 'a', email: 'a@example.com', created_at: new Date().toISOString() }).execute();
+      await trx
+        .insertInto('users')
+        .values({ name: 'a', email: 'a@example.com', created_at: new Date().toISOString() })
+        .execute();
       expect(dialect.changes!.stamp(['users'])).toBeUndefined();
     });
     expect(stamp('users')).toBeGreaterThan(users);
     const now = stamp('users');
-    await expect(dialect.db.insertInto('users').values({ name: null as unknown as string, email: 'x', created_at: 'x' }).execute()).rejects.toThrow();
+    await expect(
+      dialect.db
+        .insertInto('users')
+        .values({ name: null as unknown as string, email: 'x', created_at: 'x' })
+        .execute(),
+    ).rejects.toThrow();
     expect(stamp('users')).toBeGreaterThan(now);
   });
 
@@ -80,7 +95,7 @@ describe('SQLite change tracking', () => {
     expect(stamp('users')).toBe(stamp('users'));
   });
 
-  it('lets a transaction whose first write comes after an attempted stamp and another process\'s commit go through', async () => {
+  it("lets a transaction whose first write comes after an attempted stamp and another process's commit go through", async () => {
     const store = await createKyselyStore(dialect);
     const other = new Database(join(dir, 'archway.db'));
     try {
@@ -96,7 +111,7 @@ describe('SQLite change tracking', () => {
     }
   });
 
-  it('serves a path read that starts while a transaction is open from the database once it ends, with another process\'s commit in it', async () => {
+  it("serves a path read that starts while a transaction is open from the database once it ends, with another process's commit in it", async () => {
     const store = await createKyselyStore(dialect);
     const other = new Database(join(dir, 'archway.db'));
     try {

@@ -110,7 +110,8 @@ class SqliteConnection implements DatabaseConnection {
       this.#statements.delete(sql);
     } else {
       statement = this.#sqlite.prepare(sql);
-      if (this.#statements.size >= STATEMENT_CACHE_SIZE) this.#statements.delete(this.#statements.keys().next().value as string);
+      if (this.#statements.size >= STATEMENT_CACHE_SIZE)
+        this.#statements.delete(this.#statements.keys().next().value as string);
     }
     this.#statements.set(sql, statement);
     return statement;
@@ -127,7 +128,8 @@ export interface SqliteChangeTracker extends ChangeTracker {
  * nothing else (`or ignore` …). `or replace` is not one of them: it deletes the rows in its way, and their
  * foreign keys cascade.
  */
-const INSERT_OR_UPDATE = /^(?:insert(?: or (?:ignore|abort|fail|rollback))? into|update(?: or (?:ignore|abort|fail|rollback))?) "([^"]+)"/;
+const INSERT_OR_UPDATE =
+  /^(?:insert(?: or (?:ignore|abort|fail|rollback))? into|update(?: or (?:ignore|abort|fail|rollback))?) "([^"]+)"/;
 
 /**
  * Per-table write counters for one connection. An INSERT or UPDATE counts for its table. Everything else

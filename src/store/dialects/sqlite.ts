@@ -23,7 +23,9 @@ export function createSqliteDialect(opts: { file: string }): DialectAdapter {
     autoIdNeedsAutoIncrement: true,
     // A primary key is a unique key too (PostgreSQL reports both as 23505).
     isUniqueViolation: (error) =>
-      typeof error === 'object' && error !== null && 'code' in error &&
+      typeof error === 'object' &&
+      error !== null &&
+      'code' in error &&
       ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(String((error as { code: unknown }).code)),
     changes,
     close: () => db.destroy(),

@@ -7,13 +7,16 @@ export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<
     const key = c.primaryKey();
     return dialect.autoIdNeedsAutoIncrement ? key.autoIncrement() : key;
   };
-  await db.schema.createTable('users').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('users')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('email', 'text', (c) => c.notNull())
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('tokens')
+  await db.schema
+    .createTable('tokens')
     .addColumn('id', 'text', (c) => c.primaryKey())
     .addColumn('user_id', 'integer', (c) => c.notNull().references('users.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
@@ -25,7 +28,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('workspaces').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('workspaces')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('domain', 'text', (c) => c.notNull().unique())
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('owner_id', 'integer', (c) => c.notNull().references('users.id'))
@@ -33,7 +38,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<
     .addColumn('created_at', 'text', (c) => c.notNull())
     .execute();
 
-  await db.schema.createTable('projects').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('projects')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('display_name', 'text', (c) => c.notNull())
@@ -49,7 +56,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<
     .addUniqueConstraint('projects_workspace_name', ['workspace_id', 'name'])
     .execute();
 
-  await db.schema.createTable('pipelines').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('pipelines')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('project_id', 'integer', (c) => c.notNull().references('projects.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('identifier', 'text', (c) => c.notNull())
@@ -65,7 +74,9 @@ export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<
     .addUniqueConstraint('pipelines_project_identifier', ['project_id', 'identifier'])
     .execute();
 
-  await db.schema.createTable('actions').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('actions')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('pipeline_id', 'integer', (c) => c.notNull().references('pipelines.id').onDelete('cascade'))
     .addColumn('position', 'integer', (c) => c.notNull())
     .addColumn('name', 'text', (c) => c.notNull())

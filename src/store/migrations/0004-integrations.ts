@@ -8,7 +8,9 @@ import type { DialectAdapter } from '../dialect.js';
  */
 export async function up(db: Kysely<unknown>, dialect: DialectAdapter): Promise<void> {
   const id = (c: any) => (dialect.autoIdNeedsAutoIncrement ? c.primaryKey().autoIncrement() : c.primaryKey());
-  await db.schema.createTable('integrations').addColumn('id', dialect.autoIdType, id)
+  await db.schema
+    .createTable('integrations')
+    .addColumn('id', dialect.autoIdType, id)
     .addColumn('hash_id', 'text', (c) => c.notNull().unique())
     .addColumn('workspace_id', 'integer', (c) => c.notNull().references('workspaces.id').onDelete('cascade'))
     .addColumn('project_id', 'integer', (c) => c.references('projects.id').onDelete('cascade'))

@@ -7,5 +7,8 @@ import type { Kysely } from 'kysely';
  */
 export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema.alterTable('jobs').addColumn('started_at', 'text').execute();
-  await db.schema.alterTable('jobs').addColumn('log_base', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('jobs')
+    .addColumn('log_base', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
 }
