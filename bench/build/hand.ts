@@ -120,14 +120,14 @@ export async function runHandTyped(
     TMPDIR: join(dir, 'tmp'),
   };
   const queue = [...script.parallel];
-  let failure: unknown = null;
+  let failure = null as { error: unknown } | null;
   const worker = async () => {
     for (let argv = queue.shift(); argv && failure === null && !signal.aborted; argv = queue.shift()) {
-      await must(argv, env, signal).catch((e: unknown) => void (failure ??= e));
+      await must(argv, env, signal).catch((error: unknown) => void (failure ??= { error }));
     }
   };
   await Promise.all([worker(), worker()]);
-  if (failure !== null) throw failure;
+  if (failure !== null) throw failure.error;
   for (const argv of script.sequential) await must(argv, env, signal);
   await removeStore(dir);
   stores.delete(dir);

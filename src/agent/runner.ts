@@ -49,7 +49,7 @@ export function createAgentRunner(opts: {
       );
     // The first one at once: it tells the server the job has started (a job whose lease ends unstarted is re-queued).
     void heartbeat();
-    const beat = setInterval(heartbeat, opts.heartbeatMs ?? HEARTBEAT_MS);
+    const beat = setInterval(() => void heartbeat(), opts.heartbeatMs ?? HEARTBEAT_MS);
     let status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED' = 'SUCCESSFUL';
     let error: string | null = null;
     try {

@@ -35,16 +35,20 @@ export function registerAuth(app: FastifyInstance, deps: { tokens: TokenUseCases
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || request.routeOptions.config.agent) return;
     let bearer: string | undefined;
+    let malformed: { error: unknown } | null = null;
     try {
       bearer = bearerOf(request);
-    } finally {
-      const state = deps.limiter.hit(bearer ? `t:${bearer}` : `ip:${request.ip}`);
-      reply
-        .header('X-Rate-Limit-Limit', state.limit)
-        .header('X-Rate-Limit-Remaining', state.remaining)
-        .header('X-Rate-Limit-Reset', state.reset);
-      if (state.exceeded) throw new RateLimitedError(state.reset);
+    } catch (error) {
+      malformed = { error };
     }
+    // A malformed credential still counts against the client's window before it is refused.
+    const state = deps.limiter.hit(bearer ? `t:${bearer}` : `ip:${request.ip}`);
+    reply
+      .header('X-Rate-Limit-Limit', state.limit)
+      .header('X-Rate-Limit-Remaining', state.remaining)
+      .header('X-Rate-Limit-Reset', state.reset);
+    if (state.exceeded) throw new RateLimitedError(state.reset);
+    if (malformed !== null) throw malformed.error;
     request.caller = await deps.tokens.authenticate(bearer);
     const scope = request.routeOptions.config.scope;
     if (scope && !grants(request.caller.token.scopes, scope)) {

@@ -105,11 +105,10 @@ export function parseServiceAccountKey(text: string): { clientEmail: string; tok
   const fields = key as Record<string, unknown>;
   if (fields.type !== undefined && fields.type !== 'service_account') {
     throw new ValidationError(
-      `"api_key" must be a service account key ("type": "service_account"), not "${String(fields.type)}".`,
+      `"api_key" must be a service account key ("type": "service_account"), not ${JSON.stringify(fields.type)}.`,
     );
   }
-  const field = (name: string) =>
-    typeof fields[name] === 'string' && fields[name] !== '' ? (fields[name] as string) : null;
+  const field = (name: string) => (typeof fields[name] === 'string' && fields[name] !== '' ? fields[name] : null);
   const clientEmail = field('client_email');
   const privateKey = field('private_key');
   if (clientEmail === null)

@@ -63,7 +63,7 @@ async function pool<T>(
 ): Promise<T[]> {
   const results: T[] = [];
   let next = 0;
-  let failure: unknown = null;
+  let failure = null as { error: unknown } | null;
   const worker = async () => {
     while (failure === null && next < items.length) {
       const item = items[next++] as Platform;
@@ -71,14 +71,14 @@ async function pool<T>(
         results.push(await task(item));
       } catch (error) {
         if (failure === null) {
-          failure = error;
+          failure = { error };
           abort();
         }
       }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  if (failure !== null) throw failure;
+  if (failure !== null) throw failure.error;
   return results;
 }
 

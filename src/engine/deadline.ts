@@ -12,7 +12,7 @@ export function withDeadline(cancel: AbortSignal | undefined, timeoutMs: number 
   return {
     signal,
     stop: () => clearTimeout(timer),
-    reasonOf(error: unknown): unknown {
+    reasonOf: (error: unknown): unknown => {
       if (timeout.signal.aborted) {
         return new BuildError(
           'TIMEOUT',

@@ -54,7 +54,7 @@ export function createStoreLeases(engineDir: string) {
         }),
       );
       const failed = results.find((r) => r.status === 'rejected');
-      if (failed) throw (failed as PromiseRejectedResult).reason;
+      if (failed) throw failed.reason;
     },
   };
 }

@@ -32,7 +32,7 @@ function checkTokenUri(value: unknown): string {
   if (value === undefined || value === null || value === '') return GOOGLE_TOKEN_URI;
   let url: URL;
   try {
-    url = new URL(String(value));
+    url = new URL(typeof value === 'string' ? value : JSON.stringify(value));
   } catch {
     throw keyError('has a "token_uri" that is not a URL');
   }

@@ -242,7 +242,8 @@ async function startOnce(options: LocalRegistryOptions, port: number): Promise<L
     closeSync(outFd);
     closeSync(errFd);
   }
-  let exited: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+  // Set by the 'exit' listener (a closure, which TypeScript's narrowing does not see): hence the explicit type.
+  let exited = null as { code: number | null; signal: NodeJS.Signals | null } | null;
   const exitPromise = new Promise<void>((done) => {
     child.once('exit', (code, signal) => {
       exited = { code, signal };

@@ -28,7 +28,7 @@ export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new StoreError(
-      `Database migration ${failed} failed: ${error instanceof Error ? error.message : String(error)}`,
+      `Database migration ${failed} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
       { cause: error },
     );
   }

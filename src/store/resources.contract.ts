@@ -488,7 +488,7 @@ function pathContract(makeStore: MakeStore): void {
         (path.pipeline as { name: string }).name = 'changed';
       }).toThrow(TypeError);
       expect(() => {
-        (path.pipeline!.refs as string[]).push('refs/heads/x');
+        path.pipeline!.refs.push('refs/heads/x');
       }).toThrow(TypeError);
       expect((await store().pipelines.find(pipeline.id))?.name).toBe(pipeline.name);
     });

@@ -118,12 +118,10 @@ describe('layer cache', () => {
         cache,
         secret: { id: 'token', file: join(secretRepo, 'token.txt') },
       });
-      return engine
-        .build(s, events.on)
-        .then((r) => ({
-          r,
-          reused: events.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed')),
-        }));
+      return engine.build(s, events.on).then((r) => ({
+        r,
+        reused: events.events.some((e) => e.type === 'preflight' && e.message.startsWith('Nothing changed')),
+      }));
     };
     expect((await build()).reused).toBe(false);
     expect((await build()).reused).toBe(true);

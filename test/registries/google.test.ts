@@ -110,7 +110,7 @@ describe('Google registries through google-auth-library against a local token en
         );
       },
       cleanup: async () => undefined,
-    } as unknown as Engine;
+    };
     const target = {
       dockerRegistry: 'GOOGLE_GCR' as const,
       registry: 'eu.gcr.io',

@@ -157,7 +157,8 @@ function ecrOperation(
   const denied = `User: arn:aws:iam::${account}:user/${caller} is not authorized to perform: ecr:${operation}`;
   if (opts.ecrCallers && !opts.ecrCallers.includes(caller)) return ecrError(res, 400, 'AccessDeniedException', denied);
   if (operation === 'GetAuthorizationToken') return authorizationToken(ctx, res);
-  const name = String((input.repositoryNames as string[] | undefined)?.[0] ?? input.repositoryName ?? '');
+  const name =
+    (input.repositoryNames as string[] | undefined)?.[0] ?? (input.repositoryName as string | undefined) ?? '';
   if (operation === 'DescribeRepositories') {
     if (state.repositories.has(name))
       return send(res, 200, ECR_JSON, JSON.stringify({ repositories: [repositoryJson(ctx, name)] }));

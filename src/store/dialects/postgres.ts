@@ -20,7 +20,7 @@ export function createPostgresDialect(opts: {
     rowLocks: true,
     autoIdNeedsAutoIncrement: false,
     isUniqueViolation: (error) =>
-      typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === '23505',
+      typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
     close: () => db.destroy(),
   };
 }

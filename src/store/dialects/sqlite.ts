@@ -26,7 +26,7 @@ export function createSqliteDialect(opts: { file: string }): DialectAdapter {
       typeof error === 'object' &&
       error !== null &&
       'code' in error &&
-      ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(String((error as { code: unknown }).code)),
+      ['SQLITE_CONSTRAINT_UNIQUE', 'SQLITE_CONSTRAINT_PRIMARYKEY'].includes(String(error.code)),
     changes,
     close: () => db.destroy(),
   };
