@@ -14,7 +14,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Platform } from '../../src/domain/platform.js';
-import { removeStore } from '../../src/engine/build-store.js';
+import { removeImageStore } from '../../src/engine/buildah/image-store.js';
 import { runChild } from '../../src/process/child.js';
 
 export interface HandInputs {
@@ -129,6 +129,6 @@ export async function runHandTyped(
   await Promise.all([worker(), worker()]);
   if (failure !== null) throw failure.error;
   for (const argv of script.sequential) await must(argv, env, signal);
-  await removeStore(dir);
+  await removeImageStore(dir);
   stores.delete(dir);
 }

@@ -13,9 +13,9 @@
  */
 import { join } from 'node:path';
 import type { Platform } from '../../src/domain/platform.js';
-import { createBuildahEngine } from '../../src/engine/buildah-engine.js';
-import type { BuildSpec, Engine } from '../../src/engine/engine.js';
-import { matchesPlatform, platformName, readImagePlatforms } from '../../src/engine/registry-reader.js';
+import { createBuildahEngine } from '../../src/engine/buildah/buildah-engine.js';
+import type { BuildSpec, Engine } from '../../src/app/ports/engine.js';
+import { matchesPlatform, platformName, readImagePlatforms } from '../../src/engine/buildah/registry-reader.js';
 import { ALL_PLATFORMS, makeRepo, specFor, TWO_STAGE_DOCKERFILE } from '../../test/engine/helpers.js';
 import { ensureBusyboxBase } from '../../test/support/busybox-base.js';
 import { startOpenRegistry } from '../../test/support/registry.js';

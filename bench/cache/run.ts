@@ -13,8 +13,8 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createBuildahEngine } from '../../src/engine/buildah-engine.js';
-import type { BuildResult, BuildSpec, Engine } from '../../src/engine/engine.js';
+import { createBuildahEngine } from '../../src/engine/buildah/buildah-engine.js';
+import type { BuildResult, BuildSpec, Engine } from '../../src/app/ports/engine.js';
 import { ALL_PLATFORMS, makeRepo, specFor, TWO_STAGE_DOCKERFILE } from '../../test/engine/helpers.js';
 import { ensureBusyboxBase } from '../../test/support/busybox-base.js';
 import { startOpenRegistry } from '../../test/support/registry.js';

@@ -7,10 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killProcessesRootedIn, mountsUnder, removeStore } from '../../src/engine/build-store.js';
-import type { Engine } from '../../src/engine/engine.js';
+import { killProcessesRootedIn, mountsUnder, removeImageStore } from '../../src/engine/buildah/image-store.js';
+import type { Engine } from '../../src/app/ports/engine.js';
 import { runChild } from '../../src/process/child.js';
-import type { LocalRegistry } from '../../src/registry/local-registry.js';
+import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { describeLoad, timed, type Row, type Sample } from '../build/measure.js';
 
 export interface BenchSession {
@@ -84,9 +84,9 @@ async function cleanUp(s: BenchSession): Promise<void> {
   for (const { engine, dir } of s.engines) {
     await step(`engine cleanup in ${dir}`, () => engine.cleanup());
     const cacheStores = await readdir(join(dir, 'cache')).catch(() => [] as string[]);
-    for (const c of cacheStores) await step(`removing cache store ${c}`, () => removeStore(join(dir, 'cache', c)));
+    for (const c of cacheStores) await step(`removing cache store ${c}`, () => removeImageStore(join(dir, 'cache', c)));
   }
-  for (const dir of s.stores) await step(`removing store ${dir}`, () => removeStore(dir));
+  for (const dir of s.stores) await step(`removing store ${dir}`, () => removeImageStore(dir));
   if (s.registry) await step('stopping the registry', () => (s.registry as LocalRegistry).stop());
   for (const point of await mountsUnder(s.work))
     await step(`unmounting ${point}`, () => runChild(['umount', '--lazy', point]));

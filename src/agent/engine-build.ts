@@ -1,8 +1,8 @@
 import type { Platform } from '../domain/platform.js';
 import { BuildError } from '../domain/errors.js';
-import type { BuildEvent, Engine } from '../engine/engine.js';
-import { resolveRegistryTarget, type CredentialSource, type RegistryTarget } from '../registries/index.js';
-import type { BuildRequest, BuildRunner } from './job-work.js';
+import type { BuildEvent, Engine } from '../app/ports/engine.js';
+import { resolveRegistryTarget, type CredentialSource, type RegistryTarget } from '../push-targets/index.js';
+import type { BuildRequest, BuildRunner } from '../app/ports/job-work.js';
 
 function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;

@@ -1,32 +1,7 @@
 import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { JobSpec } from '../domain/job-spec.js';
-import type { JobWork } from './runner.js';
-
-/** The build an agent runs for a job, with every path already inside the checked-out work tree. */
-export interface BuildRequest {
-  spec: JobSpec['build'];
-  repoRoot: string;
-  contextDir: string;
-  dockerfile: string;
-  secretFile: string | null;
-  workDir: string;
-  cacheKey: string | null;
-  clearCache: boolean;
-  timeoutMs: number | null;
-  signal: AbortSignal;
-  mask: string[];
-  log: (line: string) => void;
-  progress: (percent: number) => void;
-}
-export type BuildRunner = (request: BuildRequest) => Promise<void>;
-
-/** What the agent needs of the git checkout (implemented by src/git/work-trees.ts). */
-export interface WorkTrees {
-  materialize(projectKey: string, source: JobSpec['repository'], sha: string, dir: string): Promise<void>;
-  discard(dir: string): Promise<void>;
-  forget(projectKey: string): Promise<void>;
-}
+import type { BuildRunner, JobWork } from '../app/ports/job-work.js';
+import type { WorkTrees } from '../app/ports/work-trees.js';
 
 async function inside(root: string, path: string): Promise<string> {
   const target = join(root, path);

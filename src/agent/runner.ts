@@ -1,14 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { JobSpec } from '../domain/job-spec.js';
+import type { JobWork } from '../app/ports/job-work.js';
 import { AgentProtocolError, type AgentClient, type ClaimedJob } from './http-client.js';
 import { createLogShipper } from './log-shipper.js';
-
-/** What running one job takes, given its work dir, a log sink and a cancel signal. Throws to fail the job. */
-export type JobWork = (
-  spec: JobSpec,
-  ctx: { dir: string; log: (line: string) => void; signal: AbortSignal; progress: (p: number) => void },
-) => Promise<void>;
 
 export interface RunnerLog {
   info(obj: object, msg: string): void;

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import type { Agent } from '../app/execution-ports.js';
+import type { Agent } from '../app/ports/agent-repo.js';
 import { UnauthorizedError } from '../domain/errors.js';
 import type { App, RouteDeps } from './routes/deps.js';
 import { callerOf } from './auth.js';

@@ -6,8 +6,11 @@ import { DEFAULT_DOCKERFILE_PATH, validateMultiArchBuild, type MultiArchBuild } 
 import { DEFAULT_PLATFORMS } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
-import { actionAt, type Caller } from './caller.js';
-import type { Page, Secrets, Store } from './ports.js';
+import { actionAt } from './resolve-path.js';
+import { type Caller } from './caller.js';
+import type { Page } from './ports/page.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 import { resolveActionIntegration } from './integrations.js';
 import { sealUnlessSealed } from './projects.js';

@@ -2,8 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { JOBS_TOPIC, executionTopic, type JobOutcome, type Orchestrator } from './orchestrator.js';
-import type { Agent, Job, Notifier } from './execution-ports.js';
-import type { Clock, Secrets, Store } from './ports.js';
+import type { Agent } from './ports/agent-repo.js';
+import type { Job } from './ports/job-queue.js';
+import type { Notifier } from './ports/notifier.js';
+import type { Clock } from './ports/clock.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 
 /** A job's lease: heartbeats every ~10 s renew it; after this long without one the job fails as "agent lost". */
 export const DEFAULT_LEASE_MS = 30_000;

@@ -5,10 +5,13 @@ import { isFinished } from '../domain/execution.js';
 import type { Priority } from '../domain/pipeline.js';
 import { DEFAULT_BRANCH } from '../domain/project.js';
 import type { Caller } from './caller.js';
-import type { RevisionSource } from './execution-ports.js';
+import type { RevisionSource } from './ports/revision-source.js';
 import { notFound } from './not-found.js';
 import type { Orchestrator } from './orchestrator.js';
-import type { Clock, Page, Secrets, Store } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { Page } from './ports/page.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 
 export interface RunInput {

@@ -17,9 +17,11 @@ import { effectiveDockerRegistry, type MultiArchBuild } from '../domain/multi-ar
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Workspace } from '../domain/workspace.js';
-import { workspaceFor, type Caller } from './caller.js';
+import { workspaceFor } from './resolve-path.js';
+import { type Caller } from './caller.js';
 import { notFound } from './not-found.js';
-import type { IntegrationUse, Secrets, Store } from './ports.js';
+import type { IntegrationUse, Store } from './ports/store.js';
+import type { Secrets } from './ports/secrets.js';
 
 /** Add/edit an integration; absent fields keep their value on PATCH. */
 export interface IntegrationInput extends CredentialInput {

@@ -7,7 +7,7 @@ import { isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
-import type { Secrets } from './ports.js';
+import type { Secrets } from './ports/secrets.js';
 import type { OpenedIntegration } from './integrations.js';
 import type { DefaultRegistry, RegistryTargetSpec } from '../domain/job-spec.js';
 

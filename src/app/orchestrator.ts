@@ -1,11 +1,14 @@
 import { AppError, ValidationError } from '../domain/errors.js';
 import type { ActionExecution, Execution } from '../domain/execution.js';
 import { nextStep } from '../domain/execution-plan.js';
-import type { Job, Notifier } from './execution-ports.js';
+import type { Job } from './ports/job-queue.js';
+import type { Notifier } from './ports/notifier.js';
 import { buildJobSpec } from './job-spec-builder.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { openIntegration } from './integrations.js';
-import type { Clock, Secrets, Store } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 import type { VariableScopes } from './variable-scope.js';
 
 export const JOBS_TOPIC = 'jobs';

@@ -2,8 +2,10 @@ import { ValidationError } from '../domain/errors.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
-import { pipelineAt, projectAt, type Caller } from './caller.js';
-import type { NewPipeline, Page, Store } from './ports.js';
+import { pipelineAt, projectAt } from './resolve-path.js';
+import { type Caller } from './caller.js';
+import type { NewPipeline, Store } from './ports/store.js';
+import type { Page } from './ports/page.js';
 
 export type PipelineInput = Partial<
   Pick<

@@ -2,8 +2,11 @@ import { ValidationError } from '../domain/errors.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import { DEFAULT_BRANCH, type Project, type ProjectAccess, type ProjectStatus } from '../domain/project.js';
 import { checkRepoUrl } from '../domain/repo-url.js';
-import { projectAt, workspaceFor, type Caller } from './caller.js';
-import type { Page, Secrets, Store } from './ports.js';
+import { projectAt, workspaceFor } from './resolve-path.js';
+import { type Caller } from './caller.js';
+import type { Page } from './ports/page.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 
 export interface ProjectInput {
   name?: string;

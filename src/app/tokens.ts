@@ -4,7 +4,10 @@ import { isScope, SCOPES, type Scope } from '../domain/scopes.js';
 import { isExpired, type AccessToken, type User } from '../domain/token.js';
 import type { Caller } from './caller.js';
 import { notFound } from './not-found.js';
-import type { Clock, Page, Secrets, Store } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { Page } from './ports/page.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 
 export interface TokenInput {
   name?: string;

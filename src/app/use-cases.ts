@@ -1,13 +1,16 @@
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { createActionUseCases } from './actions.js';
 import { createAgentJobs } from './agent-jobs.js';
-import type { Notifier, RevisionSource } from './execution-ports.js';
+import type { Notifier } from './ports/notifier.js';
+import type { RevisionSource } from './ports/revision-source.js';
 import { createExecutionUseCases } from './executions.js';
 import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
 import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
-import type { Clock, Secrets, Store } from './ports.js';
+import type { Clock } from './ports/clock.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
 import { createProjectUseCases } from './projects.js';
 import { createTokenUseCases } from './tokens.js';
 import { createVariableUseCases } from './variables.js';

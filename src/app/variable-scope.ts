@@ -11,7 +11,7 @@ import {
   type VariableLayer,
 } from '../domain/variable-resolution.js';
 import type { Resolve } from './job-spec-builder.js';
-import type { Secrets } from './ports.js';
+import type { Secrets } from './ports/secrets.js';
 
 /** One stored variable in force, its value opened. */
 export type ScopedVariable = PlainVariable;

@@ -3,9 +3,11 @@ import { validateVariable } from '../domain/action-variable.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { FILE_PLACES, type FilePlace, type Variable, type VariableScope } from '../domain/variable.js';
 import type { Workspace } from '../domain/workspace.js';
-import { workspaceFor, type Caller } from './caller.js';
+import { workspaceFor } from './resolve-path.js';
+import { type Caller } from './caller.js';
 import { notFound } from './not-found.js';
-import type { NewVariable, Secrets, Store } from './ports.js';
+import type { NewVariable, Store } from './ports/store.js';
+import type { Secrets } from './ports/secrets.js';
 import type { ScopedVariable, VariableLayers } from './variable-scope.js';
 
 /** Where a variable lives, as a client names it; all absent (or null) = the workspace. */

@@ -1,8 +1,10 @@
 import { assertHandle } from '../domain/names.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Workspace } from '../domain/workspace.js';
-import { workspaceFor, type Caller } from './caller.js';
-import type { Page, Store } from './ports.js';
+import { workspaceFor } from './resolve-path.js';
+import { type Caller } from './caller.js';
+import type { Page } from './ports/page.js';
+import type { Store } from './ports/store.js';
 
 export interface WorkspaceInput {
   domain?: string;

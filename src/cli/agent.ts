@@ -6,7 +6,7 @@ import { createAgentClient } from '../agent/http-client.js';
 import { createJobWork } from '../agent/job-work.js';
 import { createAgentRunner, type RunnerLog } from '../agent/runner.js';
 import { loadConfig, type Config } from '../config/config.js';
-import { createBuildahEngine } from '../engine/buildah-engine.js';
+import { createBuildahEngine } from '../engine/buildah/buildah-engine.js';
 import { createGitWorkTrees } from '../git/index.js';
 import { createLogger } from '../log/logger.js';
 

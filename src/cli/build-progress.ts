@@ -1,4 +1,4 @@
-import type { BuildEvent, BuildResult } from '../engine/engine.js';
+import type { BuildEvent, BuildResult } from '../app/ports/engine.js';
 
 interface Row {
   status: string;

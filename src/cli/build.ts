@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { splitRepository } from '../registries/index.js';
+import { splitRepository } from '../push-targets/index.js';
 import { loadConfig } from '../config/config.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import { DEFAULT_PLATFORMS, isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
-import { createBuildahEngine } from '../engine/buildah-engine.js';
-import type { BuildSpec } from '../engine/engine.js';
+import { createBuildahEngine } from '../engine/buildah/buildah-engine.js';
+import type { BuildSpec } from '../app/ports/engine.js';
 import { createProgressView } from './build-progress.js';
 
 const USAGE = `usage: archway build [flags]   (run in the repository, or pass --workdir)

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { runChild } from '../process/child.js';
-import { startLocalRegistry, type LocalRegistry } from '../registry/local-registry.js';
+import { startLocalRegistry, type LocalRegistry } from '../registry-server/local-registry.js';
 
 export const BUILTIN_REGISTRY_USER = 'archway';
 

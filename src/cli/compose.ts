@@ -1,8 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Notifier, RevisionSource } from '../app/execution-ports.js';
-import type { Store } from '../app/ports.js';
+import type { Notifier } from '../app/ports/notifier.js';
+import type { RevisionSource } from '../app/ports/revision-source.js';
+import type { Store } from '../app/ports/store.js';
 import { createUseCases, type UseCases } from '../app/use-cases.js';
 import { createStoredVariableLayers } from '../app/variables.js';
 import type { VariableLayers } from '../app/variable-scope.js';

@@ -1,4 +1,4 @@
-import type { RevisionSource } from '../app/execution-ports.js';
+import type { RevisionSource } from '../app/ports/revision-source.js';
 import type { Revision } from '../domain/execution.js';
 import { splitCredentials, type SafeSource } from './git-credentials.js';
 import { GitError, gitOk, runGit } from './git-run.js';

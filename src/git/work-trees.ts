@@ -1,6 +1,6 @@
 import { chmod, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { WorkTrees } from '../agent/job-work.js';
+import type { WorkTrees } from '../app/ports/work-trees.js';
 import { splitCredentials, type SafeSource } from './git-credentials.js';
 import { GitError, gitOk, runGit } from './git-run.js';
 import { createMirrorCache } from './mirror-cache.js';

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ChildResult } from '../process/child.js';
+import type { ChildResult, ChildRunner } from '../process/child.js';
 import { checkForeignBinary } from './foreign-binary.js';
-import type { Runner } from './host-check.js';
 
 const result = (over: Partial<ChildResult>): ChildResult => ({
   code: 0,
@@ -12,7 +11,7 @@ const result = (over: Partial<ChildResult>): ChildResult => ({
   ...over,
 });
 const runner =
-  (r: ChildResult | Error): Runner =>
+  (r: ChildResult | Error): ChildRunner =>
   async () => {
     if (r instanceof Error) throw r;
     return r;

@@ -1,13 +1,13 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runChild } from '../process/child.js';
+import { runChild, type ChildRunner } from '../process/child.js';
 import { enableHandlerFix, type QemuHandlerName } from './binfmt.js';
-import { errorText, failed, lastLine, passed, type HostCheck, type Runner } from './host-check.js';
+import { errorText, failed, lastLine, passed, type HostCheck } from './host-check.js';
 import { TINY_ELVES } from './tiny-elf.js';
 
 export interface ForeignBinaryOptions {
-  run?: Runner;
+  run?: ChildRunner;
   /** Where the temporary executable goes (default: the OS temp dir; it must not be mounted noexec). */
   tmpDir?: string;
   timeoutMs?: number;

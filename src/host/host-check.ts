@@ -1,5 +1,3 @@
-import type { ChildOptions, ChildResult } from '../process/child.js';
-
 /** `ok`: fine; `warn`: works but worth a look (does not fail the doctor); `fail`: the build engine cannot work. */
 export type CheckLevel = 'ok' | 'warn' | 'fail';
 
@@ -13,9 +11,6 @@ export interface HostCheck {
   /** The exact shell command that fixes it (on failures and warnings). */
   fix?: string;
 }
-
-/** How the checks start a child process: `runChild`'s signature, so tests can pass a fake. */
-export type Runner = (argv: readonly string[], opts?: ChildOptions) => Promise<ChildResult>;
 
 /** A passed check. Never throws. */
 export function passed(name: string, detail: string): HostCheck {

@@ -1,15 +1,15 @@
-import { runChild } from '../process/child.js';
+import { runChild, type ChildRunner } from '../process/child.js';
 import { QEMU_HANDLERS, checkBinfmtHandler, checkBinfmtMount } from './binfmt.js';
 import { checkForeignBinary } from './foreign-binary.js';
-import { failed, type HostCheck, type Runner } from './host-check.js';
+import { failed, type HostCheck } from './host-check.js';
 import { checkFreeDisk, checkOverlay, checkStorageWritable } from './storage.js';
 import { TOOL_SPECS, checkTool } from './tools.js';
 
 export interface HostCheckOptions {
-  run?: Runner;
+  run?: ChildRunner;
 }
 
-async function storageChecks(storageDir: string, run: Runner): Promise<HostCheck[]> {
+async function storageChecks(storageDir: string, run: ChildRunner): Promise<HostCheck[]> {
   const writable = await checkStorageWritable(storageDir);
   const overlay = writable.ok
     ? await checkOverlay(storageDir, run)

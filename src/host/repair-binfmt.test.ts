@@ -2,8 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ChildResult } from '../process/child.js';
-import type { Runner } from './host-check.js';
+import type { ChildResult, ChildRunner } from '../process/child.js';
 import { repairBinfmt } from './repair-binfmt.js';
 
 const entry = (flags: string, state = 'enabled') =>
@@ -14,7 +13,7 @@ const ok = (stdout = ''): ChildResult => ({ code: 0, stdout, stderr: '', killedB
 let root: string;
 let calls: string[];
 let registerFlags: string;
-const run: Runner = async (argv) => {
+const run: ChildRunner = async (argv) => {
   calls.push(argv.join(' '));
   if (argv[0] === 'update-binfmts') await writeFile(join(root, argv[2]!), entry(registerFlags));
   if (argv[0] === 'mount') await writeFile(join(root, 'register'), '');
@@ -81,7 +80,8 @@ describe('repairBinfmt: handlers registered wrongly', () => {
 
   it('reports a runner failure without throwing', async () => {
     await writeFile(join(root, 'register'), '');
-    const failing: Runner = () => Promise.reject(new Error('"update-binfmts" is not installed (not found on PATH).'));
+    const failing: ChildRunner = () =>
+      Promise.reject(new Error('"update-binfmts" is not installed (not found on PATH).'));
     const steps = await repairBinfmt({ root, run: failing, handlers: ['qemu-aarch64'] });
     expect(steps).toEqual([
       {

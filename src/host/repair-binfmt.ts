@@ -1,8 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChild } from '../process/child.js';
+import { runChild, type ChildRunner } from '../process/child.js';
 import { BINFMT_ROOT, QEMU_HANDLERS, binfmtMounted, readBinfmtEntry } from './binfmt.js';
-import { errorText, lastLine, type Runner } from './host-check.js';
+import { errorText, lastLine } from './host-check.js';
 
 /** One thing repairBinfmt did: the equivalent shell command, whether it worked, and what came of it. */
 export interface RepairStep {
@@ -13,11 +13,11 @@ export interface RepairStep {
 
 export interface RepairOptions {
   root?: string;
-  run?: Runner;
+  run?: ChildRunner;
   handlers?: readonly string[];
 }
 
-async function runStep(command: readonly string[], run: Runner): Promise<RepairStep> {
+async function runStep(command: readonly string[], run: ChildRunner): Promise<RepairStep> {
   const text = command.join(' ');
   try {
     const result = await run(command, { signal: AbortSignal.timeout(30_000) });
@@ -43,7 +43,7 @@ async function writeStep(file: string, value: string): Promise<RepairStep> {
 }
 
 /** Brings one handler to "enabled with F": removes a registration without F, enables a disabled one, registers a missing one. */
-async function repairHandler(name: string, root: string, run: Runner): Promise<RepairStep[]> {
+async function repairHandler(name: string, root: string, run: ChildRunner): Promise<RepairStep[]> {
   const steps: RepairStep[] = [];
   let entry = await readBinfmtEntry(name, root);
   if (entry && !entry.flags.includes('F')) {

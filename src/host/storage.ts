@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { runChild } from '../process/child.js';
-import { errorText, failed, lastLine, passed, warned, type HostCheck, type Runner } from './host-check.js';
+import { runChild, type ChildRunner } from '../process/child.js';
+import { errorText, failed, lastLine, passed, warned, type HostCheck } from './host-check.js';
 
 const GIB = 1024 ** 3;
 export const MIN_FREE_BYTES = 2 * GIB;
@@ -51,7 +51,7 @@ export async function checkStorageWritable(dir: string): Promise<HostCheck> {
 }
 
 /** The outcome of an overlay mount at `cwd`: lower, upper, work and merged are relative, so no path needs escaping. */
-async function mountOverlay(cwd: string, run: Runner): Promise<{ mounted: boolean; error?: string }> {
+async function mountOverlay(cwd: string, run: ChildRunner): Promise<{ mounted: boolean; error?: string }> {
   const argv = ['mount', '-t', 'overlay', 'overlay', '-o', 'lowerdir=lower,upperdir=upper,workdir=work', 'merged'];
   try {
     const result = await run(argv, { cwd, signal: AbortSignal.timeout(10_000) });
@@ -82,7 +82,7 @@ function overlayFix(error: string): string {
  * when the mount or the round trip fails (e.g. `dir` on overlayfs or an fs without d_type). Never throws; always
  * unmounts and removes its temp dir.
  */
-export async function checkOverlay(dir: string, run: Runner = runChild): Promise<HostCheck> {
+export async function checkOverlay(dir: string, run: ChildRunner = runChild): Promise<HostCheck> {
   const name = 'storage overlay';
   let probe: string | undefined;
   let mounted = false;

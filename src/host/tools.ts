@@ -1,5 +1,5 @@
-import { runChild, type ChildResult } from '../process/child.js';
-import { errorText, failed, lastLine, passed, warned, type HostCheck, type Runner } from './host-check.js';
+import { runChild, type ChildResult, type ChildRunner } from '../process/child.js';
+import { errorText, failed, lastLine, passed, warned, type HostCheck } from './host-check.js';
 import { parseVersion, versionAtLeast } from './version.js';
 
 /** A program the engine runs, how to ask its version, and the Debian package that provides it. */
@@ -63,7 +63,7 @@ export function toolCheckFromOutcome(spec: ToolSpec, outcome: ChildResult | Erro
 }
 
 /** Runs the tool's version command (10 s limit) and checks the outcome (see toolCheckFromOutcome). Never throws. */
-export async function checkTool(spec: ToolSpec, run: Runner = runChild): Promise<HostCheck> {
+export async function checkTool(spec: ToolSpec, run: ChildRunner = runChild): Promise<HostCheck> {
   let outcome: ChildResult | Error;
   try {
     outcome = await run(spec.argv, { signal: AbortSignal.timeout(10_000) });

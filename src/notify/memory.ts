@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Notifier } from '../app/execution-ports.js';
+import type { Notifier } from '../app/ports/notifier.js';
 
 /** The embedded Notifier: an EventEmitter in this process (a PostgreSQL LISTEN/NOTIFY one is future work). */
 export function createMemoryNotifier(): Notifier {

@@ -46,6 +46,9 @@ function keep(buffer: string, chunk: string): string {
   return next.length > KEEP_BYTES ? next.slice(next.length - KEEP_BYTES) : next;
 }
 
+/** `runChild`'s signature: what code that starts child processes takes, so that tests can pass a fake. */
+export type ChildRunner = (argv: readonly string[], opts?: ChildOptions) => Promise<ChildResult>;
+
 /**
  * Runs `argv[0]` with `argv.slice(1)` (never through a shell) in a process group of its own, so that a cancel
  * reaches every descendant: with buildah's chroot isolation a SIGTERM to buildah alone leaves RUN processes

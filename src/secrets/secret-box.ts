@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
-import type { Secrets } from '../app/ports.js';
+import type { Secrets } from '../app/ports/secrets.js';
 import { ValidationError } from '../domain/errors.js';
 
 const PREFIX = 'v1.';

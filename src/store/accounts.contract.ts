@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { NewToken } from '../app/ports.js';
+import type { NewToken } from '../app/ports/store.js';
 import { ConflictError } from '../domain/errors.js';
-import { ALL, page, unique, useStore, type MakeStore } from './samples.contract.js';
+import { ALL, page, unique, useStore, type MakeStore } from './contract-fixtures.js';
 
 /** Users, access tokens and agents: the identities behind requests. */
 export function accountContract(makeStore: MakeStore): void {

@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { ActionRepo, NewAction } from '../app/ports.js';
+import type { ActionRepo, NewAction } from '../app/ports/store.js';
 import type { Action } from '../domain/action.js';
 import { prepared } from './prepared.js';
 import {

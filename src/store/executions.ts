@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { ExecutionRepo, NewExecution } from '../app/execution-ports.js';
+import type { ExecutionRepo, NewExecution } from '../app/ports/execution-repo.js';
 import type { ActionExecution, Execution } from '../domain/execution.js';
 import {
   fromBool,

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NewIntegration } from '../app/ports.js';
+import type { NewIntegration } from '../app/ports/store.js';
 import { ConflictError } from '../domain/errors.js';
 import { EMPTY_DETAILS } from '../domain/integration.js';
-import { newAction, newBuild, scene, unique, useStore, type MakeStore } from './samples.contract.js';
+import { newAction, newBuild, scene, unique, useStore, type MakeStore } from './contract-fixtures.js';
 
 function integration(workspaceId: number, over: Partial<NewIntegration> = {}): NewIntegration {
   const identifier = unique('integration');

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { IntegrationRepo, NewIntegration } from '../app/ports.js';
+import type { IntegrationRepo, NewIntegration } from '../app/ports/store.js';
 import type { Integration, IntegrationDetails } from '../domain/integration.js';
 import { fromBool, fromDate, fromJson, guarded, must, toBool, toDate, toJson, type RepoContext } from './rows.js';
 import type { IntegrationsTable } from './schema.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Job } from '../app/execution-ports.js';
-import type { Store } from '../app/ports.js';
+import type { Job } from '../app/ports/job-queue.js';
+import type { Store } from '../app/ports/store.js';
 import {
   jobSpec,
   newAction,
@@ -9,7 +9,7 @@ import {
   scene,
   useStore,
   type MakeStore,
-} from './samples.contract.js';
+} from './contract-fixtures.js';
 
 const PAST = new Date('2020-01-01T00:00:00.000Z');
 const FAR = new Date('2100-01-01T00:00:00.000Z');

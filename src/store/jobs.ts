@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { Job, JobRepo } from '../app/execution-ports.js';
+import type { Job, JobRepo } from '../app/ports/job-queue.js';
 import { fromBool, fromDate, fromJson, guarded, must, toBool, toDate, toJson, type RepoContext } from './rows.js';
 import type { JobsTable } from './schema.js';
 

@@ -1,4 +1,5 @@
-import type { AgentRepo, LogRepo } from '../app/execution-ports.js';
+import type { AgentRepo } from '../app/ports/agent-repo.js';
+import type { LogRepo } from '../app/ports/log-repo.js';
 import { ConflictError } from '../domain/errors.js';
 import { fromDate, fromJson, guarded, must, toDate, toJson, type RepoContext } from './rows.js';
 

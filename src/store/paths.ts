@@ -1,5 +1,5 @@
 import { sql, type Selectable } from 'kysely';
-import type { PathQuery, PathRepo, ResolvedPath } from '../app/ports.js';
+import type { PathQuery, PathRepo, ResolvedPath } from '../app/ports/store.js';
 import { toAction } from './actions.js';
 import type { ChangeTracker } from './dialect.js';
 import { toPipeline } from './pipelines.js';

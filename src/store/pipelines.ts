@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { NewPipeline, PipelineRepo } from '../app/ports.js';
+import type { NewPipeline, PipelineRepo } from '../app/ports/store.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import {
   fromBool,

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { NewProject, ProjectRepo } from '../app/ports.js';
+import type { NewProject, ProjectRepo } from '../app/ports/store.js';
 import type { Project } from '../domain/project.js';
 import { fromDate, fromJson, guarded, must, offsetOf, toDate, toJson, type RepoContext } from './rows.js';
 import type { ProjectsTable } from './schema.js';

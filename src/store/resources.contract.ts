@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Store } from '../app/ports.js';
+import type { Store } from '../app/ports/store.js';
 import type { Action } from '../domain/action.js';
 import { ConflictError } from '../domain/errors.js';
 import {
@@ -13,7 +13,7 @@ import {
   unique,
   useStore,
   type MakeStore,
-} from './samples.contract.js';
+} from './contract-fixtures.js';
 
 /** Workspaces, projects, pipelines and actions: CRUD, unique keys, filters, sorting, paging, positions, cascades. */
 export function resourceContract(makeStore: MakeStore): void {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ConflictError, StoreError } from '../domain/errors.js';
-import type { Page } from '../app/ports.js';
+import type { Page } from '../app/ports/page.js';
 import type { DialectAdapter } from './dialect.js';
 import type { Database } from './schema.js';
 

@@ -11,7 +11,7 @@ import {
   scene,
   useStore,
   type MakeStore,
-} from './samples.contract.js';
+} from './contract-fixtures.js';
 import { jobContract } from './jobs.contract.js';
 
 const REVISION: Revision = {

@@ -4,11 +4,11 @@ import { accountContract } from './accounts.contract.js';
 import { integrationContract } from './integrations.contract.js';
 import { resourceContract } from './resources.contract.js';
 import { runContract } from './runs.contract.js';
-import { ALL, newAction, newProject, scene, unique, useStore, type MakeStore } from './samples.contract.js';
+import { ALL, newAction, newProject, scene, unique, useStore, type MakeStore } from './contract-fixtures.js';
 import { variableContract } from './variables.contract.js';
 
 /**
- * The contract of the `Store` port (app/ports.ts), run by every adapter: SQLite always, PostgreSQL when a
+ * The contract of the `Store` port (app/ports/store.ts), run by every adapter: SQLite always, PostgreSQL when a
  * server is at hand (src/store/*.contract.test.ts). Each `describe` group gets a fresh store from `makeStore`.
  */
 export function runStoreContract(name: string, makeStore: MakeStore): void {

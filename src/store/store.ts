@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Store } from '../app/ports.js';
+import type { Store } from '../app/ports/store.js';
 import { createActionRepo } from './actions.js';
 import { createExecutionRepo } from './executions.js';
 import { createIntegrationRepo } from './integrations.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { TokenRepo, UserRepo } from '../app/ports.js';
+import type { TokenRepo, UserRepo } from '../app/ports/store.js';
 import type { AccessToken, User } from '../domain/token.js';
 import { fromDate, fromJson, guarded, must, offsetOf, toDate, toJson, type RepoContext } from './rows.js';
 import type { TokensTable, UsersTable } from './schema.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import type { NewVariable, Store } from '../app/ports.js';
+import type { NewVariable, Store } from '../app/ports/store.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Variable, VariableScope } from '../domain/variable.js';
-import { newAction, scene, useStore, type MakeStore } from './samples.contract.js';
+import { newAction, scene, useStore, type MakeStore } from './contract-fixtures.js';
 
 function variable(
   workspaceId: number,

@@ -1,5 +1,5 @@
 import type { ExpressionBuilder, Selectable } from 'kysely';
-import type { NewVariable, VariableRepo } from '../app/ports.js';
+import type { NewVariable, VariableRepo } from '../app/ports/store.js';
 import type { Variable, VariableScope } from '../domain/variable.js';
 import { fromBool, fromDate, guarded, must, toBool, toDate, type RepoContext } from './rows.js';
 import type { Database, VariablesTable } from './schema.js';

@@ -1,5 +1,5 @@
 import type { Selectable } from 'kysely';
-import type { WorkspaceRepo } from '../app/ports.js';
+import type { WorkspaceRepo } from '../app/ports/store.js';
 import type { Workspace } from '../domain/workspace.js';
 import { fromBool, fromDate, guarded, must, offsetOf, toBool, toDate, type RepoContext } from './rows.js';
 import type { WorkspacesTable } from './schema.js';

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Platform } from '../../src/domain/platform.js';
-import type { BuildEvent, BuildSpec } from '../../src/engine/engine.js';
+import type { BuildEvent, BuildSpec } from '../../src/app/ports/engine.js';
 
 export const ALL_PLATFORMS: Platform[] = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'];
 

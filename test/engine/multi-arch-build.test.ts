@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runChild } from '../../src/process/child.js';
-import type { LocalRegistry } from '../../src/registry/local-registry.js';
+import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { fetchImage, rawIndex, unpackLayers } from '../support/image-files.js';
 import { startOpenRegistry } from '../support/registry.js';

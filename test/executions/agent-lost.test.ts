@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalRegistry } from '../../src/registry/local-registry.js';
+import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { runChild } from '../../src/process/child.js';
 import { startApi, type Api } from '../support/api-harness.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBuiltInAgent } from '../../src/cli/compose.js';
-import type { LocalRegistry } from '../../src/registry/local-registry.js';
+import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { startApi, type Api } from '../support/api-harness.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
 import { fetchImage, rawIndex } from '../support/image-files.js';

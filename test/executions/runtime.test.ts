@@ -1,8 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RevisionSource } from '../../src/app/execution-ports.js';
+import type { RevisionSource } from '../../src/app/ports/revision-source.js';
 import { createAgentClient } from '../../src/agent/http-client.js';
-import { createAgentRunner, type JobWork } from '../../src/agent/runner.js';
+import { createAgentRunner } from '../../src/agent/runner.js';
+import { type JobWork } from '../../src/app/ports/job-work.js';
 import { startApi, type Api } from '../support/api-harness.js';
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { awsFailure, type AwsCall } from '../../src/registries/aws-errors.js';
+import { awsFailure, type AwsCall } from '../../src/push-targets/aws-errors.js';
 
 const call: AwsCall = {
   action: 'ecr:GetAuthorizationToken',

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cachedCredentialSource, type RegistryToken } from '../../src/registries/index.js';
+import { cachedCredentialSource, type RegistryToken } from '../../src/push-targets/index.js';
 
 function fetcher(lifetimeMs: number | null, now: () => number) {
   let n = 0;

@@ -5,7 +5,7 @@ import {
   resolveRegistryTarget,
   type RegistryInput,
   type ResolveOptions,
-} from '../../src/registries/index.js';
+} from '../../src/push-targets/index.js';
 import { startEcrStandIn, type EcrStandIn, type EcrStandInOptions } from './stand-ins.js';
 
 const KEY = { accessKeyId: 'AKIAARCHWAYTEST00001', secretAccessKey: 'archway/test+secret/key0000000000000000' };

@@ -1,13 +1,13 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineBuildRunner } from '../../src/agent/engine-build.js';
 import { BuildError } from '../../src/domain/errors.js';
-import type { Engine } from '../../src/engine/engine.js';
+import type { Engine } from '../../src/app/ports/engine.js';
 import {
   RegistryConfigError,
   RegistryCredentialsError,
   resolveRegistryTarget,
   type RegistryInput,
-} from '../../src/registries/index.js';
+} from '../../src/push-targets/index.js';
 import {
   makeServiceAccountKey,
   newRsaKeyPair,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RegistryConfigError, resolveRegistryTarget, type RegistryInput } from '../../src/registries/index.js';
+import { RegistryConfigError, resolveRegistryTarget, type RegistryInput } from '../../src/push-targets/index.js';
 
 function input(over: Partial<RegistryInput>): RegistryInput {
   return { dockerRegistry: null, registry: null, repository: 'team/app', region: null, ...over };

@@ -1,7 +1,7 @@
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { runChild } from '../../src/process/child.js';
-import { startLocalRegistry, type LocalRegistry } from '../../src/registry/local-registry.js';
+import { startLocalRegistry, type LocalRegistry } from '../../src/registry-server/local-registry.js';
 
 /**
  * Registries for tests, on free 127.0.0.1 ports: open (plain HTTP), htpasswd (plain HTTP, bcrypt), and htpasswd + TLS

@@ -1,9 +1,9 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { relative, sep } from 'node:path';
-import { BuildError } from '../domain/errors.js';
-import type { Platform } from '../domain/platform.js';
-import { DockerfileSyntaxError, parseStages, stagesNeeded, type Stage } from './dockerfile.js';
-import type { BuildSpec, RegistryAccess } from './engine.js';
+import { BuildError } from '../../domain/errors.js';
+import type { Platform } from '../../domain/platform.js';
+import { DockerfileSyntaxError, parseStages, stagesNeeded, type Stage } from '../dockerfile.js';
+import type { BuildSpec, RegistryAccess } from '../../app/ports/engine.js';
 import {
   checkLogin,
   checkReachable,

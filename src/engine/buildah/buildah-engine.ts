@@ -2,9 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import { BuildError } from '../domain/errors.js';
-import type { Platform } from '../domain/platform.js';
-import { runChild } from '../process/child.js';
+import { BuildError } from '../../domain/errors.js';
+import type { Platform } from '../../domain/platform.js';
+import { runChild } from '../../process/child.js';
 import {
   manifestAddArgv,
   manifestCreateArgv,
@@ -15,21 +15,21 @@ import {
   rmiArgv,
   tagArgv,
   versionArgv,
-} from './buildah/argv.js';
-import { registryCommandFailure } from './buildah/failure.js';
+} from './argv.js';
+import { registryCommandFailure } from './failure.js';
 import {
   killProcessesRootedIn,
-  openStore,
+  openImageStore,
   platformSlug,
-  releaseStore,
-  removeStore,
-  type BuildStore,
-} from './build-store.js';
-import { fingerprintBuild } from './build-fingerprint.js';
-import { createBuildMemo, type RememberedBuild } from './build-memo.js';
+  releaseImageStore,
+  removeImageStore,
+  type ImageStore,
+} from './image-store.js';
+import { fingerprintBuild } from '../build-fingerprint.js';
+import { createBuildMemo, type RememberedBuild } from '../build-memo.js';
 import { buildRecordRepository, fetchBuildRecord, publishBuildRecord, type RecordRepo } from './build-record-sync.js';
 import { reusePushedIndex } from './index-reuse.js';
-import { createStoreLeases } from './store-leases.js';
+import { createImageStoreUsers } from './image-store-users.js';
 import { LAST_BUILD } from './layer-cache-sync.js';
 import type {
   BuildEvent,
@@ -39,12 +39,12 @@ import type {
   PlatformResult,
   RegistryAccess,
   RegistryCredentials,
-} from './engine.js';
+} from '../../app/ports/engine.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
 import { preflight, type BaseImage } from './preflight.js';
 import { prepareBuildRegistries, tlsFor, writeAuthFile } from './registry-access.js';
 import { matchesPlatform, platformName, readImagePlatforms } from './registry-reader.js';
-import { withDeadline } from './deadline.js';
+import { withDeadline } from '../deadline.js';
 
 export interface BuildahEngineOptions {
   /** The engine's own directory (`<ARCHWAY_DATA_DIR>/engine`): per-build dirs and cache stores. */
@@ -109,7 +109,7 @@ async function dropBuildImages(built: UnitResult[], env: NodeJS.ProcessEnv): Pro
 /** The index is checked before the push too, so that a wrong one never reaches a tag (it is read back after). */
 async function checkLocalIndex(
   spec: BuildSpec,
-  store: BuildStore,
+  store: ImageStore,
   list: string,
   env: NodeJS.ProcessEnv,
 ): Promise<void> {
@@ -134,12 +134,12 @@ async function checkLocalIndex(
 }
 
 export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
-  const leases = createStoreLeases(opts.dir);
+  const storeUsers = createImageStoreUsers(opts.dir);
   const memo = createBuildMemo(opts.dir);
 
   async function pushAndVerify(
     spec: BuildSpec,
-    store: BuildStore,
+    store: ImageStore,
     units: UnitResult[],
     io: {
       buildDir: string;
@@ -338,7 +338,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const buildDir = join(opts.dir, 'builds', id);
     await mkdir(join(buildDir, 'tmp'), { recursive: true, mode: 0o700 });
     const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
-    let stores: Map<Platform, BuildStore> | null = null;
+    let stores: Map<Platform, ImageStore> | null = null;
     try {
       const creds = new Map<string, RegistryCredentials>(spec.pullCredentials ?? []);
       if (spec.credentials) creds.set(spec.registry, spec.credentials);
@@ -366,7 +366,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       if (known?.result) return known.result;
       const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
       const env = childEnv(join(buildDir, 'tmp'), registries.env);
-      const own = (stores = await leases.acquire(buildDir, key, spec.cache.clear, spec.platforms));
+      const own = (stores = await storeUsers.acquire(buildDir, key, spec.cache.clear, spec.platforms));
       const units = new AbortController();
       const unitSignal = AbortSignal.any([signal, units.signal]);
       // Every unit that finished, also when another one failed: their build names are dropped at the end.
@@ -379,7 +379,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
           (platform) =>
             runPlatformUnit(
               {
-                store: own.get(platform) as BuildStore,
+                store: own.get(platform) as ImageStore,
                 platform,
                 contextDir: spec.contextDir,
                 dockerfile: spec.dockerfile,
@@ -409,7 +409,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
           creds.set(spec.registry, await spec.freshCredentials());
           await writeAuthFile(authFile, creds);
         }
-        const listStore = await openStore(join(buildDir, 'list-store'), false);
+        const listStore = await openImageStore(join(buildDir, 'list-store'), false);
         const pushed = await pushAndVerify(spec, listStore, built, { buildDir, env, authFile, signal, onEvent });
         const digests = await verify(spec, pushed.indexDigest, authFile, signal);
         onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });
@@ -441,8 +441,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       throw reasonOf(error);
     } finally {
       stop();
-      if (stores) await leases.release(stores.values()).catch(() => undefined);
-      await removeStore(join(buildDir, 'list-store')).catch(() => undefined);
+      if (stores) await storeUsers.release(stores.values()).catch(() => undefined);
+      await removeImageStore(join(buildDir, 'list-store')).catch(() => undefined);
       await rm(buildDir, { recursive: true, force: true });
     }
   }
@@ -453,13 +453,13 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const builds = join(opts.dir, 'builds');
     for (const id of await readdir(builds).catch(() => [] as string[])) {
       for (const slug of await readdir(join(builds, id, 'stores')).catch(() => [] as string[]))
-        await removeStore(join(builds, id, 'stores', slug));
-      await removeStore(join(builds, id, 'list-store'));
+        await removeImageStore(join(builds, id, 'stores', slug));
+      await removeImageStore(join(builds, id, 'list-store'));
       await rm(join(builds, id), { recursive: true, force: true });
     }
     for (const key of await readdir(join(opts.dir, 'cache')).catch(() => [] as string[])) {
       for (const slug of await readdir(join(opts.dir, 'cache', key)).catch(() => [] as string[])) {
-        await releaseStore(await openStore(join(opts.dir, 'cache', key, slug), true));
+        await releaseImageStore(await openImageStore(join(opts.dir, 'cache', key, slug), true));
       }
     }
   }

@@ -1,23 +1,24 @@
-import type { Action, ActionSettings } from '../domain/action.js';
-import type { Integration } from '../domain/integration.js';
-import type { AgentRepo, ExecutionRepo, JobRepo, LogRepo } from './execution-ports.js';
-import type { Pipeline } from '../domain/pipeline.js';
-import type { Project } from '../domain/project.js';
-import type { AccessToken, User } from '../domain/token.js';
-import type { Variable, VariableScope } from '../domain/variable.js';
-import type { Workspace } from '../domain/workspace.js';
-
-export interface Page {
-  page: number;
-  perPage: number;
-  sortBy?: string;
-  sortDirection?: 'ASC' | 'DESC';
-}
+import type { Action, ActionSettings } from '../../domain/action.js';
+import type { Integration } from '../../domain/integration.js';
+import type { Pipeline } from '../../domain/pipeline.js';
+import type { Project } from '../../domain/project.js';
+import type { AccessToken, User } from '../../domain/token.js';
+import type { Variable, VariableScope } from '../../domain/variable.js';
+import type { Workspace } from '../../domain/workspace.js';
+import type { AgentRepo } from './agent-repo.js';
+import type { ExecutionRepo } from './execution-repo.js';
+import type { JobRepo } from './job-queue.js';
+import type { LogRepo } from './log-repo.js';
+import type { Page } from './page.js';
 
 export type NewWorkspace = Omit<Workspace, 'id' | 'createdAt'>;
+
 export type NewProject = Omit<Project, 'id' | 'createdAt'>;
+
 export type NewPipeline = Omit<Pipeline, 'id' | 'createdAt' | 'lastExecutionStatus' | 'lastExecutionRevision'>;
+
 export type NewAction = ActionSettings & { pipelineId: number };
+
 export type NewToken = Omit<AccessToken, 'createdAt'> & { tokenHash: string };
 
 export interface WorkspaceRepo {
@@ -167,22 +168,4 @@ export interface Store {
   integrations: IntegrationRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   close(): Promise<void>;
-}
-
-/**
- * Encryption of secrets at rest (passwords, repository credentials, encrypted variables). Synchronous and
- * stateless after construction; `open` throws ValidationError for text that is not a ciphertext of this key.
- */
-export interface Secrets {
-  seal(plain: string): string;
-  open(sealed: string): string;
-  /** True when the text is a ciphertext this key can open (clients echo back what GET returned). */
-  isSealed(text: string): boolean;
-  /** One-way digest for bearer tokens (high-entropy, so a fast hash is enough). */
-  digestToken(token: string): string;
-  newToken(): string;
-}
-
-export interface Clock {
-  now(): Date;
 }

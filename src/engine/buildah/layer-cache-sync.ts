@@ -1,12 +1,5 @@
-import { runChild } from '../process/child.js';
-import {
-  allImageIdsArgv,
-  imageExistsArgv,
-  pullAllTagsArgv,
-  pushArgv,
-  type StoreDirs,
-  type TlsChoice,
-} from './buildah/argv.js';
+import { runChild } from '../../process/child.js';
+import { allImageIdsArgv, imageExistsArgv, pullAllTagsArgv, pushArgv, type StoreDirs, type TlsChoice } from './argv.js';
 
 /**
  * cache_mode MAX: the images buildah commits per step with `--layers` (every stage, every platform) are pushed

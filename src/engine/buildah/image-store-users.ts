@@ -1,19 +1,19 @@
-import type { Platform } from '../domain/platform.js';
+import type { Platform } from '../../domain/platform.js';
 import {
   cacheDir,
   clearCache,
-  openStore,
-  platformStoreDir,
-  releaseStore,
-  removeStore,
-  type BuildStore,
-} from './build-store.js';
+  openImageStore,
+  platformImageStoreDir,
+  releaseImageStore,
+  removeImageStore,
+  type ImageStore,
+} from './image-store.js';
 
 /**
  * Which persistent stores running builds use, so that a store is released (its mounts dropped) only by the last
  * build using it, and a cache is cleared only while no build uses it. In-process: one engine per data dir.
  */
-export function createStoreLeases(engineDir: string) {
+export function createImageStoreUsers(engineDir: string) {
   const users = new Map<string, number>();
   return {
     /** Opens each platform's store; `clear` empties the key's cache first when no running build uses it. */
@@ -22,12 +22,12 @@ export function createStoreLeases(engineDir: string) {
       key: string | null,
       clear: boolean,
       platforms: readonly Platform[],
-    ): Promise<Map<Platform, BuildStore>> {
+    ): Promise<Map<Platform, ImageStore>> {
       if (key !== null && clear && ![...users.keys()].some((d) => d.startsWith(cacheDir(engineDir, key) + '/')))
         await clearCache(engineDir, key);
-      const stores = new Map<Platform, BuildStore>();
+      const stores = new Map<Platform, ImageStore>();
       for (const p of platforms) {
-        const store = await openStore(platformStoreDir(engineDir, buildDir, key, p), key !== null);
+        const store = await openImageStore(platformImageStoreDir(engineDir, buildDir, key, p), key !== null);
         if (store.persistent) users.set(store.dir, (users.get(store.dir) ?? 0) + 1);
         stores.set(p, store);
       }
@@ -37,11 +37,11 @@ export function createStoreLeases(engineDir: string) {
      * Releases the stores side by side (each is a `buildah rm --all`, an unmount and maybe a delete); all of them
      * are done before it returns, and the first failure is thrown then.
      */
-    async release(stores: Iterable<BuildStore>): Promise<void> {
+    async release(stores: Iterable<ImageStore>): Promise<void> {
       const results = await Promise.allSettled(
         [...stores].map(async (store) => {
           if (!store.persistent) {
-            await removeStore(store.dir);
+            await removeImageStore(store.dir);
             return;
           }
           const left = (users.get(store.dir) ?? 1) - 1;
@@ -50,7 +50,7 @@ export function createStoreLeases(engineDir: string) {
             return;
           }
           users.delete(store.dir);
-          await releaseStore(store);
+          await releaseImageStore(store);
         }),
       );
       const failed = results.find((r) => r.status === 'rejected');

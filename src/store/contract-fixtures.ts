@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
-import type { NewActionExecution, NewExecution } from '../app/execution-ports.js';
-import type { NewAction, NewPipeline, NewProject, Store } from '../app/ports.js';
+import type { NewActionExecution, NewExecution } from '../app/ports/execution-repo.js';
+import type { NewAction, NewPipeline, NewProject, Store } from '../app/ports/store.js';
 import type { Action } from '../domain/action.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import type { MultiArchBuild } from '../domain/multi-arch-build.js';

@@ -1,4 +1,4 @@
-import type { Platform } from '../domain/platform.js';
+import type { Platform } from '../../domain/platform.js';
 
 /** Credentials for one registry host, opened from the store or given on the command line. */
 export interface RegistryCredentials {

@@ -1,10 +1,10 @@
-import { BuildError } from '../domain/errors.js';
-import type { Platform } from '../domain/platform.js';
-import { runChild } from '../process/child.js';
-import { copyIndexArgv, type TlsChoice } from './buildah/argv.js';
-import { registryCommandFailure } from './buildah/failure.js';
-import type { RememberedBuild } from './build-memo.js';
-import type { BuildEvent, BuildResult, BuildSpec } from './engine.js';
+import { BuildError } from '../../domain/errors.js';
+import type { Platform } from '../../domain/platform.js';
+import { runChild } from '../../process/child.js';
+import { copyIndexArgv, type TlsChoice } from './argv.js';
+import { registryCommandFailure } from './failure.js';
+import type { RememberedBuild } from '../build-memo.js';
+import type { BuildEvent, BuildResult, BuildSpec } from '../../app/ports/engine.js';
 import { ImageNotFound, readTagDigest } from './registry-reader.js';
 
 export interface ReuseIo {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { RegistryAccess, RegistryCredentials } from './engine.js';
-import type { TlsChoice } from './buildah/argv.js';
+import type { RegistryAccess, RegistryCredentials } from '../../app/ports/engine.js';
+import type { TlsChoice } from './argv.js';
 
 /** TLS for calls that talk to one registry host (push, inspect, login). */
 export function tlsFor(host: string, access: RegistryAccess): TlsChoice {

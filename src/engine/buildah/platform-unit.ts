@@ -1,16 +1,16 @@
-import { BuildError } from '../domain/errors.js';
-import type { Platform } from '../domain/platform.js';
-import { runChild } from '../process/child.js';
-import { buildArgv, fixPlatformArgv, imagePlatformArgv, type PlatformBuild } from './buildah/argv.js';
-import { buildFailure, type FailureContext } from './buildah/failure.js';
-import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './buildah/output.js';
-import type { BuildEvent } from './engine.js';
-import type { BuildStore } from './build-store.js';
+import { BuildError } from '../../domain/errors.js';
+import type { Platform } from '../../domain/platform.js';
+import { runChild } from '../../process/child.js';
+import { buildArgv, fixPlatformArgv, imagePlatformArgv, type PlatformBuild } from './argv.js';
+import { buildFailure, type FailureContext } from './failure.js';
+import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './output.js';
+import type { BuildEvent } from '../../app/ports/engine.js';
+import type { ImageStore } from './image-store.js';
 import { exportLayerCache, importLayerCache, type CacheRepo } from './layer-cache-sync.js';
 
 export interface UnitResult {
   platform: Platform;
-  store: BuildStore;
+  store: ImageStore;
   image: string;
   emulated: boolean;
   durationMs: number;
@@ -30,7 +30,7 @@ export function isEmulated(platform: Platform): boolean {
  * Resolves with the local image; rejects with BuildError (CANCELLED when `signal` aborted).
  */
 export async function runPlatformUnit(
-  b: PlatformBuild & { store: BuildStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
+  b: PlatformBuild & { store: ImageStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
   o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void },
 ): Promise<UnitResult> {
   const started = Date.now();

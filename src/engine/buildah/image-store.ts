@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile, readlink, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runChild } from '../process/child.js';
-import { rmAllContainersArgv, type StoreDirs } from './buildah/argv.js';
+import { runChild } from '../../process/child.js';
+import { rmAllContainersArgv, type StoreDirs } from './argv.js';
 
 /**
  * Where a build's layers live: one store per platform. Sharing one store between the platform units gives
@@ -13,7 +13,7 @@ import { rmAllContainersArgv, type StoreDirs } from './buildah/argv.js';
  * cache key (the pipeline's `cache_scope`) persist: a warm 4-platform rebuild measured 3.1-4.1 s vs 16.3-17.8 s
  * cold (engine-notes section 5). Builds sharing a key share its stores (containers/storage locks them).
  */
-export interface BuildStore extends StoreDirs {
+export interface ImageStore extends StoreDirs {
   persistent: boolean;
   dir: string;
 }
@@ -27,14 +27,14 @@ export function cacheDir(engineDir: string, key: string): string {
 }
 
 /** A store at `dir` (created when missing). */
-export async function openStore(dir: string, persistent: boolean): Promise<BuildStore> {
+export async function openImageStore(dir: string, persistent: boolean): Promise<ImageStore> {
   await mkdir(join(dir, 'root'), { recursive: true, mode: 0o700 });
   await mkdir(join(dir, 'run'), { recursive: true, mode: 0o700 });
   return { dir, root: join(dir, 'root'), runroot: join(dir, 'run'), persistent };
 }
 
 /** The store a platform unit builds in: the cache key's for that platform, or one of the build's own. */
-export function platformStoreDir(
+export function platformImageStoreDir(
   engineDir: string,
   buildDir: string,
   cacheKey: string | null,
@@ -48,7 +48,7 @@ export function platformStoreDir(
 /** Removes every store of a cache key (`clear_cache`). */
 export async function clearCache(engineDir: string, key: string): Promise<void> {
   const dir = cacheDir(engineDir, key);
-  for (const slug of await readdir(dir).catch(() => [] as string[])) await removeStore(join(dir, slug));
+  for (const slug of await readdir(dir).catch(() => [] as string[])) await removeImageStore(join(dir, slug));
   await rm(dir, { recursive: true, force: true });
 }
 
@@ -69,14 +69,14 @@ async function unmountAll(dir: string): Promise<void> {
 }
 
 /** Removes a store: its working containers, every mount below it (the overlay driver keeps one), the files. */
-export async function removeStore(dir: string): Promise<void> {
+export async function removeImageStore(dir: string): Promise<void> {
   await runChild(rmAllContainersArgv({ root: join(dir, 'root'), runroot: join(dir, 'run') })).catch(() => undefined);
   await unmountAll(dir);
   await rm(dir, { recursive: true, force: true });
 }
 
 /** After a build in a persistent store: drop working containers and release mounts; keep the layers. */
-export async function releaseStore(store: BuildStore): Promise<void> {
+export async function releaseImageStore(store: ImageStore): Promise<void> {
   await runChild(rmAllContainersArgv(store)).catch(() => undefined);
   await unmountAll(store.dir);
 }

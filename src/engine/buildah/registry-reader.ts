@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { BuildError } from '../domain/errors.js';
-import type { Platform } from '../domain/platform.js';
-import { runChild } from '../process/child.js';
-import { inspectConfigArgv, inspectRawArgv, loginArgv, type TlsChoice } from './buildah/argv.js';
-import { registryFailure } from './buildah/failure.js';
+import { BuildError } from '../../domain/errors.js';
+import type { Platform } from '../../domain/platform.js';
+import { runChild } from '../../process/child.js';
+import { inspectConfigArgv, inspectRawArgv, loginArgv, type TlsChoice } from './argv.js';
+import { registryFailure } from './failure.js';
 
 export interface ImagePlatform {
   os: string;

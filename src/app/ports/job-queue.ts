@@ -1,0 +1,55 @@
+import type { JobSpec } from '../../domain/job-spec.js';
+
+/** One action execution handed to agents: QUEUED until claimed, RUNNING under a lease, DONE. */
+export type JobState = 'QUEUED' | 'RUNNING' | 'DONE';
+
+export interface Job {
+  id: number;
+  actionExecutionId: number;
+  executionId: number;
+  pipelineId: number;
+  state: JobState;
+  attempt: number;
+  priority: number;
+  notBefore: Date;
+  agentId: string | null;
+  leaseUntil: Date | null;
+  /** When the agent of this attempt first reported (heartbeat or logs); null while it has not. */
+  startedAt: Date | null;
+  /** Lines the action execution's log held when this attempt was claimed; the agent's offsets start there. */
+  logBase: number;
+  cancelRequested: boolean;
+  spec: JobSpec;
+  createdAt: Date;
+}
+
+/**
+ * The job queue, a table in the same database so that every state change is one transaction together with
+ * the execution's (it is its own port even while the SQL `jobs` table implements it). Lifecycle: part of the Store
+ * (`store.jobs`, and `tx.jobs` inside a transaction). Concurrency: `claim` is atomic (one job to one agent); safe across server replicas where
+ * the dialect supports row locks. Failure: driver errors are StoreError.
+ */
+export interface JobRepo {
+  enqueue(
+    job: Omit<
+      Job,
+      'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'
+    >,
+  ): Promise<Job>;
+  /** Takes the most urgent runnable job, bumping its attempt, setting the lease and the attempt's log base. */
+  claim(agentId: string, now: Date, leaseUntil: Date): Promise<Job | undefined>;
+  byId(id: number): Promise<Job | undefined>;
+  /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */
+  renew(id: number, attempt: number, leaseUntil: Date, now: Date): Promise<Job | undefined>;
+  /** Marks a RUNNING job at this attempt started, if it is not yet. */
+  markStarted(id: number, attempt: number, now: Date): Promise<void>;
+  /** Puts a RUNNING job at this attempt back in the queue (its agent never got it); false when the attempt is stale. */
+  release(id: number, attempt: number): Promise<boolean>;
+  /** Marks a RUNNING job at this attempt DONE; false when the attempt is stale. */
+  finish(id: number, attempt: number): Promise<boolean>;
+  requestCancel(executionId: number): Promise<void>;
+  /** Drops QUEUED jobs of the execution; returns their action execution ids. */
+  dropQueued(executionId: number): Promise<number[]>;
+  /** RUNNING jobs whose lease ended before `now`. */
+  expired(now: Date): Promise<Job[]>;
+}
