@@ -1,7 +1,7 @@
 import type { Platform } from '../domain/platform.js';
 import { BuildError } from '../domain/errors.js';
 import type { BuildEvent, Engine } from '../app/ports/engine.js';
-import { resolveRegistryTarget, type CredentialSource, type RegistryTarget } from '../push-targets/index.js';
+import type { CredentialSource, RegistryResolver } from '../app/ports/registry-target.js';
 import type { BuildRequest, BuildRunner } from '../app/ports/job-work.js';
 
 function seconds(ms: number): string {
@@ -34,9 +34,8 @@ export function describeEvent(e: BuildEvent): string | null {
  */
 export function createEngineBuildRunner(
   engine: Engine,
-  opts: { resolve?: (target: BuildRequest['spec']['target']) => Promise<RegistryTarget> } = {},
+  resolve: RegistryResolver,
 ): BuildRunner {
-  const resolve = opts.resolve ?? resolveRegistryTarget;
   return async (r: BuildRequest) => {
     const done = new Map<Platform, number>();
     const onEvent = (e: BuildEvent) => {

@@ -2,6 +2,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngineBuildRunner } from '../agent/engine-build.js';
+import { resolveRegistryTarget } from '../push-targets/index.js';
 import { createAgentClient } from '../agent/http-client.js';
 import { createJobWork } from '../agent/job-work.js';
 import { createAgentRunner, type RunnerLog } from '../agent/runner.js';
@@ -23,7 +24,7 @@ export async function startAgent(o: { config: Readonly<Config>; server: string; 
   await rm(join(o.config.dataDir, 'agent', 'jobs'), { recursive: true, force: true }); // work trees of a killed agent
   const work = createJobWork({
     trees: createGitWorkTrees({ mirrorsDir: join(o.config.dataDir, 'git') }),
-    build: createEngineBuildRunner(engine),
+    build: createEngineBuildRunner(engine, resolveRegistryTarget),
   });
   // Three heartbeats per lease (10 s for the default 30 s lease), so one lost request does not lose the job.
   const heartbeatMs = Math.min(10_000, (o.config.agentLeaseSeconds * 1000) / 3);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineBuildRunner } from '../../src/agent/engine-build.js';
+import { resolveRegistryTarget } from '../../src/push-targets/index.js';
 import type { BuildRequest } from '../../src/app/ports/job-work.js';
 import type { JobSpec } from '../../src/domain/job-spec.js';
 import { createBuildahEngine } from '../../src/engine/buildah/buildah-engine.js';
@@ -108,7 +109,7 @@ describe('pushing through an AMAZON integration (ECR)', () => {
     });
     const log: string[] = [];
     let rotated: Promise<void> = Promise.resolve();
-    const run = createEngineBuildRunner(engine);
+    const run = createEngineBuildRunner(engine, resolveRegistryTarget);
     await run(
       request({}, log, async () => {
         rotated = (async () => {
@@ -150,7 +151,7 @@ describe('pushing through an AMAZON integration (ECR)', () => {
       accessKeyId: KEYS.accessKeyId,
       secretAccessKey: 'wrong-secret-key-value',
     };
-    const error = await createEngineBuildRunner(engine)(
+    const error = await createEngineBuildRunner(engine, resolveRegistryTarget)(
       request(
         {
           target: {

@@ -120,7 +120,7 @@ describe('Google registries through google-auth-library against a local token en
       password: null,
       integration: { type: 'GOOGLE_SERVICE_ACCOUNT' as const, label: 'gsa', serviceAccountKey: key.json },
     };
-    const err = await createEngineBuildRunner(denying)({
+    const err = await createEngineBuildRunner(denying, resolveRegistryTarget)({
       spec: {
         dockerfilePath: 'Dockerfile',
         contextPath: '.',

@@ -61,12 +61,10 @@ describe('pushing through Google and Docker Hub integrations (their host swapped
       dir: join(work, 'engine'),
       access: { insecure: [registry.host], caDir: null },
     });
-    const run = createEngineBuildRunner(engine, {
-      resolve: async (t) => {
-        const resolved = await resolveRegistryTarget(t);
-        resolvedHost = resolved.host;
-        return { ...resolved, host: registry.host };
-      },
+    const run = createEngineBuildRunner(engine, async (t) => {
+      const resolved = await resolveRegistryTarget(t);
+      resolvedHost = resolved.host;
+      return { ...resolved, host: registry.host };
     });
     const request: BuildRequest = {
       spec: {

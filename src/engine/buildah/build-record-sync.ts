@@ -3,7 +3,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runChild } from '../../process/child.js';
 import { copyFromLayoutArgv, type TlsChoice } from './argv.js';
-import type { RememberedBuild } from '../build-memo.js';
+import type { RememberedBuild } from './build-memo.js';
 import { readManifest } from './registry-reader.js';
 
 /**

@@ -25,8 +25,8 @@ import {
   removeImageStore,
   type ImageStore,
 } from './image-store.js';
-import { fingerprintBuild } from '../build-fingerprint.js';
-import { createBuildMemo, type RememberedBuild } from '../build-memo.js';
+import { fingerprintBuild } from './build-fingerprint.js';
+import { createBuildMemo, type RememberedBuild } from './build-memo.js';
 import { buildRecordRepository, fetchBuildRecord, publishBuildRecord, type RecordRepo } from './build-record-sync.js';
 import { reusePushedIndex } from './index-reuse.js';
 import { createImageStoreUsers } from './image-store-users.js';

@@ -3,7 +3,7 @@ import type { Platform } from '../../domain/platform.js';
 import { runChild } from '../../process/child.js';
 import { copyIndexArgv, type TlsChoice } from './argv.js';
 import { registryCommandFailure } from './failure.js';
-import type { RememberedBuild } from '../build-memo.js';
+import type { RememberedBuild } from './build-memo.js';
 import type { BuildEvent, BuildResult, BuildSpec } from '../../app/ports/engine.js';
 import { ImageNotFound, readTagDigest } from './registry-reader.js';
 

@@ -1,8 +1,8 @@
 import { afterAll, describe, it } from 'vitest';
-import { startPostgres, type PostgresFixture } from '../../test/support/postgres.js';
-import { createPostgresDialect } from './dialects/postgres.js';
-import { createKyselyStore } from './store.js';
-import { runStoreContract } from './store.contract.js';
+import { startPostgres, type PostgresFixture } from '../support/postgres.js';
+import { createPostgresDialect } from '../../src/store/dialects/postgres.js';
+import { createKyselyStore } from '../../src/store/store.js';
+import { runStoreContract } from '../../src/store/store.contract.js';
 
 /**
  * Scaled mode: the same contract on a real PostgreSQL, TEST_DATABASE_URL when set (its user needs CREATEDB),

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { fingerprintBuild } from './build-fingerprint.js';
-import type { BuildSpec } from '../app/ports/engine.js';
-import type { BaseImage } from './buildah/preflight.js';
+import type { BuildSpec } from '../../app/ports/engine.js';
+import type { BaseImage } from './preflight.js';
 
 const DOCKERFILE =
   'FROM reg.example/base:1 AS build\nRUN make\nFROM reg.example/base:1\nCOPY --from=build /out /out\nCOPY app /app\n';

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Platform } from '../domain/platform.js';
+import type { Platform } from '../../domain/platform.js';
 
 /** A build that was pushed and verified, by its fingerprint (see build-fingerprint.ts). */
 export interface RememberedBuild {

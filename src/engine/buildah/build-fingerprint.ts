@@ -1,9 +1,9 @@
 import { createHash, scrypt, type Hash } from 'node:crypto';
 import { lstat, readdir, readFile, readlink } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { fromReferences, parseInstructions, parseStages } from './dockerfile.js';
-import type { BuildSpec } from '../app/ports/engine.js';
-import type { BaseImage } from './buildah/preflight.js';
+import { fromReferences, parseInstructions, parseStages } from '../dockerfile.js';
+import type { BuildSpec } from '../../app/ports/engine.js';
+import type { BaseImage } from './preflight.js';
 
 /**
  * Bounds of the context walk. Past them the build goes step by step through the layer cache, as without a
