@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { ForbiddenError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { isScope, SCOPES, type Scope } from '../domain/scopes.js';
-import { isExpired, type AccessToken, type User } from '../domain/token.js';
+import { isExpired, reachBeyond, reachesWithin, type AccessToken, type User } from '../domain/token.js';
 import type { Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { Clock } from './ports/clock.js';
@@ -59,6 +59,13 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
     return { token, value };
   }
 
+  /** A token of the caller's user within the caller's reach; 404 (as for a token that does not exist) otherwise. */
+  async function visibleToken(caller: Caller, id: string): Promise<AccessToken> {
+    const token = await store.tokens.byId(caller.user.id, id);
+    if (!token || !reachesWithin(token, caller.token)) return notFound(`Token "${id}" not found.`);
+    return token;
+  }
+
   async function adminUser(): Promise<User> {
     return (await store.users.first()) ?? store.users.create({ name: ADMIN_NAME, email: 'admin@localhost' });
   }
@@ -99,15 +106,31 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
       const { value } = await issue(user, { ...everything, name: 'admin' });
       return { createdValue: value };
     },
-    create: (caller: Caller, input: TokenInput) => issue(caller.user, input),
+    /** A token of the caller's user that reaches no further than the caller's own token (403 otherwise). */
+    async create(caller: Caller, input: TokenInput) {
+      const wanted = {
+        scopes: (input.scopes ?? []).filter(isScope),
+        workspaceRestrictions: input.workspaceRestrictions ?? [],
+      };
+      const beyond = reachBeyond(wanted, caller.token);
+      if (beyond) throw new ForbiddenError(`Cannot create this token: ${beyond}.`);
+      return issue(caller.user, input);
+    },
     /** For the CLI on the server host: a token of the admin user, made without an API call. */
     issueForAdmin: async (input: TokenInput) => issue(await adminUser(), input),
-    list: (caller: Caller, page: Page) => store.tokens.list(caller.user.id, page),
-    async get(caller: Caller, id: string): Promise<AccessToken> {
-      return (await store.tokens.byId(caller.user.id, id)) ?? notFound(`Token "${id}" not found.`);
+    /**
+     * The caller's user's tokens that the caller could itself have made: a narrow token does not see (nor learn
+     * the names of) the tokens that reach further. Filtered after paging a user's whole list (tokens per user are
+     * few; a page may come back shorter than `perPage`).
+     */
+    async list(caller: Caller, page: Page): Promise<AccessToken[]> {
+      const all = await store.tokens.list(caller.user.id, { ...page, page: 1, perPage: Number.MAX_SAFE_INTEGER });
+      const visible = all.filter((t) => reachesWithin(t, caller.token));
+      return visible.slice((page.page - 1) * page.perPage, page.page * page.perPage);
     },
+    get: (caller: Caller, id: string) => visibleToken(caller, id),
     async remove(caller: Caller, id: string): Promise<void> {
-      const token = (await store.tokens.byId(caller.user.id, id)) ?? notFound(`Token "${id}" not found.`);
+      const token = await visibleToken(caller, id);
       await store.tokens.remove(token.id);
       callers.clear();
     },
