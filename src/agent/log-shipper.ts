@@ -1,14 +1,16 @@
+import { createMasker, type Secret } from '../domain/secret-masking.js';
 import type { AgentClient } from './http-client.js';
 
 /**
  * Batches log lines and sends them in order with their offset, so a resend after a network error is not
- * doubled on the server. Flushes every 300 ms or 500 lines; `close` sends the rest.
+ * doubled on the server. Flushes every 300 ms or 500 lines; `close` sends the rest. Every line is masked
+ * (domain/secret-masking.ts) before it leaves the agent.
  */
-export function createLogShipper(client: AgentClient, jobId: number, attempt: number, mask: readonly string[]) {
+export function createLogShipper(client: AgentClient, jobId: number, attempt: number, mask: readonly Secret[]) {
   let offset = 0;
   let pending: string[] = [];
   let sending: Promise<void> = Promise.resolve();
-  const masked = (line: string) => mask.reduce((l, s) => (s ? l.split(s).join('***') : l), line);
+  const masked = createMasker(mask);
 
   const flush = () => {
     if (pending.length === 0) return sending;

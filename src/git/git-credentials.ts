@@ -1,6 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { maskSecrets as maskText } from '../domain/secret-masking.js';
 import { GitError } from './git-error.js';
 import { inheritedEnv } from '../process/child.js';
 
@@ -61,20 +62,8 @@ export function splitCredentials(source: RepoSource): SafeSource {
   return { url, user, password, http, secrets };
 }
 
-function escapeRegExp(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-/** Hides the secrets (plain and URL-encoded) and any `user:password@` in URLs. */
-export function maskText(text: string, secrets: readonly string[]): string {
-  let out = text.replace(/([a-z][a-z0-9+.-]*:\/\/)([^/@\s:]*):[^/@\s]*@/gi, '$1$2:***@');
-  for (const secret of secrets) {
-    for (const form of new Set([secret, encodeURIComponent(secret)])) {
-      if (form) out = out.replace(new RegExp(escapeRegExp(form), 'g'), '***');
-    }
-  }
-  return out;
-}
+/** Hides the secrets (in every form) and any `user:password@` in URLs: the one rule set of domain/secret-masking.ts. */
+export { maskSecrets as maskText } from '../domain/secret-masking.js';
 
 /** Variables of the parent that would point git at another repository, config, prompt or trace output. */
 const DROPPED_ENV =

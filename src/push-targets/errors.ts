@@ -15,11 +15,5 @@ export class RegistryCredentialsError extends BuildError {
   }
 }
 
-/** Replaces every secret (of 4 characters or more) found in `text` with "***". Never throws. */
-export function scrub(text: string, secrets: ReadonlyArray<string | null | undefined>): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 4) out = out.split(secret).join('***');
-  }
-  return out;
-}
+/** Hides every secret (in every form, by the one rule set of domain/secret-masking.ts) in `text`. Never throws. */
+export { maskSecrets as scrub } from '../domain/secret-masking.js';

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import type { JobSpec } from '../domain/job-spec.js';
+import { createAgentJobs } from './agent-jobs.js';
+import type { JobOutcome, Orchestrator } from './orchestrator.js';
+import type { Agent } from './ports/agent-repo.js';
+import type { Job } from './ports/job-queue.js';
+import type { Notifier } from './ports/notifier.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
+
+describe('agent jobs (server side)', () => {
+  it('masks the lines and the error an agent sends, also a URL-encoded password', async () => {
+    const password = 'p@ss/w:rd';
+    const agent: Agent = {
+      id: 'a1',
+      name: 'agent',
+      labels: [],
+      workspaceIds: null,
+      createdAt: new Date(0),
+      lastSeenAt: null,
+    };
+    const job = {
+      id: 7,
+      actionExecutionId: 70,
+      attempt: 1,
+      agentId: agent.id,
+      state: 'RUNNING',
+      startedAt: new Date(0),
+      logBase: 0,
+      spec: { mask: [password] } as Partial<JobSpec>,
+    } as unknown as Job;
+    const appended: string[] = [];
+    const finished: JobOutcome[] = [];
+    const store = {
+      jobs: { byId: async () => job, markStarted: async () => {}, finish: async () => true },
+      logs: {
+        append: async (_id: number, at: number, lines: string[]) => {
+          appended.push(...lines);
+          return at + lines.length;
+        },
+      },
+    } as unknown as Store;
+    const jobs = createAgentJobs({
+      store,
+      secrets: {} as Secrets,
+      clock: { now: () => new Date(0) },
+      notifier: { publish: () => {} } as unknown as Notifier,
+      orchestrator: {
+        jobFinished: async (_job: Job, o: JobOutcome) => void finished.push(o),
+      } as unknown as Orchestrator,
+    });
+    const encoded = encodeURIComponent(password);
+    await jobs.appendLogs(agent, 7, 1, 0, [`curl -u bot:${encoded} https://x`, `plain ${password}`, 'clean']);
+    expect(appended).toEqual(['curl -u bot:*** https://x', 'plain ***', 'clean']);
+    await jobs.finish(agent, 7, 1, { status: 'FAILED', error: `push to https://r.io?p=${encoded} failed` });
+    expect(finished).toEqual([{ status: 'FAILED', error: 'push to https://r.io?p=*** failed' }]);
+  });
+});
