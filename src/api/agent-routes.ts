@@ -1,7 +1,8 @@
 import { Type } from 'typebox';
 import type { Agent } from '../app/ports/agent-repo.js';
 import { UnauthorizedError } from '../domain/errors.js';
-import type { App, RouteDeps } from './routes/deps.js';
+import type { AgentUseCases, AgentView } from '../app/agents.js';
+import { errorResponses, type App, type RouteDeps } from './routes/deps.js';
 import { callerOf } from './auth.js';
 
 declare module 'fastify' {
@@ -98,19 +99,72 @@ export function agentRoutes(app: App, { useCases }: RouteDeps, opts: { claimWait
       },
     );
   });
+  agentRegistry(app, useCases.agents);
+}
+
+const AgentJson = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  labels: Type.Array(Type.String()),
+  /** Domains of the workspaces it serves; null: every workspace. */
+  workspaces: Type.Union([Type.Array(Type.String()), Type.Null()]),
+  created_at: Type.String(),
+  last_seen_at: Type.Union([Type.String(), Type.Null()]),
+});
+const agentJson = (a: AgentView) => ({
+  id: a.id,
+  name: a.name,
+  labels: a.labels,
+  workspaces: a.workspaces,
+  created_at: a.createdAt.toISOString(),
+  last_seen_at: a.lastSeenAt?.toISOString() ?? null,
+});
+const Name = Type.String({ minLength: 1, maxLength: 255 });
+
+/** Registering, listing and deleting agents: user tokens with WORKSPACES_MANAGE, within their workspaces. */
+function agentRegistry(app: App, agents: AgentUseCases): void {
+  const tags = ['Agents'];
+  const config = { scope: 'WORKSPACES_MANAGE' as const };
+  const AgentParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
   app.post(
     '/agent/v1/agents',
     {
       schema: {
-        tags: ['Agents'],
-        body: Type.Object({ name: Type.String({ minLength: 1 }), labels: Type.Optional(Type.Array(Type.String())) }),
+        tags,
+        body: Type.Object({
+          name: Name,
+          labels: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 50 })),
+          workspaces: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+        }),
+        response: { 201: Type.Intersect([AgentJson, Type.Object({ token: Type.String() })]), ...errorResponses },
       },
-      config: { scope: 'WORKSPACES_MANAGE' },
+      config,
     },
     async (req, reply) => {
-      callerOf(req);
-      const { agent: created, token } = await jobs.registerAgent(req.body.name, req.body.labels ?? []);
-      return reply.status(201).send({ id: created.id, name: created.name, labels: created.labels, token });
+      const { agent, token } = await agents.register(callerOf(req), {
+        name: req.body.name,
+        labels: req.body.labels ?? [],
+        ...(req.body.workspaces && { workspaces: req.body.workspaces }),
+      });
+      return reply.status(201).send({ ...agentJson(agent), token });
+    },
+  );
+  app.get(
+    '/agent/v1/agents',
+    { schema: { tags, response: { 200: Type.Object({ agents: Type.Array(AgentJson) }), ...errorResponses } }, config },
+    async (req) => ({ agents: (await agents.list(callerOf(req))).map(agentJson) }),
+  );
+  app.get(
+    '/agent/v1/agents/:id',
+    { schema: { tags, params: AgentParams, response: { 200: AgentJson, ...errorResponses } }, config },
+    async (req) => agentJson(await agents.get(callerOf(req), req.params.id)),
+  );
+  app.delete(
+    '/agent/v1/agents/:id',
+    { schema: { tags, params: AgentParams, response: { 204: Type.Null(), ...errorResponses } }, config },
+    async (req, reply) => {
+      await agents.remove(callerOf(req), req.params.id);
+      return reply.status(204).send(null);
     },
   );
 }

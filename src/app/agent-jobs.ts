@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
+import { createMasker, maskSecrets } from '../domain/secret-masking.js';
 import { JOBS_TOPIC, executionTopic, type JobOutcome, type Orchestrator } from './orchestrator.js';
 import type { Agent } from './ports/agent-repo.js';
 import type { Job } from './ports/job-queue.js';
@@ -17,12 +18,6 @@ export const DEFAULT_LEASE_MS = 30_000;
  */
 export const MAX_UNSTARTED_CLAIMS = 3;
 export const logTopic = (actionExecutionId: number) => `log:${actionExecutionId}`;
-
-export function maskLine(line: string, secrets: readonly string[]): string {
-  let out = line;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
-  return out;
-}
 
 /** The server side of the agent protocol: agent tokens, claim (long-poll), heartbeat, logs, finish, the reaper. */
 export function createAgentJobs(deps: {
@@ -49,7 +44,9 @@ export function createAgentJobs(deps: {
 
   async function tryClaim(agent: Agent): Promise<{ jobId: number; attempt: number; spec: JobSpec } | undefined> {
     const now = clock.now();
-    const job = await store.transaction((tx) => tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS)));
+    const job = await store.transaction((tx) =>
+      tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS), agent.workspaceIds),
+    );
     if (!job) return undefined;
     const ae = await store.executions.actionExecution(job.actionExecutionId);
     if (ae)
@@ -87,15 +84,21 @@ export function createAgentJobs(deps: {
   }
 
   return {
-    /** Creates an agent and returns its token (shown once, stored hashed). */
+    /**
+     * Creates an agent and returns its token (shown once, stored hashed). `workspaceIds` null: a global agent that
+     * claims every workspace's jobs; otherwise only jobs of those workspaces. Authorization is the caller's
+     * (`app/agents.ts` for the API, the composition root for the built-in agent).
+     */
     async registerAgent(
       name: string,
       labels: string[],
       id = `agent-${randomBytes(6).toString('hex')}`,
+      workspaceIds: number[] | null = null,
     ): Promise<{ agent: Agent; token: string }> {
       const token = deps.secrets.newToken();
       await store.agents.remove(id);
-      const agent = await store.agents.create({ id, name, labels, tokenHash: deps.secrets.digestToken(token) });
+      const tokenHash = deps.secrets.digestToken(token);
+      const agent = await store.agents.create({ id, name, labels, workspaceIds, tokenHash });
       return { agent, token };
     },
     async authenticate(token: string | undefined): Promise<Agent> {
@@ -148,10 +151,11 @@ export function createAgentJobs(deps: {
       // A job that logged is started: it is never handed to another agent, which would log the same part again.
       if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
       // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
+      const mask = createMasker(job.spec.mask);
       const next = await store.logs.append(
         job.actionExecutionId,
         job.logBase + offset,
-        lines.map((l) => maskLine(l, job.spec.mask)),
+        lines.map((l) => mask(l)),
       );
       notifier.publish(logTopic(job.actionExecutionId));
       return { next: next - job.logBase };
@@ -162,7 +166,7 @@ export function createAgentJobs(deps: {
         throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       await orchestrator.jobFinished(job, {
         status: outcome.status,
-        error: outcome.error && maskLine(outcome.error, job.spec.mask),
+        error: outcome.error && maskSecrets(outcome.error, job.spec.mask),
       });
     },
     /**

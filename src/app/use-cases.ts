@@ -1,5 +1,6 @@
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { createActionUseCases } from './actions.js';
+import { createAgentUseCases } from './agents.js';
 import { createAgentJobs } from './agent-jobs.js';
 import type { Notifier } from './ports/notifier.js';
 import type { RevisionSource } from './ports/revision-source.js';
@@ -42,11 +43,13 @@ export function createUseCases(deps: {
     scopes,
     defaultRegistry: deps.defaultRegistry,
   });
+  const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
   return {
     /** For live streams in the API (log lines, execution changes). */
     notifier,
     executions: createExecutionUseCases({ store, secrets, clock, pipelines, orchestrator, revisions: deps.revisions }),
-    agentJobs: createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs }),
+    agentJobs,
+    agents: createAgentUseCases(store, agentJobs),
     workspaces: createWorkspaceUseCases(deps.store),
     projects: createProjectUseCases(deps.store, deps.secrets),
     pipelines,

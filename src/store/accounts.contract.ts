@@ -106,15 +106,25 @@ function agentContract(makeStore: MakeStore): void {
         id,
         name: 'arm box',
         labels: ['platform=linux/arm64'],
+        workspaceIds: null,
         createdAt: expect.any(Date),
         lastSeenAt: null,
       });
       expect(await store().agents.byTokenHash(`${id}-hash`)).toEqual(made);
+      expect(await store().agents.byId(id)).toEqual(made);
+      expect((await store().agents.list()).map((a) => a.id)).toContain(id);
       const at = new Date('2030-01-01T00:00:00.000Z');
       await store().agents.touch(id, at);
       expect((await store().agents.byTokenHash(`${id}-hash`))?.lastSeenAt).toEqual(at);
       await store().agents.remove(id);
       expect(await store().agents.byTokenHash(`${id}-hash`)).toBeUndefined();
+    });
+
+    it('keeps the workspaces a scoped agent serves', async () => {
+      const id = unique('agent');
+      await store().agents.create({ id, name: 'scoped', labels: [], workspaceIds: [3, 5], tokenHash: `${id}-h` });
+      expect((await store().agents.byId(id))?.workspaceIds).toEqual([3, 5]);
+      expect(await store().agents.byId(`${id}-none`)).toBeUndefined();
     });
 
     it('refuses a token hash that is taken with ConflictError', async () => {

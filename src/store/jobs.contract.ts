@@ -17,7 +17,7 @@ const at = (iso: string) => new Date(iso);
 
 /** An execution of a pipeline with `n` actions: the ids jobs refer to. */
 async function execution(store: Store, n: number) {
-  const { pipeline, user } = await scene(store);
+  const { pipeline, user, workspace } = await scene(store);
   const actions = [];
   for (let i = 0; i < n; i++) actions.push(await store.actions.create(newAction(pipeline.id, `a${i}`), i));
   const made = await store.executions.create(
@@ -35,7 +35,7 @@ async function execution(store: Store, n: number) {
       spec: jobSpec(made.id, aeIds[i]!),
       ...over,
     });
-  return { executionId: made.id, aeIds, enqueue };
+  return { executionId: made.id, workspaceId: workspace.id, aeIds, enqueue };
 }
 
 /** Every test starts with no QUEUED or RUNNING job: the queue is global, the store is shared by the group. */
@@ -90,6 +90,20 @@ export function jobContract(makeStore: MakeStore): void {
       expect((await store().jobs.claim('agent-1', now, lease))?.id).toBe(lowLater.id);
       expect(await store().jobs.claim('agent-1', now, lease)).toBeUndefined();
       expect((await store().jobs.claim('agent-2', at('2030-01-01T00:00:00.000Z'), lease))?.id).toBe(future.id);
+    });
+
+    it('hands an agent scoped to workspaces only their jobs; a global agent (null) any', async () => {
+      await drain(store());
+      const a = await execution(store(), 1);
+      const b = await execution(store(), 1);
+      const jobA = await a.enqueue(0, { priority: 1 }); // the more urgent one is of another workspace
+      const jobB = await b.enqueue(0);
+      const now = at('2029-01-01T00:00:00.000Z');
+      expect(await store().jobs.claim('scoped', now, FAR, [])).toBeUndefined();
+      expect(await store().jobs.claim('scoped', now, FAR, [b.workspaceId + 1000])).toBeUndefined();
+      expect((await store().jobs.claim('scoped', now, FAR, [b.workspaceId]))?.id).toBe(jobB.id);
+      expect(await store().jobs.claim('scoped', now, FAR, [b.workspaceId])).toBeUndefined();
+      expect((await store().jobs.claim('global', now, FAR, null))?.id).toBe(jobA.id);
     });
 
     it('gives each job to one agent when claims race, inside transactions or not', async () => {

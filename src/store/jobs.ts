@@ -54,15 +54,22 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .executeTakeFirst();
         return toJob(must(row, 'The job'));
       }),
-    claim: (agentId, now, leaseUntil) =>
+    claim: (agentId, now, leaseUntil, workspaceIds = null) =>
       guarded(ctx, 'claim a job', async () => {
         // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
         // replicas skip the rows others are taking instead of waiting on them.
+        if (workspaceIds?.length === 0) return undefined;
+        const scoped = db
+          .selectFrom('pipelines')
+          .innerJoin('projects', 'projects.id', 'pipelines.project_id')
+          .select('pipelines.id')
+          .where('projects.workspace_id', 'in', workspaceIds ?? [0]);
         const pick = db
           .selectFrom('jobs')
           .select('id')
           .where('state', '=', 'QUEUED')
           .where('not_before', '<=', fromDate(now))
+          .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scoped))
           .orderBy('priority', 'desc')
           .orderBy('id')
           .limit(1);

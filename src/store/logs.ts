@@ -1,7 +1,6 @@
-import type { AgentRepo } from '../app/ports/agent-repo.js';
 import type { LogRepo } from '../app/ports/log-repo.js';
 import { ConflictError } from '../domain/errors.js';
-import { fromDate, fromJson, guarded, must, toDate, toJson, type RepoContext } from './rows.js';
+import { guarded, type RepoContext } from './rows.js';
 
 /** Log lines keyed by (action execution, seq); a batch re-sent at the same offset overwrites nothing. */
 export function createLogRepo(ctx: RepoContext): LogRepo {
@@ -51,64 +50,5 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
         ).map((r) => r.line),
       ),
     count: (id) => guarded(ctx, 'count log lines', () => count(id)),
-  };
-}
-
-export function createAgentRepo(ctx: RepoContext): AgentRepo {
-  const { db } = ctx;
-  return {
-    create: (agent) =>
-      guarded(
-        ctx,
-        'register the agent',
-        async () => {
-          const row = await db
-            .insertInto('agents')
-            .values({
-              id: agent.id,
-              name: agent.name,
-              token_hash: agent.tokenHash,
-              labels: fromJson(agent.labels),
-              created_at: fromDate(new Date()),
-              last_seen_at: null,
-            })
-            .returningAll()
-            .executeTakeFirst();
-          const r = must(row, 'The agent');
-          return {
-            id: r.id,
-            name: r.name,
-            labels: toJson(r.labels),
-            createdAt: toDate(r.created_at),
-            lastSeenAt: null,
-          };
-        },
-        'An agent with this token already exists.',
-      ),
-    byTokenHash: (tokenHash) =>
-      guarded(ctx, 'read the agent', async () => {
-        const r = await db.selectFrom('agents').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
-        return (
-          r && {
-            id: r.id,
-            name: r.name,
-            labels: toJson<string[]>(r.labels),
-            createdAt: toDate(r.created_at),
-            lastSeenAt: r.last_seen_at === null ? null : toDate(r.last_seen_at),
-          }
-        );
-      }),
-    touch: (id, at) =>
-      guarded(ctx, 'update the agent', async () => {
-        await db
-          .updateTable('agents')
-          .set({ last_seen_at: fromDate(at) })
-          .where('id', '=', id)
-          .execute();
-      }),
-    remove: (id) =>
-      guarded(ctx, 'remove the agent', async () => {
-        await db.deleteFrom('agents').where('id', '=', id).execute();
-      }),
   };
 }

@@ -6,6 +6,7 @@ import * as variables from './migrations/0002-variables.js';
 import * as executions from './migrations/0003-executions.js';
 import * as integrations from './migrations/0004-integrations.js';
 import * as jobAttempts from './migrations/0005-job-attempts.js';
+import * as agentWorkspaces from './migrations/0006-agent-workspaces.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -14,6 +15,7 @@ const MIGRATIONS = {
   '0003-executions': executions,
   '0004-integrations': integrations,
   '0005-job-attempts': jobAttempts,
+  '0006-agent-workspaces': agentWorkspaces,
 } as const;
 
 export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {

@@ -167,6 +167,8 @@ export interface AgentsTable {
   name: string;
   token_hash: string;
   labels: string;
+  /** JSON array of workspace ids; null: a global agent. */
+  workspace_ids: string | null;
   created_at: string;
   last_seen_at: string | null;
 }

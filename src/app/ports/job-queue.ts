@@ -36,8 +36,13 @@ export interface JobRepo {
       'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'
     >,
   ): Promise<Job>;
-  /** Takes the most urgent runnable job, bumping its attempt, setting the lease and the attempt's log base. */
-  claim(agentId: string, now: Date, leaseUntil: Date): Promise<Job | undefined>;
+  /** Takes the most urgent runnable job (of one of `workspaceIds` when not null), bumping its attempt, setting the lease and the attempt's log base. */
+  claim(
+    agentId: string,
+    now: Date,
+    leaseUntil: Date,
+    workspaceIds?: readonly number[] | null,
+  ): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
   /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */
   renew(id: number, attempt: number, leaseUntil: Date, now: Date): Promise<Job | undefined>;
