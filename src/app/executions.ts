@@ -13,6 +13,7 @@ import type { Page } from './ports/page.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
+import { checkRunVariables } from './run-variables.js';
 
 export interface RunInput {
   branch?: string | null;
@@ -106,8 +107,15 @@ export function createExecutionUseCases(deps: {
       for (const v of variables)
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key))
           throw new ValidationError(`Variable "key" must be letters, digits or "_" (got "${v.key}").`);
-      const { revision, error } = await resolveRevision(pipeline.projectId, input);
       const actions = await store.actions.list(pipeline.id, { page: 1, perPage: 10_000 });
+      const project = (await store.projects.find(pipeline.projectId))!;
+      await checkRunVariables(
+        store,
+        { workspaceId: project.workspaceId, projectId: project.id, pipelineId: pipeline.id },
+        actions,
+        variables.map((v) => v.key),
+      );
+      const { revision, error } = await resolveRevision(pipeline.projectId, input);
       const now = deps.clock.now();
       const execution = await store.transaction((tx) =>
         tx.executions.create(

@@ -109,6 +109,19 @@ export interface ExecutionFacts {
   workspaceDomain: string;
 }
 
+/** The names of Buddy's built-in variables. */
+export function builtInKeys(): string[] {
+  const facts = { executionId: 0, pipelineId: 0, pipelineName: '', projectName: '', workspaceDomain: '' };
+  return builtInLayer({
+    ...facts,
+    branch: null,
+    revision: null,
+    revisionMessage: null,
+    tag: null,
+    comment: null,
+  }).variables.map((v) => v.key);
+}
+
 /** The outermost layer: Buddy's built-in variables (an unknown fact is an empty string, as in Buddy). */
 export function builtInLayer(f: ExecutionFacts): VariableLayer {
   const values: Record<string, string> = {
