@@ -4,6 +4,7 @@ import { ValidationError } from '../domain/errors.js';
 import { isFinished } from '../domain/execution.js';
 import type { Priority } from '../domain/pipeline.js';
 import { DEFAULT_BRANCH } from '../domain/project.js';
+import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
 import type { Caller } from './caller.js';
 import type { RevisionSource } from './ports/revision-source.js';
 import { notFound } from './not-found.js';
@@ -37,6 +38,7 @@ export function createExecutionUseCases(deps: {
   pipelines: PipelineUseCases;
   orchestrator: Orchestrator;
   revisions: RevisionSource;
+  localRepos: LocalRepoRule;
 }) {
   const { store, orchestrator } = deps;
   const view = async (execution: Execution): Promise<ExecutionView> => ({
@@ -59,6 +61,12 @@ export function createExecutionUseCases(deps: {
     const project = (await store.projects.find(projectId))!;
     if (!project.repository.url)
       return { revision: null, error: 'The project has no repository: set "custom_repo_url" on the project.' };
+    try {
+      // Again at run time: a project made before the operator narrowed ARCHWAY_LOCAL_REPO_ROOTS.
+      checkLocalRepo(project.repository.url, deps.localRepos);
+    } catch (error) {
+      return { revision: null, error: (error as Error).message };
+    }
     const source = {
       url: project.repository.url,
       user: project.repository.user,

@@ -2,8 +2,13 @@ import type { Action } from '../domain/action.js';
 import { ValidationError } from '../domain/errors.js';
 import type { Execution } from '../domain/execution.js';
 import type { JobSpec } from '../domain/job-spec.js';
-import { effectiveCacheMode, effectiveDockerRegistry } from '../domain/multi-arch-build.js';
-import { isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';
+import {
+  effectiveCacheMode,
+  effectiveDockerRegistry,
+  validateMultiArchBuild,
+  type MultiArchBuild,
+} from '../domain/multi-arch-build.js';
+import type { Platform } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
@@ -74,41 +79,50 @@ function secretsOf(i: OpenedIntegration): string[] {
   return [];
 }
 
-function platformsOf(values: string[]): Platform[] {
-  const out = values
-    .flatMap((v) => v.split(','))
-    .map((v) => v.trim())
-    .filter(Boolean);
-  const bad = out.filter((p) => !isPlatform(p));
-  if (bad.length || out.length === 0) {
-    throw new ValidationError(`"target_platform" resolved to "${out.join(',')}"; allowed: ${PLATFORMS.join(', ')}.`);
-  }
-  return [...new Set(out)] as Platform[];
-}
-
 function buildArg(entry: string): [string, string] {
   const at = entry.indexOf('=');
-  if (at <= 0)
-    throw new ValidationError(`"build_args" entry "${entry}" must look like KEY=value after resolving variables.`);
   return [entry.slice(0, at), entry.slice(at + 1)];
+}
+
+/**
+ * The build settings with every `$VARIABLE` resolved, validated by the same rules as at the API (a value set
+ * through a variable gets no easier pass); a ValidationError names the field, and fails the action before
+ * anything is queued.
+ */
+function resolvedBuild(b: MultiArchBuild, resolve: Resolve, cacheScope: Pipeline['cacheScope']): MultiArchBuild {
+  const opt = (v: string | null, field: string) => (v === null ? null : resolve(v, field));
+  const resolved: MultiArchBuild = {
+    ...b,
+    dockerfilePath: resolve(b.dockerfilePath, 'dockerfile_path'),
+    contextPath: resolve(b.contextPath, 'context_path'),
+    targetStage: opt(b.targetStage, 'target_stage') || null,
+    secretId: opt(b.secretId, 'secret_id'),
+    secretSrc: opt(b.secretSrc, 'secret_src'),
+    buildArgs: b.buildArgs.map((a) => resolve(a, 'build_args')),
+    targetPlatforms: b.targetPlatforms.map((p) => resolve(p, 'target_platform')),
+    imageTag: opt(b.imageTag, 'docker_image_tag') || null,
+    versions: b.versions.map((v) => resolve(v, 'versions')),
+    login: opt(b.login, 'login'),
+    region: opt(b.region, 'region') || null,
+    registry: opt(b.registry, 'registry') || null,
+    repository: opt(b.repository, 'repository'),
+  };
+  return validateMultiArchBuild(resolved, cacheScope, 'resolved');
 }
 
 /** Turns an action and its execution into the fully resolved spec an agent runs. */
 export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const { action, resolve, project, execution, pipeline } = input;
-  const b = action.build;
-  const opt = (v: string | null, field: string) => (v === null ? null : resolve(v, field));
-  const repository = opt(b.repository, 'repository');
+  const b = resolvedBuild(action.build, resolve, pipeline.cacheScope);
+  const repository = b.repository;
   if (!repository)
     throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
   const password = b.passwordEncrypted === null ? null : secrets.open(b.passwordEncrypted);
-  const login = opt(b.login, 'login');
-  const secretId = opt(b.secretId, 'secret_id');
-  const secretSrc = opt(b.secretSrc, 'secret_src');
+  const { login, secretId, secretSrc } = b;
   // cache_mode is a WORKSPACE/PROJECT option; a PIPELINE-scoped pipeline still keeps its own local layer cache
   // (as Buddy caches Docker layers per pipeline by default).
   const cacheMode = effectiveCacheMode(b, pipeline.cacheScope) ?? 'MIN';
-  const tags = [opt(b.imageTag, 'docker_image_tag') || 'latest', ...b.versions.map((v) => resolve(v, 'versions'))];
+  const tags = [b.imageTag || 'latest', ...b.versions];
   return {
     executionId: execution.id,
     actionExecutionId: input.actionExecutionId,
@@ -126,18 +140,18 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
     cacheKey: cacheKeyOf(pipeline, project),
     timeoutSeconds: action.timeout,
     build: {
-      dockerfilePath: normaliseRepoPath('dockerfile_path', resolve(b.dockerfilePath, 'dockerfile_path')),
-      contextPath: normaliseRepoPath('context_path', resolve(b.contextPath, 'context_path')),
-      targetStage: opt(b.targetStage, 'target_stage') || null,
-      buildArgs: b.buildArgs.map((a) => buildArg(resolve(a, 'build_args'))),
+      dockerfilePath: normaliseRepoPath('dockerfile_path', b.dockerfilePath),
+      contextPath: normaliseRepoPath('context_path', b.contextPath),
+      targetStage: b.targetStage,
+      buildArgs: b.buildArgs.map(buildArg),
       secret: secretId && secretSrc ? { id: secretId, srcPath: normaliseRepoPath('secret_src', secretSrc) } : null,
-      platforms: platformsOf(b.targetPlatforms.map((p) => resolve(p, 'target_platform'))),
+      platforms: b.targetPlatforms as Platform[],
       target: withDefaultRegistry(
         {
           dockerRegistry: effectiveDockerRegistry(b),
-          registry: opt(b.registry, 'registry') || null,
+          registry: b.registry,
           repository,
-          region: opt(b.region, 'region') || null,
+          region: b.region,
           login,
           password,
           integration: input.integration ? openedForJob(input.integration) : null,

@@ -1,7 +1,7 @@
 import { ValidationError } from '../domain/errors.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import { DEFAULT_BRANCH, type Project, type ProjectAccess, type ProjectStatus } from '../domain/project.js';
-import { checkRepoUrl } from '../domain/repo-url.js';
+import { checkLocalRepo, checkRepoUrl, type LocalRepoRule } from '../domain/repo-url.js';
 import { projectAt, workspaceFor } from './resolve-path.js';
 import { type Caller } from './caller.js';
 import type { Page } from './ports/page.js';
@@ -25,7 +25,7 @@ export interface ProjectInput {
   updateDefaultBranchFromExternal?: boolean;
 }
 
-export function createProjectUseCases(store: Store, secrets: Secrets) {
+export function createProjectUseCases(store: Store, secrets: Secrets, localRepos: LocalRepoRule) {
   const find = async (caller: Caller, domain: string, name: string) =>
     (await projectAt(store, caller, domain, name)).project;
 
@@ -39,7 +39,10 @@ export function createProjectUseCases(store: Store, secrets: Secrets) {
     assertHandle('name', next.name);
     if (input.status !== undefined) next.status = input.status;
     if (input.access !== undefined) next.access = input.access;
-    if (input.repoUrl !== undefined) next.repository.url = input.repoUrl === null ? null : checkRepoUrl(input.repoUrl);
+    if (input.repoUrl !== undefined) {
+      next.repository.url = input.repoUrl === null ? null : checkRepoUrl(input.repoUrl);
+      if (next.repository.url !== null) checkLocalRepo(next.repository.url, localRepos);
+    }
     if (input.repoUser !== undefined) next.repository.user = input.repoUser;
     if (input.repoPassword !== undefined)
       next.repository.passwordEncrypted = sealUnlessSealed(secrets, input.repoPassword);

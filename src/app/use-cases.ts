@@ -1,3 +1,4 @@
+import type { LocalRepoRule } from '../domain/repo-url.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { createActionUseCases } from './actions.js';
 import { createAgentUseCases } from './agents.js';
@@ -19,6 +20,8 @@ import { createWorkspaceUseCases } from './workspaces.js';
 
 /** Every use case over one set of ports. */
 export function createUseCases(deps: {
+  /** Which local paths a project may name as its repository. */
+  localRepos: LocalRepoRule;
   store: Store;
   secrets: Secrets;
   clock: Clock;
@@ -47,11 +50,19 @@ export function createUseCases(deps: {
   return {
     /** For live streams in the API (log lines, execution changes). */
     notifier,
-    executions: createExecutionUseCases({ store, secrets, clock, pipelines, orchestrator, revisions: deps.revisions }),
+    executions: createExecutionUseCases({
+      store,
+      secrets,
+      clock,
+      pipelines,
+      orchestrator,
+      revisions: deps.revisions,
+      localRepos: deps.localRepos,
+    }),
     agentJobs,
     agents: createAgentUseCases(store, agentJobs),
     workspaces: createWorkspaceUseCases(deps.store),
-    projects: createProjectUseCases(deps.store, deps.secrets),
+    projects: createProjectUseCases(deps.store, deps.secrets, deps.localRepos),
     pipelines,
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
     tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),

@@ -1,5 +1,6 @@
+import { realpathSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Notifier } from '../app/ports/notifier.js';
 import type { RevisionSource } from '../app/ports/revision-source.js';
@@ -36,6 +37,19 @@ export interface CoreOverrides {
 }
 
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
+/**
+ * The path with its symbolic links followed: the longest part that exists is resolved and the rest appended (a
+ * link inside an allowed root that points into the data dir is seen even when the named file does not exist).
+ */
+function realpathOr(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realpathOr(parent), basename(path));
+  }
+}
+
 export async function openCore(
   config: Config,
   overrides: CoreOverrides = {},
@@ -61,6 +75,11 @@ export async function openCore(
     variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets),
     leaseMs: config.agentLeaseSeconds * 1000,
     defaultRegistry,
+    localRepos: {
+      roots: config.localRepoRoots,
+      forbidden: [config.dataDir, realpathOr(config.dataDir)],
+      realpath: realpathOr,
+    },
   });
   return { store, useCases, notifier, defaultRegistry };
 }

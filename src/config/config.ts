@@ -20,6 +20,8 @@ export interface Config {
   insecureRegistries: readonly string[];
   /** certs.d-style directory of registry CAs, `<dir>/<host[:port]>/ca.crt` (ARCHWAY_REGISTRY_CA_DIR). */
   registryCaDir: string | null;
+  /** Directories whose git repositories a project may name by path (ARCHWAY_LOCAL_REPO_ROOTS); none by default. */
+  localRepoRoots: readonly string[];
   /**
    * Archway's own registry (a managed CNCF distribution child): on by default in the embedded mode,
    * ARCHWAY_BUILTIN_REGISTRY=0 turns it off; ARCHWAY_BUILTIN_REGISTRY_ADDR is its host:port (127.0.0.1:5000).
@@ -70,6 +72,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
         .filter(Boolean),
     ),
     registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
+    localRepoRoots: Object.freeze(
+      (env.ARCHWAY_LOCAL_REPO_ROOTS ?? '')
+        .split(',')
+        .map((d) => d.trim())
+        .filter(Boolean)
+        .map((d) => resolve(d)),
+    ),
     builtInRegistry: Object.freeze({
       enabled: env.ARCHWAY_BUILTIN_REGISTRY
         ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY)

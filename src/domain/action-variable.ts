@@ -20,6 +20,8 @@ export function validateVariable<T extends ActionVariable>(v: T): T {
     throw new ValidationError(`Variable "${v.key}": "file_chmod" must be octal like "600" (got "${v.fileChmod}").`);
   const filePath = normaliseRepoPath(`file_path of variable ${v.key}`, v.filePath);
   if (filePath === '') throw new ValidationError(`Variable "${v.key}": "file_path" must name a file.`);
+  if (filePath.includes(','))
+    throw new ValidationError(`Variable "${v.key}": "file_path" must not contain "," (got "${v.filePath}").`);
   return { ...v, filePath };
 }
 

@@ -90,9 +90,31 @@ function check(ok: boolean, message: string): void {
   if (!ok) throw new ValidationError(message);
 }
 
-/** Checks a value unless it holds a `$VARIABLE` reference (those are checked after resolution at run time). */
-function checkLiteral(value: string, pattern: RegExp, message: string): void {
-  if (!containsVariable(value)) check(pattern.test(value), message);
+/**
+ * When the settings are validated: as stored (`$VARIABLE` references are left for later), or after every variable
+ * was resolved at run time, when every field must pass the same rule (a `$` left in a value is then just text).
+ */
+export type ValidationMoment = 'stored' | 'resolved';
+
+/** Whether a value is left for later: it holds a `$VARIABLE` reference and is validated as stored. */
+type Deferred = (value: string) => boolean;
+
+function deferredAt(moment: ValidationMoment): Deferred {
+  return moment === 'stored' ? containsVariable : () => false;
+}
+
+/** Checks a value unless it is deferred (checked again after resolution at run time). */
+function checkLiteral(deferred: Deferred, value: string, pattern: RegExp, message: string): void {
+  if (!deferred(value)) check(pattern.test(value), message);
+}
+
+/**
+ * buildah and skopeo take some values inside comma-separated option strings (`--secret id=…,src=…`): a comma in a
+ * user's value would add options of its own (buildah 1.28 keeps the last `src=`, so `x,src=/etc/shadow` read a
+ * host file). Such values never hold one.
+ */
+export function checkNoComma(field: string, value: string): void {
+  check(!value.includes(','), `"${field}" must not contain "," (got "${value}").`);
 }
 
 /**
@@ -100,37 +122,54 @@ function checkLiteral(value: string, pattern: RegExp, message: string): void {
  * as the client wrote them (Buddy echoes them back) and normalised when a build resolves them.
  * Throws ValidationError naming the field and what it allows.
  */
-export function validateMultiArchBuild(build: MultiArchBuild, pipelineCacheScope: CacheScope): MultiArchBuild {
+export function validateMultiArchBuild(
+  build: MultiArchBuild,
+  pipelineCacheScope: CacheScope,
+  moment: ValidationMoment = 'stored',
+): MultiArchBuild {
+  const deferred = deferredAt(moment);
   const dockerfilePath = normaliseRepoPath('dockerfile_path', build.dockerfilePath);
   check(dockerfilePath !== '', '"dockerfile_path" must name a file in the repository, e.g. "Dockerfile".');
   normaliseRepoPath('context_path', build.contextPath);
   const secretSrc = build.secretSrc === null ? null : normaliseRepoPath('secret_src', build.secretSrc);
   check(secretSrc !== '', '"secret_src" must name a file in the repository.');
+  if (build.secretSrc !== null) checkNoComma('secret_src', build.secretSrc);
   check(
     (build.secretId === null) === (secretSrc === null),
     '"secret_id" and "secret_src" go together: set both (the id used in RUN --mount=type=secret,id=... and the file) or neither.',
   );
   if (build.secretId !== null)
     checkLiteral(
+      deferred,
       build.secretId,
       SECRET_ID,
       `"secret_id" must be 1-128 letters, digits, ".", "_" or "-" (got "${build.secretId}").`,
     );
   if (build.targetStage !== null)
-    checkLiteral(build.targetStage, STAGE, `"target_stage" must be a stage name (got "${build.targetStage}").`);
+    checkLiteral(
+      deferred,
+      build.targetStage,
+      STAGE,
+      `"target_stage" must be a stage name (got "${build.targetStage}").`,
+    );
   for (const arg of build.buildArgs) {
-    checkLiteral(arg, BUILD_ARG, `"build_args" entries must look like KEY=value (got "${arg}").`);
+    checkLiteral(deferred, arg, BUILD_ARG, `"build_args" entries must look like KEY=value (got "${arg}").`);
   }
-  const targetPlatforms = parsePlatforms('target_platform', build.targetPlatforms);
+  const targetPlatforms = parsePlatforms(
+    'target_platform',
+    moment === 'stored' ? build.targetPlatforms : build.targetPlatforms.flatMap((p) => p.split(',')),
+    deferred,
+  );
   for (const tag of [build.imageTag, ...build.versions]) {
     if (tag !== null)
       checkLiteral(
+        deferred,
         tag,
         TAG,
         `"docker_image_tag" and "versions" must be valid image tags: letters, digits, "_", "." or "-", at most 128 (got "${tag}").`,
       );
   }
-  checkRegistryFields(build);
+  checkRegistryFields(build, deferred);
   check(
     build.cacheMode === null || cacheModeAllowed(pipelineCacheScope),
     `"cache_mode" is available only when the pipeline's "cache_scope" is WORKSPACE or PROJECT (this pipeline's is ${pipelineCacheScope}).`,
@@ -138,24 +177,30 @@ export function validateMultiArchBuild(build: MultiArchBuild, pipelineCacheScope
   return { ...build, targetPlatforms };
 }
 
-function checkRegistryFields(build: MultiArchBuild): void {
+function checkRegistryFields(build: MultiArchBuild, deferred: Deferred): void {
   const kind = effectiveDockerRegistry(build);
   if (build.registry !== null)
     checkLiteral(
+      deferred,
       build.registry,
       HOST,
       `"registry" must be a host name with an optional port, e.g. "registry.example.com:5000" (got "${build.registry}").`,
     );
-  if (build.repository !== null) checkRepository(build.repository);
+  if (build.repository !== null) checkRepository(build.repository, deferred);
   if (build.region !== null)
-    checkLiteral(build.region, REGION, `"region" must be an AWS region such as "us-east-1" (got "${build.region}").`);
+    checkLiteral(
+      deferred,
+      build.region,
+      REGION,
+      `"region" must be an AWS region such as "us-east-1" (got "${build.region}").`,
+    );
   check(build.passwordEncrypted === null || build.login !== null, '"password" needs a "login".');
   if (kind === 'GOOGLE_GCR' || kind === 'GOOGLE_ARTIFACT_REGISTRY') {
     check(
       build.registry !== null,
       `"registry" is required for ${kind}: one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host.`,
     );
-    if (build.registry !== null && !containsVariable(build.registry)) {
+    if (build.registry !== null && !deferred(build.registry)) {
       check(
         isGoogleRegistryHost(build.registry),
         `"registry" must be one of ${GOOGLE_REGISTRY_HOSTS.join(', ')} or a REGION-docker.pkg.dev host for ${kind} (got "${build.registry}").`,
@@ -171,8 +216,8 @@ function checkRegistryFields(build: MultiArchBuild): void {
   }
 }
 
-function checkRepository(repository: string): void {
-  if (containsVariable(repository)) return;
+function checkRepository(repository: string, deferred: Deferred): void {
+  if (deferred(repository)) return;
   const message = `"repository" must be a lower-case image repository such as "team/app" or "registry.example.com:5000/team/app" (got "${repository}").`;
   const parts = repository.split('/');
   const first = parts[0] ?? '';

@@ -5,7 +5,7 @@ import { startApi, type Api } from '../support/api-harness.js';
 describe('workspaces, projects and pipelines', () => {
   let api: Api;
   beforeAll(async () => {
-    api = await startApi();
+    api = await startApi({ ARCHWAY_LOCAL_REPO_ROOTS: '/srv/git' }); // a root the repository paths below lie under
   });
   afterAll(() => api.close());
 

@@ -23,6 +23,8 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
     ARCHWAY_BOOTSTRAP_TOKEN: ADMIN_TOKEN,
     ARCHWAY_PUBLIC_URL: 'https://ci.example.com',
     ARCHWAY_BUILTIN_REGISTRY: '0',
+    // Tests keep their git repositories in fresh temp dirs (the data dir, also there, stays refused).
+    ARCHWAY_LOCAL_REPO_ROOTS: tmpdir(),
     ...env,
   });
   const server = await createServer(config, false, overrides);
