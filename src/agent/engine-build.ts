@@ -32,10 +32,7 @@ export function describeEvent(e: BuildEvent): string | null {
  * The agent's BuildRunner over an Engine: the job's resolved build becomes a BuildSpec, engine events become
  * log lines, and the steps done across platforms become the action's progress (90 % before the push).
  */
-export function createEngineBuildRunner(
-  engine: Engine,
-  resolve: RegistryResolver,
-): BuildRunner {
+export function createEngineBuildRunner(engine: Engine, resolve: RegistryResolver): BuildRunner {
   return async (r: BuildRequest) => {
     const done = new Map<Platform, number>();
     const onEvent = (e: BuildEvent) => {

@@ -1,3 +1,4 @@
+import { AppError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
 
 export interface ClaimedJob {
@@ -6,13 +7,13 @@ export interface ClaimedJob {
   spec: JobSpec;
 }
 
-export class AgentProtocolError extends Error {
+/** The server answered a protocol call with an error; `serverStatus` is its HTTP status (409: a stale attempt). */
+export class AgentProtocolError extends AppError {
   constructor(
     message: string,
-    readonly status: number,
+    readonly serverStatus: number,
   ) {
-    super(message);
-    this.name = 'AgentProtocolError';
+    super('AGENT_PROTOCOL', message);
   }
 }
 

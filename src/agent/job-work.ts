@@ -2,13 +2,14 @@ import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
 import type { BuildRunner, JobWork } from '../app/ports/job-work.js';
 import type { WorkTrees } from '../app/ports/work-trees.js';
+import { BuildError, ValidationError } from '../domain/errors.js';
 
 async function inside(root: string, path: string): Promise<string> {
   const target = join(root, path);
   const parent = await realpath(dirname(target)).catch(() => null);
   const rootReal = await realpath(root);
   if (parent === null || (parent !== rootReal && !parent.startsWith(rootReal + sep))) {
-    throw new Error(`"${path}" leaves the repository (through a symbolic link?); refusing to use it.`);
+    throw new ValidationError(`"${path}" leaves the repository (through a symbolic link?); refusing to use it.`);
   }
   return target;
 }
@@ -35,7 +36,8 @@ export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): J
         secretFile = await inside(src, b.secret.srcPath);
         const stat = await lstat(secretFile).catch(() => null);
         if (!stat?.isFile())
-          throw new Error(
+          throw new BuildError(
+            'SECRET_NOT_FOUND',
             `"secret_src" ${b.secret.srcPath} is neither a file in the repository nor a FILE variable of the action.`,
           );
       }

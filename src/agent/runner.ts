@@ -1,6 +1,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { JobWork } from '../app/ports/job-work.js';
+import { BuildError } from '../domain/errors.js';
 import { AgentProtocolError, type AgentClient, type ClaimedJob } from './http-client.js';
 import { createLogShipper } from './log-shipper.js';
 
@@ -29,16 +30,16 @@ export function createAgentRunner(opts: {
     const dir = join(opts.workDir, `job-${jobId}-${attempt}`);
     const shipper = createLogShipper(opts.client, jobId, attempt, spec.mask);
     const cancel = new AbortController();
-    const onStop = () => cancel.abort(new Error('The agent is shutting down.'));
+    const onStop = () => cancel.abort(new BuildError('CANCELLED', 'The agent is shutting down.'));
     stopping.signal.addEventListener('abort', onStop);
     let progress: number | undefined;
     const heartbeat = () =>
       opts.client.heartbeat(jobId, attempt, progress).then(
-        (r) => r.cancel && cancel.abort(new Error('Cancelled.')),
+        (r) => r.cancel && cancel.abort(new BuildError('CANCELLED', 'Cancelled.')),
         (error: unknown) => {
           // 409: the server gave the job up (stale attempt); stop working on it.
-          if (error instanceof AgentProtocolError && error.status === 409)
-            cancel.abort(new Error('The server took the job back.'));
+          if (error instanceof AgentProtocolError && error.serverStatus === 409)
+            cancel.abort(new BuildError('CANCELLED', 'The server took the job back.'));
         },
       );
     // The first one at once: it tells the server the job has started (a job whose lease ends unstarted is re-queued).

@@ -2,7 +2,7 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import type { UseCases } from '../app/use-cases.js';
-import { NotFoundError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { safeUrl } from '../log/logger.js';
 import { registerAuth } from './auth.js';
 import { ErrorBody } from './buddy-json/common.js';
@@ -36,8 +36,7 @@ export async function buildApi(opts: ApiOptions) {
     loggerInstance: opts.logger || undefined,
     logger: opts.logger ? undefined : false,
     bodyLimit: 1024 * 1024,
-    schemaErrorFormatter: (issues, dataVar) =>
-      Object.assign(new Error(describeSchemaIssues(issues, dataVar)), { statusCode: 400 }),
+    schemaErrorFormatter: (issues, dataVar) => new ValidationError(describeSchemaIssues(issues, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
     openapi: {

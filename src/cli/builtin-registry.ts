@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/config.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { runChild } from '../process/child.js';
-import { startLocalRegistry, type LocalRegistry } from '../registry-server/local-registry.js';
+import { RegistryServerError, startLocalRegistry, type LocalRegistry } from '../registry-server/local-registry.js';
 
 export const BUILTIN_REGISTRY_USER = 'archway';
 
@@ -19,7 +19,8 @@ function passwordOf(dir: string): string {
  * Archway's own registry, like GitLab's and Gitea's: the CNCF distribution as a child process on a loopback
  * address, storage under `<data dir>/registry`, htpasswd (bcrypt) with a generated password. An action with a
  * bare `repository` and no registry pushes here. Lifecycle: started by `archway serve` before the agent,
- * stopped with the server. Failure: rejects with the registry's own log tail (e.g. the port is taken).
+ * stopped with the server. Failure: rejects with a RegistryServerError (the registry's own log tail, e.g. the port
+ * is taken), or a ProgramStartError when htpasswd is not installed.
  */
 export async function startBuiltInRegistry(
   config: Readonly<Config>,
@@ -29,7 +30,8 @@ export async function startBuiltInRegistry(
   const password = passwordOf(dir);
   const htpasswd = join(dir, 'htpasswd');
   const made = await runChild(['htpasswd', '-iBc', htpasswd, BUILTIN_REGISTRY_USER], { input: password });
-  if (made.code !== 0) throw new Error(`Cannot write the built-in registry's htpasswd file: ${made.stderr.trim()}`);
+  if (made.code !== 0)
+    throw new RegistryServerError(`Cannot write the built-in registry's htpasswd file: ${made.stderr.trim()}`);
   const [host = '127.0.0.1', port = '5000'] = config.builtInRegistry.addr.split(':');
   const registry = await startLocalRegistry({ dir, host, port: Number(port), htpasswdFile: htpasswd });
   return { registry, target: { host: registry.host, username: BUILTIN_REGISTRY_USER, password } };

@@ -53,7 +53,7 @@ function parseDoctorArgs(args: string[]): { json: boolean; repair: boolean; help
 /**
  * `archway doctor [--json] [--repair]`: runs the host checks against `$ARCHWAY_DATA_DIR/engine` and prints them.
  * Returns 0 when every required check passes (warnings allowed), 1 otherwise, 2 on bad arguments. Throws only
- * what loadConfig throws (a ValidationError naming a bad environment variable).
+ * what loadConfig throws (a ConfigError naming a bad environment variable).
  */
 export async function runDoctorCommand(args: string[]): Promise<number> {
   const options = parseDoctorArgs(args);

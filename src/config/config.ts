@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { ValidationError } from '../domain/errors.js';
+import { ConfigError } from '../domain/errors.js';
 
 export interface Config {
   port: number;
@@ -34,19 +34,19 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min || value > max) {
-    throw new ValidationError(`${name} must be an integer from ${min} to ${max} (got "${raw}").`);
+    throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}").`);
   }
   return value;
 }
 
-/** Reads the environment into a validated, frozen Config. Throws ValidationError naming the variable. */
+/** Reads the environment into a validated, frozen Config. Throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const publicUrl = (env.ARCHWAY_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
   } catch {
-    throw new ValidationError(
+    throw new ConfigError(
       `ARCHWAY_PUBLIC_URL must be an absolute URL such as https://ci.example.com (got "${publicUrl}").`,
     );
   }

@@ -1,3 +1,5 @@
+import { BuildError } from '../domain/errors.js';
+
 /**
  * Just enough of the Dockerfile grammar for pre-flight checks: instructions (with `\` continuations and
  * comments), global ARGs before the first FROM, and the stages with their base image. Substitution follows
@@ -82,7 +84,12 @@ function parseArg(args: string): Array<[string, string | undefined]> {
     });
 }
 
-export class DockerfileSyntaxError extends Error {}
+/** What is wrong with a Dockerfile as a fragment ("line 3: FROM without an image"); pre-flight makes the sentence. */
+export class DockerfileSyntaxError extends BuildError {
+  constructor(message: string) {
+    super('DOCKERFILE_SYNTAX', message);
+  }
+}
 
 /** The stages of a Dockerfile; throws DockerfileSyntaxError for an instruction before FROM or a FROM without image. */
 export function parseStages(text: string, buildArgs: ReadonlyMap<string, string>): Stage[] {

@@ -1,7 +1,11 @@
-/** A git failure told as a sentence a person can act on; never carries credentials. */
-export class GitError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GitError';
+import { AppError } from '../domain/errors.js';
+
+/**
+ * A git failure told as a sentence a person can act on (bad URL, credentials, unknown branch or revision, an
+ * unreachable remote); never carries credentials. Code GIT_FAILED.
+ */
+export class GitError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('GIT_FAILED', message, options);
   }
 }

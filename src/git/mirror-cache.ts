@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { InternalError } from '../domain/errors.js';
 import type { SafeSource } from './git-credentials.js';
 import { gitOk, runGit } from './git-run.js';
 
@@ -63,12 +64,14 @@ async function fetchMirror(mirror: string, source: SafeSource, timeoutMs?: numbe
 /**
  * The per-project bare mirrors under `mirrorsDir` (`<mirrorsDir>/<projectKey>.git`). Lifecycle: a mirror is created on
  * first use and kept until `forget`. Concurrency: tasks on one project are serialised in this process; git's own ref
- * locks guard against other processes. Failure: git errors are GitError sentences; a bad project key is an Error.
+ * locks guard against other processes. Failure: git errors are GitError sentences; a bad project key is an
+ * InternalError.
  */
 export function createMirrorCache(mirrorsDir: string): MirrorCache {
   const root = resolve(mirrorsDir);
   const pathOf = (projectKey: string): string => {
-    if (!PROJECT_KEY.test(projectKey)) throw new Error(`"${projectKey}" is not a usable project key for a git mirror.`);
+    if (!PROJECT_KEY.test(projectKey))
+      throw new InternalError(`"${projectKey}" is not a usable project key for a git mirror.`);
     return join(root, `${projectKey}.git`);
   };
   return {

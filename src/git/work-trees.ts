@@ -1,6 +1,7 @@
 import { chmod, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { WorkTrees } from '../app/ports/work-trees.js';
+import { InternalError } from '../domain/errors.js';
 import { splitCredentials, type SafeSource } from './git-credentials.js';
 import { GitError, gitOk, runGit } from './git-run.js';
 import { createMirrorCache } from './mirror-cache.js';
@@ -21,7 +22,7 @@ async function makeRemovable(dir: string): Promise<void> {
 
 /** Removes a work tree, also one with read-only directories in it. */
 export async function removeTree(dir: string): Promise<void> {
-  if (resolve(dir) === resolve('/')) throw new Error('Refusing to remove "/" as a work tree.');
+  if (resolve(dir) === resolve('/')) throw new InternalError('Refusing to remove "/" as a work tree.');
   try {
     await rm(dir, { recursive: true, force: true });
   } catch {

@@ -1,5 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { AppError, InternalError } from '../domain/errors.js';
+
+/** A program could not be started at all (not installed, not executable): the message names it. */
+export class ProgramStartError extends AppError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('PROGRAM_START_FAILED', message, options);
+  }
+}
 
 export interface ChildOptions {
   cwd?: string;
@@ -53,11 +61,11 @@ export type ChildRunner = (argv: readonly string[], opts?: ChildOptions) => Prom
  * Runs `argv[0]` with `argv.slice(1)` (never through a shell) in a process group of its own, so that a cancel
  * reaches every descendant: with buildah's chroot isolation a SIGTERM to buildah alone leaves RUN processes
  * behind (engine-notes section 6). Never rejects for a non-zero exit: callers map the code and output.
- * Rejects only when the program cannot be started (ENOENT, EACCES) — the message names the program.
+ * Rejects only when the program cannot be started (ENOENT, EACCES): a ProgramStartError naming the program.
  */
 export function runChild(argv: readonly string[], opts: ChildOptions = {}): Promise<ChildResult> {
   const [file, ...args] = opts.dieWithParent ? ['setpriv', '--pdeathsig', 'KILL', '--', ...argv] : argv;
-  if (!file) throw new Error('runChild: empty argv');
+  if (!file) throw new InternalError('runChild: empty argv');
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: opts.cwd,
@@ -105,7 +113,7 @@ export function runChild(argv: readonly string[], opts: ChildOptions = {}): Prom
     child.once('error', (error: NodeJS.ErrnoException) => {
       opts.signal?.removeEventListener('abort', onAbort);
       reject(
-        new Error(
+        new ProgramStartError(
           error.code === 'ENOENT'
             ? `"${file}" is not installed (not found on PATH).`
             : `cannot start "${file}": ${error.message}`,

@@ -127,7 +127,12 @@ class EcrSession {
           }),
         );
         const c = out.Credentials;
-        if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error('AssumeRole returned no credentials');
+        // An answer without keys is worded like any AWS failure ("AWS refused sts:AssumeRole … (AWS said Error: …)").
+        if (!c?.AccessKeyId || !c.SecretAccessKey)
+          throw awsFailure(
+            { name: 'Error', message: 'AssumeRole returned no credentials' },
+            this.call('sts:AssumeRole', { roleArn: role.arn }),
+          );
         keys = { accessKeyId: c.AccessKeyId, secretAccessKey: c.SecretAccessKey, sessionToken: c.SessionToken };
         this.secrets.push(c.SecretAccessKey, c.SessionToken ?? '');
       } catch (err) {

@@ -1,5 +1,5 @@
 import { createPrivateKey } from 'node:crypto';
-import { JWT } from 'google-auth-library';
+import { JWT, type Credentials } from 'google-auth-library';
 import { isGoogleRegistryHost } from '../domain/multi-arch-build.js';
 import { cachedCredentialSource, staticCredentialSource } from './cached-source.js';
 import { RegistryConfigError, RegistryCredentialsError, scrub } from './errors.js';
@@ -125,14 +125,16 @@ export async function fetchGoogleAccessToken(key: ServiceAccountKey): Promise<Re
         String(config.url) === GOOGLE_TOKEN_URI ? { ...config, url: new URL(key.tokenUri) } : config,
     });
   }
+  let tokens: Credentials;
   try {
-    const tokens = await jwt.authorize();
-    if (!tokens.access_token) throw new Error('no access_token');
-    const expiresAt = typeof tokens.expiry_date === 'number' ? new Date(tokens.expiry_date) : null;
-    return { username: 'oauth2accesstoken', password: tokens.access_token, expiresAt };
+    tokens = await jwt.authorize();
   } catch (err) {
     throw googleFailure(err, key);
   }
+  // An answer without a token: the failure without a status ("… failed (no answer)").
+  if (!tokens.access_token) throw googleFailure({}, key);
+  const expiresAt = typeof tokens.expiry_date === 'number' ? new Date(tokens.expiry_date) : null;
+  return { username: 'oauth2accesstoken', password: tokens.access_token, expiresAt };
 }
 
 /** host + path for gcr.io-family and REGION-docker.pkg.dev hosts; a missing project segment is filled from the key. */

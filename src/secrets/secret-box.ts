@@ -1,6 +1,6 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { Secrets } from '../app/ports/secrets.js';
-import { ValidationError } from '../domain/errors.js';
+import { ConfigError, ValidationError } from '../domain/errors.js';
 
 const PREFIX = 'v1.';
 
@@ -10,7 +10,7 @@ const PREFIX = 'v1.';
  * recognised as foreign instead of failing obscurely.
  */
 export function createSecretBox(key: Buffer): Secrets {
-  if (key.length !== 32) throw new Error('The secret key must be 32 bytes.');
+  if (key.length !== 32) throw new ConfigError('The secret key must be 32 bytes.');
   const keyId = createHash('sha256').update(key).digest().subarray(0, 4);
 
   const open = (sealed: string): string => {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BuildError } from '../../domain/errors.js';
 import { runChild } from '../../process/child.js';
 import { copyFromLayoutArgv, type TlsChoice } from './argv.js';
 import type { RememberedBuild } from './build-memo.js';
@@ -86,7 +87,8 @@ export async function publishBuildRecord(build: RememberedBuild, repo: RecordRep
       signal: repo.signal,
       dieWithParent: true,
     });
-    if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `skopeo exited with ${r.code}`);
+    if (r.code !== 0)
+      throw new BuildError('ENGINE_FAILED', r.stderr.trim().split('\n').pop() ?? `skopeo exited with ${r.code}`);
   } finally {
     await rm(layout, { recursive: true, force: true });
   }

@@ -1,3 +1,4 @@
+import { BuildError } from '../../domain/errors.js';
 import { runChild } from '../../process/child.js';
 import { allImageIdsArgv, imageExistsArgv, pullAllTagsArgv, pushArgv, type StoreDirs, type TlsChoice } from './argv.js';
 
@@ -71,7 +72,8 @@ export async function exportLayerCache(
       signal: repo.signal,
       dieWithParent: true,
     });
-    if (r.code !== 0) throw new Error(r.stderr.trim().split('\n').pop() ?? `push exited with ${r.code}`);
+    if (r.code !== 0)
+      throw new BuildError('ENGINE_FAILED', r.stderr.trim().split('\n').pop() ?? `push exited with ${r.code}`);
     pushed++;
   }
   return pushed;

@@ -35,7 +35,16 @@ export function matchesPlatform(p: { os: string; architecture: string; variant: 
   return p.variant === variant;
 }
 
-export class ImageNotFound extends Error {}
+/**
+ * The registry has no such image. The pre-flight words it as BASE_IMAGE_NOT_FOUND and the reuse of an unchanged
+ * build as "build it again"; the one place it leaves the engine as it is, the read-back of the index just pushed,
+ * is a failed verification: hence the reason.
+ */
+export class ImageNotFound extends BuildError {
+  constructor(message: string) {
+    super('VERIFY_FAILED', message);
+  }
+}
 
 async function skopeo(argv: string[], what: string, signal?: AbortSignal): Promise<string> {
   const r = await runChild(argv, { signal });

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { CompiledQuery, SqliteDialect, type DatabaseConnection, type Driver, type QueryResult } from 'kysely';
+import { StoreError } from '../../domain/errors.js';
 import type { ChangeTracker } from '../dialect.js';
 
 /**
@@ -96,7 +97,7 @@ class SqliteConnection implements DatabaseConnection {
 
   // eslint-disable-next-line require-yield
   async *streamQuery<R>(): AsyncIterableIterator<QueryResult<R>> {
-    throw new Error('Archway does not stream SQLite queries.');
+    throw new StoreError('Archway does not stream SQLite queries.');
   }
 
   close(): void {
