@@ -12,6 +12,8 @@ export function createMemoryNotifier(): Notifier {
       return () => void emitter.off(topic, listener);
     },
     wait(topic, ms, signal) {
+      // An 'abort' listener added to an aborted signal never fires: without this the wait ran its whole time.
+      if (signal?.aborted) return Promise.resolve(false);
       return new Promise<boolean>((resolve) => {
         const done = (result: boolean) => {
           clearTimeout(timer);

@@ -1,78 +1,68 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RevisionSource } from '../../src/app/ports/revision-source.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEngineBuildRunner } from '../../src/agent/engine-build.js';
 import { createAgentClient } from '../../src/agent/http-client.js';
+import { createJobWork } from '../../src/agent/job-work.js';
 import { createAgentRunner } from '../../src/agent/runner.js';
-import { type JobWork } from '../../src/app/ports/job-work.js';
+import type { JobWork } from '../../src/app/ports/job-work.js';
+import { createFakeEngine } from '../../src/engine/fake/fake-engine.js';
+import { createGitWorkTrees } from '../../src/git/index.js';
+import { resolveRegistryTarget } from '../../src/push-targets/index.js';
 import { startApi, type Api } from '../support/api-harness.js';
+import { commit, makeOrigin } from '../git/git-fixtures.js';
 
 /**
- * The execution runtime (queue, orchestrator, agent protocol over real HTTP, real SQLite) with a scripted job
- * instead of a build: the real-build proof lives in test/executions/build.test.ts.
+ * The execution runtime (queue, orchestrator, agent protocol over real HTTP, real SQLite, real git) with the fake
+ * engine instead of buildah, steered by each action's build args (src/engine/fake/fake-engine.ts): the real-build
+ * proof lives in test/executions/build.test.ts.
  */
-const revisions: RevisionSource = {
-  resolve: async (_key, _source, request) => {
-    if (request.branch === 'nope') throw new Error('Branch "nope" does not exist in the repository (it has: main).');
-    return {
-      sha: 'a'.repeat(40),
-      branch: request.branch ?? 'main',
-      message: 'Initial commit\n\nbody',
-      authorName: 'Ada',
-      authorEmail: 'ada@example.com',
-      authorDate: '2026-01-01T00:00:00Z',
-      committerName: 'Ada',
-      committerEmail: 'ada@example.com',
-      commitDate: '2026-01-01T00:00:00Z',
-    };
-  },
-};
-
-/** Scripted work: the action name says what to do ("ok", "fail", "slow", "flaky"). */
-let flakyRuns = 0;
-const work: JobWork = async (spec, { log, signal }) => {
-  log(
-    `building ${spec.build.target.repository.replace(/^[^/]+\//, '')}:${spec.build.tags.join(',')} for ${spec.build.platforms.join(',')}`,
-  );
-  log(`secret file: ${spec.files.map((f) => f.content).join(',')}`);
-  if (spec.actionName === 'fail') throw new Error('RUN step failed on linux/arm64 at STEP 3/5 (exit code 1)');
-  if (spec.actionName === 'flaky' && flakyRuns++ === 0) throw new Error('registry hiccup');
-  if (spec.actionName === 'ticks') {
-    for (let i = 0; i < 15; i++) {
-      log(`tick ${i}`);
-      await sleep(60);
-    }
-  }
-  if (spec.actionName === 'slow') {
-    for (let i = 0; i < 100 && !signal.aborted; i++) {
-      log(`tick ${i}`);
-      await sleep(100);
-    }
-    if (signal.aborted) throw signal.reason as Error;
-  }
-};
+const DIGEST = /sha256:[0-9a-f]{64}/g;
+/** A log line with its digests and durations made constant. */
+const steady = (line: string) => line.replace(DIGEST, 'sha256:D').replace(/\d+\.\d s\b/g, 'T s');
 
 describe('executions: run, logs, cancel, retry, serialisation, lost agents', () => {
   let api: Api;
   let pipelinePath: string;
   let stopRunner: () => Promise<void>;
-  beforeAll(async () => {
-    api = await startApi({ ARCHWAY_AGENT_LEASE_SECONDS: '3' }, { revisions, listen: true, claimWaitMs: 500 });
-    await api.post('/workspaces', { domain: 'acme' });
-    await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: '/srv/git/site.git' });
-    const { token } = await api.core.useCases.agentJobs.registerAgent('test-agent', []);
+  let root: string;
+  let origin: string;
+  let sha: string;
+  let work: JobWork;
+  /** An agent over the same job work (one fake engine for the file, so FAKE_FAIL_TIMES counts across runners). */
+  const startRunner = (token: string, dir: string) => {
     const runner = createAgentRunner({
       client: createAgentClient({ server: api.baseUrl, token }),
       work,
-      workDir: `${api.dataDir}/agent`,
+      workDir: `${api.dataDir}/${dir}`,
       log: { info() {}, warn() {} },
       heartbeatMs: 300,
     });
     runner.start();
+    return runner;
+  };
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'archway-runtime-'));
+    const repo = makeOrigin(root);
+    origin = repo.origin;
+    sha = commit(repo.work, 'main', 'Initial commit\n\nbody', { Dockerfile: 'FROM scratch\n' });
+    api = await startApi({ ARCHWAY_AGENT_LEASE_SECONDS: '3' }, { listen: true, claimWaitMs: 500 });
+    work = createJobWork({
+      trees: createGitWorkTrees({ mirrorsDir: join(api.dataDir, 'agent-git') }),
+      build: createEngineBuildRunner(createFakeEngine({ native: 'linux/amd64' }), resolveRegistryTarget),
+    });
+    await api.post('/workspaces', { domain: 'acme' });
+    await api.post('/workspaces/acme/projects', { display_name: 'Site', custom_repo_url: origin });
+    const { token } = await api.core.useCases.agentJobs.registerAgent('test-agent', []);
+    const runner = startRunner(token, 'agent');
     stopRunner = () => runner.stop();
   });
   afterAll(async () => {
     await stopRunner();
     await api.close();
+    rmSync(root, { recursive: true, force: true });
   });
 
   async function pipelineWith(...actions: Array<Record<string, unknown>>): Promise<string> {
@@ -99,22 +89,19 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       await sleep(100);
     }
   }
-  afterEach(() => {
-    flakyRuns = 0;
-  });
-
   it("runs a pipeline to SUCCESSFUL with Buddy's execution object, logs and pipeline status", async () => {
     pipelinePath = await pipelineWith({
       name: 'ok',
       docker_image_tag: '$BUDDY_EXECUTION_REVISION_SHORT',
       variables: [{ key: 'S', value: 'top-secret-value', encrypted: true, type: 'FILE', file_path: 'secret.txt' }],
+      build_args: ['FAKE_CAT=secret.txt'],
     });
     const run = await api.post(`${pipelinePath}/executions`, { to_revision: { revision: 'HEAD' }, comment: 'first' });
     expect(run.status).toBe(200);
     expect(run.body).toMatchObject({
       comment: 'first',
       triggeredOn: 'CLICK',
-      to_revision: { revision: 'a'.repeat(40), message: 'Initial commit\n\nbody' },
+      to_revision: { revision: sha, message: 'Initial commit\n\nbody' },
       branch: { name: 'main' },
     });
     expect(['ENQUEUED', 'INPROGRESS']).toContain(run.body.status);
@@ -132,14 +119,15 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     ]) {
       const log = await api.get(`${pipelinePath}/executions/${run.body.id}/${path}`);
       expect(log.status, path).toBe(200);
-      expect(log.body.log).toContain(`building team/app:${'a'.repeat(7)} for linux/amd64`);
+      expect(log.body.log.map(steady)).toContain(`Pushed 127.0.0.1:5000/team/app:${sha.slice(0, 7)} (sha256:D)`);
+      expect(log.body.log.map(steady)).toContain('Verified image index sha256:D: linux/amd64');
       expect(log.body.log.join('\n')).not.toContain('top-secret-value');
-      expect(log.body.log).toContain('secret file: ***');
+      expect(log.body.log).toContain('[linux/amd64] secret.txt: ***');
     }
     const pipeline = await api.get(pipelinePath);
     expect(pipeline.body).toMatchObject({
       last_execution_status: 'SUCCESSFUL',
-      last_execution_revision: 'a'.repeat(40),
+      last_execution_revision: sha,
     });
     const list = await api.get(`${pipelinePath}/executions`);
     expect(list.body).toMatchObject({ page: 1, total_element_count: 1, element_count: 1 });
@@ -162,7 +150,8 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const run = await api.post(`${path}/executions`, {});
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     const log = await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`);
-    expect(log.body.log).toContain('building from-workspace/app:pipeline-tag for linux/amd64');
+    expect(log.body.log.map(steady)).toContain('Pushed 127.0.0.1:5000/from-workspace/app:pipeline-tag (sha256:D)');
+    expect(log.body.log.map(steady)).toContain('Verified image index sha256:D: linux/amd64');
     const broken = await pipelineWith({ name: 'ok', target_stage: '$NOT_DEFINED' });
     const failed = await api.post(`${broken}/executions`, {});
     const end = await waitFor(`${broken}/executions/${failed.body.id}`, ['SUCCESSFUL', 'FAILED']);
@@ -179,7 +168,15 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
   });
 
   it('fails with the error in error_message, skips later actions, runs ON_FAILURE ones, and RETRY reruns from the failed one', async () => {
-    const path = await pipelineWith({ name: 'fail' }, { name: 'ok' }, { name: 'ok', trigger_time: 'ON_FAILURE' });
+    const path = await pipelineWith(
+      {
+        name: 'fail',
+        target_platform: ['linux/amd64', 'linux/arm64'],
+        build_args: ['FAKE_FAIL_AT=linux/arm64:3', 'FAKE_STEPS=5'],
+      },
+      { name: 'ok' },
+      { name: 'ok', trigger_time: 'ON_FAILURE' },
+    );
     const run = await api.post(`${path}/executions`, {});
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(done.status).toBe('FAILED');
@@ -188,9 +185,11 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       'NOT_EXECUTED',
       'SUCCESSFUL',
     ]);
-    expect(done.action_executions[0].error_message).toMatch(/linux\/arm64 at STEP 3\/5/);
-    // "Fix the repository": rename the failing action, then RETRY.
-    await api.patch(`${path}/actions/${done.action_executions[0].action.id}`, { name: 'ok' });
+    expect(done.action_executions[0].error_message).toBe(
+      'RUN step failed on linux/arm64 at step 3/5 (RUN fake step 3) with exit code 1.',
+    );
+    // "Fix the repository": drop the failure from the failing action, then RETRY.
+    await api.patch(`${path}/actions/${done.action_executions[0].action.id}`, { build_args: [] });
     const retried = await api.patch(`${path}/executions/${run.body.id}`, { operation: 'RETRY' });
     expect(retried.status).toBe(200);
     const again = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
@@ -198,12 +197,22 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     // The rerun's lines follow the failed run's in the same log.
     const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body
       .log as string[];
-    expect(log.filter((l) => l.startsWith('building ')).length).toBe(2);
-    expect(log.at(-1)).toMatch(/^secret file: /);
+    expect(log.filter((l) => l.startsWith('Checking out ')).length).toBe(2);
+    expect(
+      log.filter((l) => l === 'Failed: RUN step failed on linux/arm64 at step 3/5 (RUN fake step 3) with exit code 1.'),
+    ).toHaveLength(1);
+    expect(steady(log.at(-1)!)).toMatch(/^Image index sha256:D pushed as 127\.0\.0\.1:5000\/team\/app:\S+ in T s$/);
   });
 
   it('retries a failing action retry_count times', async () => {
-    const path = await pipelineWith({ name: 'flaky', retry_count: 1, retry_interval: 0 });
+    const path = await pipelineWith({
+      name: 'flaky',
+      retry_count: 1,
+      retry_interval: 0,
+      repository: '127.0.0.1:5000/team/flaky',
+      docker_image_tag: 'v1',
+      build_args: ['FAKE_FAIL_AT=push', 'FAKE_FAIL_REASON=REGISTRY_UNREACHABLE', 'FAKE_FAIL_TIMES=1'],
+    });
     const run = await api.post(`${path}/executions`, {});
     const done = await waitFor(`${path}/executions/${run.body.id}`, ['SUCCESSFUL', 'FAILED']);
     expect(done.status).toBe('SUCCESSFUL');
@@ -212,18 +221,29 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     // lines from 0 again).
     const log = (await api.get(`${path}/executions/${run.body.id}/action/${done.action_executions[0].action.id}`)).body
       .log as string[];
-    expect(log.map((l) => l.replace(/^(building|secret file).*/, '$1'))).toEqual([
-      'building',
-      'secret file',
-      'Failed: registry hiccup',
-      'Attempt 1 failed: registry hiccup; retrying in 0 s.',
-      'building',
-      'secret file',
+    const hiccup =
+      'Pushing 127.0.0.1:5000/team/flaky:v1: registry 127.0.0.1:5000 is unreachable (dial tcp: connection refused).';
+    const attempt = [
+      `Checking out ${sha.slice(0, 12)} of ${origin}`,
+      'Fake engine: linux/amd64 for 127.0.0.1:5000/team/flaky',
+      '[linux/amd64] build started (native)',
+      '[linux/amd64] STEP 1/2: RUN fake step 1',
+      '[linux/amd64] STEP 2/2: RUN fake step 2',
+    ];
+    expect(log.map(steady)).toEqual([
+      ...attempt,
+      `Failed: ${hiccup}`,
+      `Attempt 1 failed: ${hiccup}; retrying in 0 s.`,
+      ...attempt,
+      'Pushed 127.0.0.1:5000/team/flaky:v1 (sha256:D)',
+      'Verified image index sha256:D: linux/amd64',
+      '[linux/amd64] sha256:D in T s, 0 of 2 steps from cache',
+      'Image index sha256:D pushed as 127.0.0.1:5000/team/flaky:v1 in T s',
     ]);
   });
 
   it('serialises runs of one pipeline and cancels a running one to TERMINATED', async () => {
-    const path = await pipelineWith({ name: 'slow' });
+    const path = await pipelineWith({ name: 'slow', build_args: ['FAKE_HANG=1'] });
     const first = await api.post(`${path}/executions`, {});
     await waitFor(`${path}/executions/${first.body.id}`, ['INPROGRESS']);
     const second = await api.post(`${path}/executions`, {});
@@ -235,7 +255,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const done = await waitFor(`${path}/executions/${first.body.id}`, ['TERMINATED', 'SUCCESSFUL', 'FAILED'], 5000);
     expect(done.status).toBe('TERMINATED');
     expect(done.action_executions[0].status).toBe('TERMINATED');
-    // The waiting run starts once the first one is over; cancel it too before it finishes its 10 s.
+    // The waiting run starts once the first one is over; cancel it too (it hangs until cancelled).
     await waitFor(`${path}/executions/${second.body.id}`, ['INPROGRESS']);
     await api.patch(`${path}/executions/${second.body.id}`, { operation: 'CANCEL' });
     expect((await waitFor(`${path}/executions/${second.body.id}`, ['TERMINATED'], 5000)).status).toBe('TERMINATED');
@@ -258,14 +278,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     // The dead agent's late report is refused as stale.
     await expect(doomed.finish(claimed!.jobId, claimed!.attempt, 'SUCCESSFUL', null)).rejects.toThrow(/409/);
     const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('fresh', []);
-    const runner = createAgentRunner({
-      client: createAgentClient({ server: api.baseUrl, token: t2 }),
-      work,
-      workDir: `${api.dataDir}/agent2`,
-      log: { info() {}, warn() {} },
-      heartbeatMs: 300,
-    });
-    runner.start();
+    const runner = startRunner(t2, 'agent2');
     stopRunner = () => runner.stop();
     const next = await api.post(`${path}/executions`, {});
     expect((await waitFor(`${path}/executions/${next.body.id}`, ['SUCCESSFUL', 'FAILED'])).status).toBe('SUCCESSFUL');
@@ -289,18 +302,13 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     }
     // A working agent takes it as the next attempt and the run succeeds.
     const { token: t2 } = await api.core.useCases.agentJobs.registerAgent('working', []);
-    const runner = createAgentRunner({
-      client: createAgentClient({ server: api.baseUrl, token: t2 }),
-      work,
-      workDir: `${api.dataDir}/agent3`,
-      log: { info() {}, warn() {} },
-      heartbeatMs: 300,
-    });
-    runner.start();
+    const runner = startRunner(t2, 'agent3');
     const done = await waitFor(url, ['SUCCESSFUL', 'FAILED']);
     await runner.stop();
     expect(done.status).toBe('SUCCESSFUL');
-    expect((await api.get(`${url}/action/${done.action_executions[0].action.id}`)).body.log[0]).toMatch(/^building /);
+    expect((await api.get(`${url}/action/${done.action_executions[0].action.id}`)).body.log[0]).toBe(
+      `Checking out ${sha.slice(0, 12)} of ${origin}`,
+    );
 
     // Claims that never start, until the job fails saying so: three in all (a claim the stopped runner's
     // long-poll made as it hung up, given back at once, is one of them).
@@ -319,19 +327,12 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       /^Agent lost: the job was handed to an agent 3 times and none started it/,
     );
     const { token: t3 } = await api.core.useCases.agentJobs.registerAgent('fresh-2', []);
-    const next = createAgentRunner({
-      client: createAgentClient({ server: api.baseUrl, token: t3 }),
-      work,
-      workDir: `${api.dataDir}/agent4`,
-      log: { info() {}, warn() {} },
-      heartbeatMs: 300,
-    });
-    next.start();
+    const next = startRunner(t3, 'agent4');
     stopRunner = () => next.stop();
   });
 
   it('streams the log live as server-sent events, resumable by Last-Event-ID', async () => {
-    const path = await pipelineWith({ name: 'ticks' });
+    const path = await pipelineWith({ name: 'ticks', build_args: ['FAKE_LOG_LINES=15', 'FAKE_SLEEP_MS=900'] });
     const run = await api.post(`${path}/executions`, {});
     const hex = run.body.action_executions[0].action_execution_id;
     await waitFor(`${path}/executions/${run.body.id}`, ['INPROGRESS']);
@@ -340,8 +341,8 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     const text = await res.text();
     const data = [...text.matchAll(/^data: (.*)$/gm)].map((m) => JSON.parse(m[1]!));
-    const ticks = data.filter((d) => typeof d === 'string' && d.startsWith('tick '));
-    expect(ticks).toEqual(Array.from({ length: 15 }, (_, i) => `tick ${i}`));
+    const ticks = data.filter((d) => typeof d === 'string' && d.startsWith('[linux/amd64] fake log line '));
+    expect(ticks).toEqual(Array.from({ length: 15 }, (_, i) => `[linux/amd64] fake log line ${i + 1} of 15`));
     expect(text).toMatch(/event: end\ndata: \{"status":"SUCCESSFUL"\}/);
     const ids = [...text.matchAll(/^id: (\d+)$/gm)].map((m) => Number(m[1]));
     expect(ids).toEqual(ids.map((_, i) => i));

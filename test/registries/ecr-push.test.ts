@@ -151,7 +151,10 @@ describe('pushing through an AMAZON integration (ECR)', () => {
       accessKeyId: KEYS.accessKeyId,
       secretAccessKey: 'wrong-secret-key-value',
     };
-    const error = await createEngineBuildRunner(engine, resolveRegistryTarget)(
+    const error = await createEngineBuildRunner(
+      engine,
+      resolveRegistryTarget,
+    )(
       request(
         {
           target: {

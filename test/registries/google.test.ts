@@ -1,7 +1,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createEngineBuildRunner } from '../../src/agent/engine-build.js';
 import { BuildError } from '../../src/domain/errors.js';
-import type { Engine } from '../../src/app/ports/engine.js';
+import { createFakeEngine } from '../../src/engine/fake/fake-engine.js';
 import {
   RegistryConfigError,
   RegistryCredentialsError,
@@ -102,15 +102,6 @@ describe('Google registries through google-auth-library against a local token en
 
   it("adds the Artifact Registry hint to a denied push in the action's error", async () => {
     const { key } = await standIn();
-    const denying: Engine = {
-      build: async () => {
-        throw new BuildError(
-          'PUSH_DENIED',
-          'Pushing eu.gcr.io/acme-prod/app:1: the registry denied access (denied); the account may not push to this repository.',
-        );
-      },
-      cleanup: async () => undefined,
-    };
     const target = {
       dockerRegistry: 'GOOGLE_GCR' as const,
       registry: 'eu.gcr.io',
@@ -120,12 +111,14 @@ describe('Google registries through google-auth-library against a local token en
       password: null,
       integration: { type: 'GOOGLE_SERVICE_ACCOUNT' as const, label: 'gsa', serviceAccountKey: key.json },
     };
-    const err = await createEngineBuildRunner(denying, resolveRegistryTarget)({
+    // The registry denies the push: the fake engine fails there with PUSH_DENIED, as buildah does.
+    const run = createEngineBuildRunner(createFakeEngine(), resolveRegistryTarget);
+    const err = await run({
       spec: {
         dockerfilePath: 'Dockerfile',
         contextPath: '.',
         targetStage: null,
-        buildArgs: [],
+        buildArgs: [['FAKE_FAIL_AT', 'push']],
         secret: null,
         platforms: ['linux/amd64'],
         target,
@@ -150,6 +143,7 @@ describe('Google registries through google-auth-library against a local token en
     expect((err as Error).message).toMatch(
       /the account may not push to this repository\. Container Registry stopped taking pushes in March 2025; eu\.gcr\.io is now served by Artifact Registry/,
     );
+    expect((err as Error).message).toMatch(/^Pushing eu\.gcr\.io\/acme-prod\/app:1: the registry denied access/);
   });
 
   it('hands the whole key as the _json_key password when asked, without a token request', async () => {

@@ -13,7 +13,8 @@ import { withDeadline } from '../deadline.js';
  */
 export const FAKE_DIRECTIVES = {
   FAKE_FAIL_AT: '`<platform>[:<step>]`, `preflight` or `push`: the build fails there',
-  FAKE_FAIL_REASON: 'the BuildError reason of that failure (default RUN_FAILED, BASE_IMAGE_NOT_FOUND in pre-flight, PUSH_DENIED at the push)',
+  FAKE_FAIL_REASON:
+    'the BuildError reason of that failure (default RUN_FAILED, BASE_IMAGE_NOT_FOUND in pre-flight, PUSH_DENIED at the push)',
   FAKE_FAIL_TIMES: 'fail only the first N builds of the repository on this engine, then succeed (retries)',
   FAKE_STEPS: 'steps per platform (default 2), each a step event and its `STEP k/n: …` log line',
   FAKE_SLEEP_MS: 'time each platform takes',
@@ -28,41 +29,61 @@ export interface FakeEngine extends Engine {
   readonly running: number;
 }
 
-type Directives = Partial<Record<keyof typeof FAKE_DIRECTIVES, string>>;
-
-function directivesOf(spec: BuildSpec): Directives {
-  const out: Record<string, string> = {};
-  for (const [key, value] of spec.buildArgs) {
-    if (!key.startsWith('FAKE_')) continue;
-    if (!(key in FAKE_DIRECTIVES)) {
-      const known = Object.keys(FAKE_DIRECTIVES).join(', ');
-      throw new BuildError('ENGINE_FAILED', `The fake engine has no directive ${key} (it knows ${known}).`);
-    }
-    out[key] = value;
-  }
-  return out;
+/** What the build args ask for; a directive the fake cannot follow fails the build (a typo in a test shows). */
+function planOf(spec: BuildSpec, nth: number) {
+  const d = new Map(spec.buildArgs.filter(([key]) => key.startsWith('FAKE_')));
+  const wrong = (what: string) => new BuildError('ENGINE_FAILED', `The fake engine ${what}.`);
+  for (const key of d.keys())
+    if (!(key in FAKE_DIRECTIVES))
+      throw wrong(`has no directive ${key} (it knows ${Object.keys(FAKE_DIRECTIVES).join(', ')})`);
+  const count = (key: keyof typeof FAKE_DIRECTIVES, fallback: number): number => {
+    const raw = d.get(key);
+    if (raw !== undefined && !/^\d+$/.test(raw)) throw wrong(`'s ${key} must be a count, not "${raw}"`);
+    return raw === undefined ? fallback : Number(raw);
+  };
+  const steps = Math.max(1, count('FAKE_STEPS', 2));
+  const [place, step = String(steps)] = (d.get('FAKE_FAIL_AT') ?? '').split(':');
+  const places = ['preflight', 'push', ...spec.platforms];
+  if (place && (!places.includes(place) || !/^\d+$/.test(step) || Number(step) < 1 || Number(step) > steps))
+    throw wrong(`cannot fail at "${d.get('FAKE_FAIL_AT')}" (it can at ${places.join(', ')}; steps 1 to ${steps})`);
+  const failing = place && nth <= count('FAKE_FAIL_TIMES', Number.MAX_SAFE_INTEGER);
+  const reason = d.get('FAKE_FAIL_REASON') as BuildFailureReason | undefined;
+  if (reason !== undefined && !BUILD_FAILURE_REASONS.includes(reason)) throw wrong(`knows no reason "${reason}"`);
+  return {
+    failAt: failing ? { place, step: Number(step) } : null,
+    failReason: reason,
+    steps,
+    sleepMs: count('FAKE_SLEEP_MS', 0),
+    lines: count('FAKE_LOG_LINES', 0),
+    cat: d.get('FAKE_CAT'),
+    hang: d.get('FAKE_HANG') === '1',
+  };
 }
 
-function count(d: Directives, key: keyof typeof FAKE_DIRECTIVES, fallback: number): number {
-  const raw = d[key];
-  if (raw === undefined) return fallback;
-  if (!/^\d+$/.test(raw)) throw new BuildError('ENGINE_FAILED', `The fake engine's ${key} must be a count, not "${raw}".`);
-  return Number(raw);
+interface Place {
+  /** What failed, as a sentence starts: "Pre-flight", "Pushing r:t", "The build for linux/arm64 at step 2/2". */
+  what: string;
+  registry: string;
+  run?: { platform: Platform; step: number; steps: number; instruction: string };
 }
 
-/** The sentence buildah would give for `reason` at that place (see docs/engine.md, Errors). */
-function failureMessage(reason: BuildFailureReason, what: string, registry: string, run?: string): string {
+/** The sentence buildah would give for `reason` at that place (docs/engine.md, Errors). */
+function failureMessage(reason: BuildFailureReason, at: Place): string {
   switch (reason) {
     case 'RUN_FAILED':
-      return `RUN step failed on ${what} with exit code 1.`.replace('on Pre-flight', 'in pre-flight');
+      return at.run
+        ? `RUN step failed on ${at.run.platform} at step ${at.run.step}/${at.run.steps} (${at.run.instruction}) with exit code 1.`
+        : `${at.what} failed: a RUN step exited with code 1.`;
+    case 'BASE_IMAGE_NOT_FOUND':
+      return `The base image ${at.registry}/fake/base:latest (line 1) does not exist in its registry.`;
     case 'PUSH_DENIED':
-      return `${what}: the registry denied access (denied); the account may not push to this repository.`;
+      return `${at.what}: the registry denied access (denied); the account may not push to this repository.`;
     case 'REGISTRY_UNREACHABLE':
-      return `${what}: registry ${registry} is unreachable (dial tcp: connection refused).`;
+      return `${at.what}: registry ${at.registry} is unreachable (dial tcp: connection refused).`;
     case 'AUTH_FAILED':
-      return `${what}: the registry rejected the credentials (unauthorized); check the login and password or the integration.`;
+      return `${at.what}: the registry rejected the credentials (unauthorized); check the login and password or the integration.`;
     default:
-      return `${what} failed with ${reason}${run ? ` at ${run}` : ''} (the fake engine's FAKE_FAIL_REASON).`;
+      return `${at.what} failed with ${reason} (the fake engine's FAKE_FAIL_REASON).`;
   }
 }
 
@@ -86,47 +107,43 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
 
   async function run(spec: BuildSpec, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<BuildResult> {
     const started = Date.now();
-    const d = directivesOf(spec);
     const repository = `${spec.registry}/${spec.repository}`;
-    const nth = (builds.get(repository) ?? 0) + 1;
-    builds.set(repository, nth);
-    const failing = d.FAKE_FAIL_AT !== undefined && nth <= count(d, 'FAKE_FAIL_TIMES', Number.MAX_SAFE_INTEGER);
-    const [failAt, failStep] = failing ? (d.FAKE_FAIL_AT as string).split(':') : [];
-    const steps = Math.max(1, count(d, 'FAKE_STEPS', 2));
-    const sleepMs = count(d, 'FAKE_SLEEP_MS', 0);
-    const lines = count(d, 'FAKE_LOG_LINES', 0);
-    const fail = (fallback: BuildFailureReason, what: string, at?: string): BuildError => {
-      const reason = (d.FAKE_FAIL_REASON ?? fallback) as BuildFailureReason;
-      if (!BUILD_FAILURE_REASONS.includes(reason))
-        return new BuildError('ENGINE_FAILED', `The fake engine knows no failure reason "${reason}".`);
-      return new BuildError(reason, failureMessage(reason, what, spec.registry, at));
+    builds.set(repository, (builds.get(repository) ?? 0) + 1);
+    const plan = planOf(spec, builds.get(repository) as number);
+    const fail = (fallback: BuildFailureReason, what: string, run?: Place['run']): BuildError => {
+      const reason = plan.failReason ?? fallback;
+      return new BuildError(reason, failureMessage(reason, { what, registry: spec.registry, run }));
     };
-
     onEvent({ type: 'preflight', message: `Fake engine: ${spec.platforms.join(', ')} for ${repository}` });
-    if (failAt === 'preflight') throw fail('BASE_IMAGE_NOT_FOUND', 'Pre-flight');
-    const cat = d.FAKE_CAT === undefined ? [] : (await readFile(resolve(spec.contextDir, d.FAKE_CAT), 'utf8')).split('\n');
+    if (plan.failAt?.place === 'preflight') throw fail('BASE_IMAGE_NOT_FOUND', 'Pre-flight');
+    const cat = plan.cat === undefined ? [] : (await readFile(resolve(spec.contextDir, plan.cat), 'utf8')).split('\n');
     const units: Array<Omit<PlatformResult, 'digest'>> = [];
     for (const platform of spec.platforms) {
       signal.throwIfAborted();
       const unitStarted = Date.now();
-      const emulated = platform !== native;
-      onEvent({ type: 'platform-started', platform, emulated });
+      onEvent({ type: 'platform-started', platform, emulated: platform !== native });
       const say = (line: string) => onEvent({ type: 'log', platform, line });
-      for (let step = 1; step <= steps; step++) {
+      for (let step = 1; step <= plan.steps; step++) {
         const instruction = `RUN fake step ${step}`;
-        onEvent({ type: 'step', platform, stage: null, step, steps, instruction });
-        say(`STEP ${step}/${steps}: ${instruction}`);
-        if (failAt === platform && Number(failStep ?? steps) === step)
-          throw fail('RUN_FAILED', `${platform} at step ${step}/${steps} (${instruction})`, instruction);
+        onEvent({ type: 'step', platform, stage: null, step, steps: plan.steps, instruction });
+        say(`STEP ${step}/${plan.steps}: ${instruction}`);
+        if (plan.failAt?.place === platform && plan.failAt.step === step)
+          throw fail('RUN_FAILED', `The build for ${platform} at step ${step}/${plan.steps}`, {
+            platform,
+            step,
+            steps: plan.steps,
+            instruction,
+          });
       }
-      for (const line of cat.filter(Boolean)) say(`${d.FAKE_CAT}: ${line}`);
-      for (let i = 1; i <= lines; i++) {
-        say(`fake log line ${i} of ${lines}`);
-        await sleep(sleepMs / lines, undefined, { signal });
+      for (const line of cat.filter(Boolean)) say(`${plan.cat}: ${line}`);
+      for (let i = 1; i <= plan.lines; i++) {
+        say(`fake log line ${i} of ${plan.lines}`);
+        await sleep(plan.sleepMs / plan.lines, undefined, { signal });
       }
-      if (lines === 0 && sleepMs > 0) await sleep(sleepMs, undefined, { signal });
-      if (d.FAKE_HANG === '1' && units.length === 0) await sleep(2 ** 31 - 1, undefined, { signal });
-      units.push({ platform, emulated, durationMs: Date.now() - unitStarted, cachedSteps: 0, totalSteps: steps });
+      if (plan.lines === 0 && plan.sleepMs > 0) await sleep(plan.sleepMs, undefined, { signal });
+      if (plan.hang && units.length === 0) await sleep(2 ** 31 - 1, undefined, { signal });
+      const durationMs = Date.now() - unitStarted;
+      units.push({ platform, emulated: platform !== native, durationMs, cachedSteps: 0, totalSteps: plan.steps });
     }
     const digests = spec.platforms.map((p) => digestOf(repository, p, JSON.stringify(spec.buildArgs)));
     const indexDigest = digestOf(...digests);
@@ -135,7 +152,7 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
     for (const tag of spec.tags) {
       signal.throwIfAborted();
       const reference = `${repository}:${tag}`;
-      if (failAt === 'push') throw fail('PUSH_DENIED', `Pushing ${reference}`);
+      if (plan.failAt?.place === 'push') throw fail('PUSH_DENIED', `Pushing ${reference}`);
       references.push(reference);
       onEvent({ type: 'pushed', reference, digest: indexDigest });
     }
@@ -160,9 +177,8 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
       } catch (error) {
         const stopped = reasonOf(error);
         if (stopped instanceof BuildError) throw stopped;
-        throw new BuildError('ENGINE_FAILED', `The fake engine failed: ${(stopped as Error).message}.`, {
-          cause: stopped,
-        });
+        const message = String((stopped as Error).message ?? stopped).replace(/\.?$/, '.');
+        throw new BuildError('ENGINE_FAILED', `The fake engine failed: ${message}`, { cause: stopped });
       } finally {
         stop();
         running--;
