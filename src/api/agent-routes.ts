@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import type { Agent } from '../app/ports/agent-repo.js';
-import { UnauthorizedError } from '../domain/errors.js';
+import { RateLimitedError, UnauthorizedError } from '../domain/errors.js';
+import type { RateLimiter } from './rate-limit.js';
 import type { AgentUseCases, AgentView } from '../app/agents.js';
 import { errorResponses, type App, type RouteDeps } from './routes/deps.js';
 import { callerOf } from './auth.js';
@@ -19,16 +20,31 @@ const Attempt = { attempt: Type.Integer({ minimum: 1 }) };
  * The agent protocol (always HTTP, also for the built-in agent): claim (long-poll), heartbeat, logs, finish.
  * Authenticated by agent tokens, not user tokens; registering an agent needs a user token with WORKSPACES_MANAGE.
  */
-export function agentRoutes(app: App, { useCases }: RouteDeps, opts: { claimWaitMs?: number } = {}): void {
+export function agentRoutes(
+  app: App,
+  { useCases }: RouteDeps,
+  opts: { claimWaitMs?: number; failures: RateLimiter; limiter: RateLimiter },
+): void {
   const jobs = useCases.agentJobs;
   const agent = (req: { agent?: Agent }) => {
     if (!req.agent) throw new UnauthorizedError('Missing or invalid agent token.');
     return req.agent;
   };
   app.register(async (scoped) => {
+    // The same guard as user routes: failed agent authentications count per address, requests per agent.
     scoped.addHook('onRequest', async (req) => {
+      const address = `ip:${req.ip}`;
+      const blocked = opts.failures.peek(address);
+      if (blocked.exceeded) throw new RateLimitedError(blocked.reset, 'address');
       const header = req.headers.authorization;
-      req.agent = await jobs.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+      try {
+        req.agent = await jobs.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
+      } catch (error) {
+        if (error instanceof UnauthorizedError) opts.failures.hit(address);
+        throw error;
+      }
+      const state = opts.limiter.hit(`a:${req.agent.id}`);
+      if (state.exceeded) throw new RateLimitedError(state.reset, 'agent');
     });
     const s = scoped as unknown as App;
     const config = { agent: true };

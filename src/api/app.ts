@@ -25,6 +25,10 @@ export interface ApiOptions {
   useCases: UseCases;
   publicUrl: string;
   rateLimit: { max: number; windowSeconds: number };
+  /** Failed authentications per client address a minute. */
+  authFailureLimit?: number;
+  /** Proxies whose X-Forwarded-For decides the client address (addresses or CIDR blocks). */
+  trustedProxies?: readonly string[];
   logger: FastifyBaseLogger | false;
   /** How long an agent's claim waits for a job (default 25 s). */
   claimWaitMs?: number;
@@ -36,6 +40,7 @@ export async function buildApi(opts: ApiOptions) {
     loggerInstance: opts.logger || undefined,
     logger: opts.logger ? undefined : false,
     bodyLimit: 1024 * 1024,
+    trustProxy: opts.trustedProxies?.length ? [...opts.trustedProxies] : false,
     schemaErrorFormatter: (issues, dataVar) => new ValidationError(describeSchemaIssues(issues, dataVar)),
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(swagger, {
@@ -51,7 +56,9 @@ export async function buildApi(opts: ApiOptions) {
   app.setNotFoundHandler((req) => {
     throw new NotFoundError(`No such endpoint: ${req.method} ${safeUrl(req.url).split('?')[0]}`);
   });
-  registerAuth(app, { tokens: opts.useCases.tokens, limiter: createRateLimiter(opts.rateLimit) });
+  // Failed authentications and agent requests get their own limiters (see auth.ts and agent-routes.ts).
+  const failures = createRateLimiter({ max: opts.authFailureLimit ?? 100, windowSeconds: 60 });
+  registerAuth(app, { tokens: opts.useCases.tokens, limiter: createRateLimiter(opts.rateLimit), failures });
 
   const deps = { useCases: opts.useCases, urls: createUrls(opts.publicUrl) };
   workspaceRoutes(app, deps);
@@ -63,7 +70,12 @@ export async function buildApi(opts: ApiOptions) {
   integrationRoutes(app, deps);
   executionRoutes(app, deps);
   logStreamRoutes(app, deps);
-  agentRoutes(app, deps, { claimWaitMs: opts.claimWaitMs });
+  agentRoutes(app, deps, {
+    claimWaitMs: opts.claimWaitMs,
+    failures,
+    // An agent sends a log batch every ~0.5 s and a heartbeat every 10 s while it builds: 10x a user's budget.
+    limiter: createRateLimiter({ max: opts.rateLimit.max * 10, windowSeconds: opts.rateLimit.windowSeconds }),
+  });
   app.get('/openapi.json', { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
   return app;
 }

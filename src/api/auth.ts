@@ -30,26 +30,34 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return typeof query?.access_token === 'string' ? query.access_token : undefined;
 }
 
-/** Rate limiting (every response carries the headers), authentication and the route's scope, in that order. */
-export function registerAuth(app: FastifyInstance, deps: { tokens: TokenUseCases; limiter: RateLimiter }) {
+/**
+ * Authentication, then the caller's request budget, then the route's scope. Failed authentications (a missing,
+ * malformed, unknown or expired token, or one used from outside its `ip_restrictions`) count per client address:
+ * past the limit (ARCHWAY_AUTH_FAILURE_LIMIT a minute) the address gets 429 with Retry-After until the window ends,
+ * whatever token it sends, so tokens cannot be guessed at speed. The request budget is per token id (the bearer is
+ * never a key: each random guess would get a bucket of its own), and every authenticated answer carries its headers.
+ */
+export function registerAuth(
+  app: FastifyInstance,
+  deps: { tokens: TokenUseCases; limiter: RateLimiter; failures: RateLimiter },
+) {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || request.routeOptions.config.agent) return;
-    let bearer: string | undefined;
-    let malformed: { error: unknown } | null = null;
+    const address = `ip:${request.ip}`;
+    const blocked = deps.failures.peek(address);
+    if (blocked.exceeded) throw new RateLimitedError(blocked.reset, 'address');
     try {
-      bearer = bearerOf(request);
+      request.caller = await deps.tokens.authenticate(bearerOf(request), request.ip);
     } catch (error) {
-      malformed = { error };
+      if (error instanceof UnauthorizedError || error instanceof ForbiddenError) deps.failures.hit(address);
+      throw error;
     }
-    // A malformed credential still counts against the client's window before it is refused.
-    const state = deps.limiter.hit(bearer ? `t:${bearer}` : `ip:${request.ip}`);
+    const state = deps.limiter.hit(`t:${request.caller.token.id}`);
     reply
       .header('X-Rate-Limit-Limit', state.limit)
       .header('X-Rate-Limit-Remaining', state.remaining)
       .header('X-Rate-Limit-Reset', state.reset);
     if (state.exceeded) throw new RateLimitedError(state.reset);
-    if (malformed !== null) throw malformed.error;
-    request.caller = await deps.tokens.authenticate(bearer);
     const scope = request.routeOptions.config.scope;
     if (scope && !grants(request.caller.token.scopes, scope)) {
       throw new ForbiddenError(`This token lacks the ${scope} scope that this request needs.`);

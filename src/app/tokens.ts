@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ForbiddenError, UnauthorizedError, ValidationError } from '../domain/errors.js';
 import { isScope, SCOPES, type Scope } from '../domain/scopes.js';
+import { checkIpRestrictions, ipAllowed } from '../domain/ip-restriction.js';
 import { isExpired, reachBeyond, reachesWithin, type AccessToken, type User } from '../domain/token.js';
 import type { Caller } from './caller.js';
 import { notFound } from './not-found.js';
@@ -52,7 +53,7 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
       name: input.name.trim(),
       scopes: [...new Set(scopes)] as Scope[],
       workspaceRestrictions: input.workspaceRestrictions ?? [],
-      ipRestrictions: input.ipRestrictions ?? [],
+      ipRestrictions: checkIpRestrictions(input.ipRestrictions ?? []),
       expiresAt,
       tokenHash: secrets.digestToken(value),
     });
@@ -66,29 +67,40 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
     return token;
   }
 
+  /** The caller of a bearer token, from a 5 s cache or the store. */
+  async function known(value: string | undefined): Promise<Caller> {
+    if (!value) throw new UnauthorizedError('Missing access token: send "Authorization: Bearer <token>".');
+    const digest = secrets.digestToken(value);
+    const now = clock.now();
+    const cached = callers.get(digest);
+    if (cached && cached.until > now.getTime()) {
+      if (isExpired(cached.caller.token, now)) throw new UnauthorizedError('The access token has expired.');
+      return cached.caller;
+    }
+    const token = await store.tokens.byHash(digest);
+    if (!token) throw new UnauthorizedError('Invalid access token.');
+    if (isExpired(token, now)) throw new UnauthorizedError('The access token has expired.');
+    const user = await store.users.byId(token.userId);
+    if (!user) throw new UnauthorizedError('Invalid access token.');
+    if (callers.size >= CALLER_CACHE_MAX) callers.clear();
+    callers.set(digest, { caller: { token, user }, until: now.getTime() + CALLER_CACHE_MS });
+    return { token, user };
+  }
+
   async function adminUser(): Promise<User> {
     return (await store.users.first()) ?? store.users.create({ name: ADMIN_NAME, email: 'admin@localhost' });
   }
 
   return {
-    /** Resolves a bearer token to its caller; 401 for a missing, unknown or expired token. */
-    async authenticate(value: string | undefined): Promise<Caller> {
-      if (!value) throw new UnauthorizedError('Missing access token: send "Authorization: Bearer <token>".');
-      const digest = secrets.digestToken(value);
-      const now = clock.now();
-      const cached = callers.get(digest);
-      if (cached && cached.until > now.getTime()) {
-        if (isExpired(cached.caller.token, now)) throw new UnauthorizedError('The access token has expired.');
-        return cached.caller;
-      }
-      const token = await store.tokens.byHash(digest);
-      if (!token) throw new UnauthorizedError('Invalid access token.');
-      if (isExpired(token, now)) throw new UnauthorizedError('The access token has expired.');
-      const user = await store.users.byId(token.userId);
-      if (!user) throw new UnauthorizedError('Invalid access token.');
-      if (callers.size >= CALLER_CACHE_MAX) callers.clear();
-      callers.set(digest, { caller: { token, user }, until: now.getTime() + CALLER_CACHE_MS });
-      return { token, user };
+    /**
+     * Resolves a bearer token to its caller; 401 for a missing, unknown or expired token, 403 for a token whose
+     * `ip_restrictions` do not include `clientAddress` (when given).
+     */
+    async authenticate(value: string | undefined, clientAddress?: string): Promise<Caller> {
+      const caller = await known(value);
+      if (clientAddress !== undefined && !ipAllowed(caller.token.ipRestrictions, clientAddress))
+        throw new ForbiddenError(`This token may not be used from ${clientAddress} (its "ip_restrictions").`);
+      return caller;
     },
     /**
      * Start-up: makes ARCHWAY_BOOTSTRAP_TOKEN a full-scope token when given; otherwise, on an empty store,

@@ -29,7 +29,7 @@ export interface Core {
   defaultRegistry: DefaultRegistry | null;
 }
 
-/** Adapters a test may replace (a fake revision source for runtime tests). */
+/** Adapters a test may replace (a revision source or variable layers of its own). */
 export interface CoreOverrides {
   revisions?: RevisionSource;
   variableLayers?: VariableLayers;
@@ -93,6 +93,8 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     useCases: core.useCases,
     publicUrl: config.publicUrl,
     rateLimit: config.rateLimit,
+    authFailureLimit: config.authFailureLimit,
+    trustedProxies: config.trustedProxies,
     logger,
     claimWaitMs: overrides.claimWaitMs,
   });

@@ -11,6 +11,13 @@ export interface Config {
   /** PostgreSQL connection string for the scaled mode; SQLite in the data dir when absent. */
   databaseUrl: string | undefined;
   rateLimit: { max: number; windowSeconds: number };
+  /** Failed authentications a client address may make a minute before it gets 429 (ARCHWAY_AUTH_FAILURE_LIMIT). */
+  authFailureLimit: number;
+  /**
+   * Proxies whose X-Forwarded-For is believed (ARCHWAY_TRUSTED_PROXIES: addresses or CIDR blocks); without any, the
+   * client address is the socket's.
+   */
+  trustedProxies: readonly string[];
   /** A job whose agent sent no heartbeat for this long fails as "agent lost". */
   agentLeaseSeconds: number;
   /** Run the built-in agent inside `archway serve`. */
@@ -39,6 +46,14 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   return value;
 }
 
+/** A comma-separated list, trimmed, without empty entries. */
+function list(raw: string | undefined): string[] {
+  return (raw ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
 /** Reads the environment into a validated, frozen Config. Throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const port = integer(env, 'PORT', 8080, 0, 65535);
@@ -62,23 +77,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       max: integer(env, 'ARCHWAY_RATE_LIMIT', 1000, 1, 10_000_000),
       windowSeconds: integer(env, 'ARCHWAY_RATE_LIMIT_WINDOW', 60, 1, 86_400),
     }),
+    authFailureLimit: integer(env, 'ARCHWAY_AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
+    trustedProxies: Object.freeze(list(env.ARCHWAY_TRUSTED_PROXIES)),
     agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
     builtInAgent: env.ARCHWAY_BUILTIN_AGENT !== '0' && env.ARCHWAY_BUILTIN_AGENT !== 'false',
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
-    insecureRegistries: Object.freeze(
-      (env.ARCHWAY_INSECURE_REGISTRIES ?? '')
-        .split(',')
-        .map((h) => h.trim())
-        .filter(Boolean),
-    ),
+    insecureRegistries: Object.freeze(list(env.ARCHWAY_INSECURE_REGISTRIES)),
     registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
-    localRepoRoots: Object.freeze(
-      (env.ARCHWAY_LOCAL_REPO_ROOTS ?? '')
-        .split(',')
-        .map((d) => d.trim())
-        .filter(Boolean)
-        .map((d) => resolve(d)),
-    ),
+    localRepoRoots: Object.freeze(list(env.ARCHWAY_LOCAL_REPO_ROOTS).map((d) => resolve(d))),
     builtInRegistry: Object.freeze({
       enabled: env.ARCHWAY_BUILTIN_REGISTRY
         ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY)

@@ -24,7 +24,8 @@ export const ERROR_CATALOGUE = {
   },
   RATE_LIMITED: {
     status: 429,
-    means: "the token's requests of this window are used up; Retry-After says when (RateLimitedError)",
+    means:
+      "a token's or agent's requests, or an address's failed authentications, of this window are used up; Retry-After says when (RateLimitedError)",
   },
   BUILD_FAILED: {
     status: 422,
@@ -105,8 +106,13 @@ export class ConflictError extends AppError {
 
 export class RateLimitedError extends AppError {
   readonly resetAt: number;
-  constructor(resetAt: number) {
-    super('RATE_LIMITED', 'Too many requests for this token; wait until the rate limit window resets.');
+  constructor(resetAt: number, who: 'token' | 'address' | 'agent' = 'token') {
+    super(
+      'RATE_LIMITED',
+      who === 'address'
+        ? 'Too many failed authentications from this address; wait until the window resets.'
+        : `Too many requests for this ${who}; wait until the rate limit window resets.`,
+    );
     this.resetAt = resetAt;
   }
 }

@@ -54,6 +54,8 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
     config,
     baseUrl,
     core: server.core,
+    /** Fastify's inject as is: for a client address or headers of a test's own. */
+    inject: server.app.inject.bind(server.app),
     call,
     get: (url: string, token?: string | null) => call('GET', url, undefined, token),
     post: (url: string, body: unknown, token?: string | null) => call('POST', url, body, token),
