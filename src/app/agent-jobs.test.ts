@@ -1,12 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createAgentJobs } from './agent-jobs.js';
+import { sealJobSpec } from './sealed-job-spec.js';
 import type { JobOutcome, Orchestrator } from './orchestrator.js';
 import type { Agent } from './ports/agent-repo.js';
 import type { Job } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
+
+/** Stands in for the AES-GCM box: what matters here is that the spec is opened, not how. */
+const secrets = {
+  seal: (plain: string) => `sealed:${Buffer.from(plain).toString('base64')}`,
+  open: (sealed: string) => Buffer.from(sealed.slice('sealed:'.length), 'base64').toString(),
+} as Secrets;
 
 describe('agent jobs (server side)', () => {
   it('masks the lines and the error an agent sends, also a URL-encoded password', async () => {
@@ -27,7 +34,7 @@ describe('agent jobs (server side)', () => {
       state: 'RUNNING',
       startedAt: new Date(0),
       logBase: 0,
-      spec: { mask: [password] } as Partial<JobSpec>,
+      spec: sealJobSpec(secrets, { mask: [password] } as JobSpec),
     } as unknown as Job;
     const appended: string[] = [];
     const finished: JobOutcome[] = [];
@@ -42,7 +49,7 @@ describe('agent jobs (server side)', () => {
     } as unknown as Store;
     const jobs = createAgentJobs({
       store,
-      secrets: {} as Secrets,
+      secrets,
       clock: { now: () => new Date(0) },
       notifier: { publish: () => {} } as unknown as Notifier,
       orchestrator: {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createMasker, maskSecrets } from '../domain/secret-masking.js';
+import { openJobSpec } from './sealed-job-spec.js';
 import { JOBS_TOPIC, executionTopic, type JobOutcome, type Orchestrator } from './orchestrator.js';
 import type { Agent } from './ports/agent-repo.js';
 import type { Job } from './ports/job-queue.js';
@@ -57,7 +58,7 @@ export function createAgentJobs(deps: {
         progress: 0,
       });
     notifier.publish(executionTopic(job.executionId));
-    return { jobId: job.id, attempt: job.attempt, spec: job.spec };
+    return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec) };
   }
 
   /** A job its agent never started goes back to the queue (a cancelled one ends instead); a stale attempt is left alone. */
@@ -151,7 +152,7 @@ export function createAgentJobs(deps: {
       // A job that logged is started: it is never handed to another agent, which would log the same part again.
       if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
       // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
-      const mask = createMasker(job.spec.mask);
+      const mask = createMasker(openJobSpec(deps.secrets, job.spec).mask);
       const next = await store.logs.append(
         job.actionExecutionId,
         job.logBase + offset,
@@ -166,7 +167,7 @@ export function createAgentJobs(deps: {
         throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       await orchestrator.jobFinished(job, {
         status: outcome.status,
-        error: outcome.error && maskSecrets(outcome.error, job.spec.mask),
+        error: outcome.error && maskSecrets(outcome.error, openJobSpec(deps.secrets, job.spec).mask),
       });
     },
     /**

@@ -4,6 +4,7 @@ import { nextStep } from '../domain/execution-plan.js';
 import type { Job } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import { buildJobSpec } from './job-spec-builder.js';
+import { sealJobSpec } from './sealed-job-spec.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { openIntegration } from './integrations.js';
 import type { Clock } from './ports/clock.js';
@@ -123,7 +124,7 @@ export function createOrchestrator(deps: {
         pipelineId: execution.pipelineId,
         priority: PRIORITY[execution.priority],
         notBefore: new Date(clock.now().getTime() + delaySeconds * 1000),
-        spec,
+        spec: sealJobSpec(deps.secrets, spec),
       });
     });
     notifier.publish(JOBS_TOPIC);

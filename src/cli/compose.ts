@@ -1,9 +1,9 @@
-import { realpathSync } from 'node:fs';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Notifier } from '../app/ports/notifier.js';
 import type { RevisionSource } from '../app/ports/revision-source.js';
+import type { Secrets } from '../app/ports/secrets.js';
 import type { Store } from '../app/ports/store.js';
 import { createUseCases, type UseCases } from '../app/use-cases.js';
 import { createStoredVariableLayers } from '../app/variables.js';
@@ -23,6 +23,7 @@ import type { DefaultRegistry } from '../domain/job-spec.js';
 
 export interface Core {
   store: Store;
+  secrets: Secrets;
   useCases: UseCases;
   notifier: Notifier;
   /** The built-in registry, when it runs: where bare repositories go. */
@@ -36,7 +37,6 @@ export interface CoreOverrides {
   claimWaitMs?: number;
 }
 
-/** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
 /**
  * The path with its symbolic links followed: the longest part that exists is resolved and the rest appended (a
  * link inside an allowed root that points into the data dir is seen even when the named file does not exist).
@@ -50,6 +50,7 @@ function realpathOr(path: string): string {
   }
 }
 
+/** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
 export async function openCore(
   config: Config,
   overrides: CoreOverrides = {},
@@ -81,7 +82,7 @@ export async function openCore(
       realpath: realpathOr,
     },
   });
-  return { store, useCases, notifier, defaultRegistry };
+  return { store, secrets, useCases, notifier, defaultRegistry };
 }
 
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */

@@ -210,7 +210,12 @@ export function newActionExecution(
   };
 }
 
-export function jobSpec(executionId: number, actionExecutionId: number): JobSpec {
+/** A job spec as the queue holds it: opaque text (the app seals it; the store keeps it as given). */
+export function jobSpec(executionId: number, actionExecutionId: number): string {
+  return JSON.stringify(specOf(executionId, actionExecutionId));
+}
+
+function specOf(executionId: number, actionExecutionId: number): JobSpec {
   return {
     executionId,
     actionExecutionId,

@@ -147,7 +147,7 @@ export function jobContract(makeStore: MakeStore): void {
         state: 'DONE',
         leaseUntil: null,
         startedAt: first,
-        spec: {},
+        spec: '',
       });
       expect(await store().jobs.finish(job.id, claimed.attempt)).toBe(false);
       expect(await store().jobs.renew(job.id, claimed.attempt, later, later)).toBeUndefined();

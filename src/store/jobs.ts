@@ -1,6 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import type { Job, JobRepo } from '../app/ports/job-queue.js';
-import { fromBool, fromDate, fromJson, guarded, must, toBool, toDate, toJson, type RepoContext } from './rows.js';
+import { fromBool, fromDate, guarded, must, toBool, toDate, type RepoContext } from './rows.js';
 import type { JobsTable } from './schema.js';
 
 function toJob(r: Selectable<JobsTable>): Job {
@@ -18,7 +18,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     startedAt: r.started_at === null ? null : toDate(r.started_at),
     logBase: r.log_base,
     cancelRequested: toBool(r.cancel_requested),
-    spec: toJson(r.spec),
+    spec: r.spec,
     createdAt: toDate(r.created_at),
   };
 }
@@ -47,7 +47,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
             lease_until: null,
             started_at: null,
             cancel_requested: 0,
-            spec: fromJson(job.spec),
+            spec: job.spec,
             created_at: fromDate(new Date()),
           })
           .returningAll()
@@ -128,7 +128,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
         // The spec holds opened secrets: it goes as soon as the job is done.
         const res = await db
           .updateTable('jobs')
-          .set({ state: 'DONE', lease_until: null, spec: '{}' })
+          .set({ state: 'DONE', lease_until: null, spec: '' })
           .where('id', '=', id)
           .where('attempt', '=', attempt)
           .where('state', '=', 'RUNNING')
@@ -154,7 +154,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .execute();
         await db
           .updateTable('jobs')
-          .set({ state: 'DONE', spec: '{}' })
+          .set({ state: 'DONE', spec: '' })
           .where('execution_id', '=', executionId)
           .where('state', '=', 'QUEUED')
           .execute();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jobSpec, newAction, newActionExecution, newExecution } from '../../src/store/contract-fixtures.js';
+import { sealJobSpec } from '../../src/app/sealed-job-spec.js';
 import { startApi } from '../support/api-harness.js';
 
 /** Issue 10, hole 2: an agent serves the workspaces of the token that registered it, and no others. */
@@ -75,7 +76,7 @@ describe('agents have an owner', () => {
         pipelineId: pipeline.id,
         priority: domain === 'other' ? 9 : 0,
         notBefore: new Date(0),
-        spec: jobSpec(execution.id, ae!.id),
+        spec: sealJobSpec(api.core.secrets, JSON.parse(jobSpec(execution.id, ae!.id))),
       });
     };
     const otherJob = await job('other');

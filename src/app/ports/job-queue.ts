@@ -1,5 +1,3 @@
-import type { JobSpec } from '../../domain/job-spec.js';
-
 /** One action execution handed to agents: QUEUED until claimed, RUNNING under a lease, DONE. */
 export type JobState = 'QUEUED' | 'RUNNING' | 'DONE';
 
@@ -19,7 +17,12 @@ export interface Job {
   /** Lines the action execution's log held when this attempt was claimed; the agent's offsets start there. */
   logBase: number;
   cancelRequested: boolean;
-  spec: JobSpec;
+  /**
+   * The JobSpec, sealed by the Secrets port (`sealJobSpec`): it carries opened registry, repository and integration
+   * secrets, so the table never holds them in plain text, not even while the job waits. Opened only for the claim's
+   * answer and for masking. Empty once the job is DONE.
+   */
+  spec: string;
   createdAt: Date;
 }
 
