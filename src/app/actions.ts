@@ -13,7 +13,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 import { resolveActionIntegration } from './integrations.js';
-import { sealUnlessSealed } from './projects.js';
+import { ownerIn, sealFromClient } from './sealing.js';
 
 export type BuildInput = Partial<Omit<MultiArchBuild, 'passwordEncrypted'>> & { password?: string | null };
 export type ActionInput = Partial<Omit<ActionSettings, 'build' | 'type'>> & {
@@ -57,24 +57,28 @@ function checkNumbers(s: ActionSettings): void {
 }
 
 export function createActionUseCases(store: Store, secrets: Secrets, pipelines: PipelineUseCases) {
-  function sealVariables(variables: ActionVariable[], previous: ActionVariable[]): ActionVariable[] {
+  function sealVariables(variables: ActionVariable[], previous: ActionVariable[], workspaceId: number) {
+    const owner = ownerIn(workspaceId, 'action.variable');
     return validateVariables(variables).map((v) => {
       if (!v.encrypted) return v;
       const old = previous.find((p) => p.key === v.key && p.encrypted);
       // A client echoing the sealed value it read keeps the old secret.
-      const value = old && old.value === v.value ? old.value : (sealUnlessSealed(secrets, v.value) ?? '');
-      return { ...v, value };
+      return { ...v, value: v.value === '' ? '' : sealFromClient(secrets, v.value, owner, old?.value) };
     });
   }
 
   /** Merges input into settings and validates the whole against the pipeline. */
-  function merge(current: ActionSettings, input: ActionInput, pipeline: Pipeline): ActionSettings {
+  function merge(current: ActionSettings, input: ActionInput, pipeline: Pipeline, workspaceId: number): ActionSettings {
     const { build: buildInput, afterActionId: _after, type: _type, ...generic } = input;
     const next: ActionSettings = assignDefined(current, generic);
-    if (input.variables) next.variables = sealVariables(input.variables, current.variables);
+    if (input.variables) next.variables = sealVariables(input.variables, current.variables, workspaceId);
     const { password, ...buildFields } = buildInput ?? {};
     const build = assignDefined(current.build, buildFields);
-    if (password !== undefined) build.passwordEncrypted = sealUnlessSealed(secrets, password);
+    if (password !== undefined)
+      build.passwordEncrypted =
+        password === null || password === ''
+          ? null
+          : sealFromClient(secrets, password, ownerIn(workspaceId, 'action.password'), current.build.passwordEncrypted);
     next.build = validateMultiArchBuild(build, pipeline.cacheScope);
     checkNumbers(next);
     return next;
@@ -87,7 +91,8 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
     pipeline: Pipeline,
     domain: string,
   ): Promise<ActionSettings> {
-    const next = merge(current, input, pipeline);
+    const workspaceId = (await store.projects.find(pipeline.projectId))!.workspaceId;
+    const next = merge(current, input, pipeline, workspaceId);
     return { ...next, build: await resolveActionIntegration(store, domain, pipeline, next.build) };
   }
 

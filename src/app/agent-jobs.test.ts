@@ -13,7 +13,7 @@ import type { Store } from './ports/store.js';
 const secrets = {
   seal: (plain: string) => `sealed:${Buffer.from(plain).toString('base64')}`,
   open: (sealed: string) => Buffer.from(sealed.slice('sealed:'.length), 'base64').toString(),
-} as Secrets;
+} as unknown as Secrets;
 
 describe('agent jobs (server side)', () => {
   it('masks the lines and the error an agent sends, also a URL-encoded password', async () => {

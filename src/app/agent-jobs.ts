@@ -58,7 +58,7 @@ export function createAgentJobs(deps: {
         progress: 0,
       });
     notifier.publish(executionTopic(job.executionId));
-    return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec) };
+    return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec, job.actionExecutionId) };
   }
 
   /** A job its agent never started goes back to the queue (a cancelled one ends instead); a stale attempt is left alone. */
@@ -152,7 +152,7 @@ export function createAgentJobs(deps: {
       // A job that logged is started: it is never handed to another agent, which would log the same part again.
       if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
       // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
-      const mask = createMasker(openJobSpec(deps.secrets, job.spec).mask);
+      const mask = createMasker(openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask);
       const next = await store.logs.append(
         job.actionExecutionId,
         job.logBase + offset,
@@ -167,7 +167,8 @@ export function createAgentJobs(deps: {
         throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       await orchestrator.jobFinished(job, {
         status: outcome.status,
-        error: outcome.error && maskSecrets(outcome.error, openJobSpec(deps.secrets, job.spec).mask),
+        error:
+          outcome.error && maskSecrets(outcome.error, openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask),
       });
     },
     /**

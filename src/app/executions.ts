@@ -15,6 +15,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 import { checkRunVariables } from './run-variables.js';
+import { ownerIn } from './sealing.js';
 
 export interface RunInput {
   branch?: string | null;
@@ -70,7 +71,9 @@ export function createExecutionUseCases(deps: {
     const source = {
       url: project.repository.url,
       user: project.repository.user,
-      password: project.repository.passwordEncrypted && deps.secrets.open(project.repository.passwordEncrypted),
+      password:
+        project.repository.passwordEncrypted &&
+        deps.secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
     };
     const revision = input.revision && input.revision !== 'HEAD' ? input.revision : null;
     const request = { branch: input.branch ?? null, revision };
@@ -107,16 +110,17 @@ export function createExecutionUseCases(deps: {
       const pipeline = await deps.pipelines.get(caller, domain, projectName, pipelineId);
       if (pipeline.disabled)
         throw new ValidationError(`Pipeline ${pipeline.id} is disabled; enable it before running it.`);
+      const project = (await store.projects.find(pipeline.projectId))!;
+      const owner = ownerIn(project.workspaceId, 'execution.variable');
       const variables: ExecutionVariable[] = (input.variables ?? []).map((v) => ({
         key: v.key,
         encrypted: v.encrypted ?? false,
-        value: v.encrypted ? deps.secrets.seal(v.value) : v.value,
+        value: v.encrypted ? deps.secrets.seal(v.value, owner) : v.value,
       }));
       for (const v of variables)
         if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key))
           throw new ValidationError(`Variable "key" must be letters, digits or "_" (got "${v.key}").`);
       const actions = await store.actions.list(pipeline.id, { page: 1, perPage: 10_000 });
-      const project = (await store.projects.find(pipeline.projectId))!;
       await checkRunVariables(
         store,
         { workspaceId: project.workspaceId, projectId: project.id, pipelineId: pipeline.id },

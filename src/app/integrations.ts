@@ -21,6 +21,7 @@ import { workspaceFor } from './resolve-path.js';
 import { type Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { IntegrationUse, Store } from './ports/store.js';
+import { ownerIn } from './sealing.js';
 import type { Secrets } from './ports/secrets.js';
 
 /** Add/edit an integration; absent fields keep their value on PATCH. */
@@ -168,7 +169,7 @@ export function createIntegrationUseCases(store: Store, secrets: Secrets) {
       allPipelinesAllowed: input.allPipelinesAllowed ?? input.allowedPipelineIds === undefined,
       allowedPipelineIds,
       details,
-      sealedSecret: secrets.seal(secret ?? ''),
+      sealedSecret: secrets.seal(secret ?? '', ownerIn(workspace.id, 'integration.secret')),
     });
     return view(integration);
   }
@@ -197,7 +198,10 @@ export function createIntegrationUseCases(store: Store, secrets: Secrets) {
       scope: place.scope,
       projectId: place.projectId,
       details,
-      sealedSecret: secret === undefined ? integration.sealedSecret : secrets.seal(secret),
+      sealedSecret:
+        secret === undefined
+          ? integration.sealedSecret
+          : secrets.seal(secret, ownerIn(workspace.id, 'integration.secret')),
       allPipelinesAllowed: input.allPipelinesAllowed ?? integration.allPipelinesAllowed,
       allowedPipelineIds: await allowedPipelines(
         workspace,
@@ -301,7 +305,7 @@ export async function openIntegration(
   const integration =
     (await deps.store.integrations.byHash(workspaceId, hashId)) ??
     invalid(`Integration "${hashId}" no longer exists in the workspace; point the action at another integration.`);
-  const secret = deps.secrets.open(integration.sealedSecret);
+  const secret = deps.secrets.open(integration.sealedSecret, ownerIn(workspaceId, 'integration.secret'));
   const d = integration.details;
   const base = { hashId: integration.hashId, name: integration.name };
   const type: IntegrationType = integration.type;

@@ -13,6 +13,7 @@ import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
 import type { Secrets } from './ports/secrets.js';
+import { ownerIn } from './sealing.js';
 import type { OpenedIntegration } from './integrations.js';
 import type { DefaultRegistry, RegistryTargetSpec } from '../domain/job-spec.js';
 
@@ -117,7 +118,10 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
   const repository = b.repository;
   if (!repository)
     throw new ValidationError('"repository" is required to push the image, e.g. "registry.example.com/team/app".');
-  const password = b.passwordEncrypted === null ? null : secrets.open(b.passwordEncrypted);
+  const password =
+    b.passwordEncrypted === null
+      ? null
+      : secrets.open(b.passwordEncrypted, ownerIn(project.workspaceId, 'action.password'));
   const { login, secretId, secretSrc } = b;
   // cache_mode is a WORKSPACE/PROJECT option; a PIPELINE-scoped pipeline still keeps its own local layer cache
   // (as Buddy caches Docker layers per pipeline by default).
@@ -132,7 +136,9 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       url: project.repository.url ?? '',
       user: project.repository.user,
       password:
-        project.repository.passwordEncrypted === null ? null : secrets.open(project.repository.passwordEncrypted),
+        project.repository.passwordEncrypted === null
+          ? null
+          : secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
     },
     sha: execution.revision?.sha ?? '',
     refresh: execution.refresh,

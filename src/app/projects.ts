@@ -6,6 +6,7 @@ import { projectAt, workspaceFor } from './resolve-path.js';
 import { type Caller } from './caller.js';
 import type { Page } from './ports/page.js';
 import type { Secrets } from './ports/secrets.js';
+import { ownerIn, sealFromClient } from './sealing.js';
 import type { Store } from './ports/store.js';
 
 export interface ProjectInput {
@@ -45,7 +46,15 @@ export function createProjectUseCases(store: Store, secrets: Secrets, localRepos
     }
     if (input.repoUser !== undefined) next.repository.user = input.repoUser;
     if (input.repoPassword !== undefined)
-      next.repository.passwordEncrypted = sealUnlessSealed(secrets, input.repoPassword);
+      next.repository.passwordEncrypted =
+        input.repoPassword === null || input.repoPassword === ''
+          ? null
+          : sealFromClient(
+              secrets,
+              input.repoPassword,
+              ownerIn(project.workspaceId, 'project.repo-password'),
+              project.repository.passwordEncrypted,
+            );
     if (input.defaultBranch !== undefined) next.repository.defaultBranch = input.defaultBranch;
     for (const key of [
       'withoutRepository',
@@ -105,9 +114,3 @@ export function createProjectUseCases(store: Store, secrets: Secrets, localRepos
   };
 }
 export type ProjectUseCases = ReturnType<typeof createProjectUseCases>;
-
-/** Clients echo back the sealed value a GET returned; keep it instead of sealing it twice. */
-export function sealUnlessSealed(secrets: Secrets, value: string | null): string | null {
-  if (value === null || value === '') return null;
-  return secrets.isSealed(value) ? value : secrets.seal(value);
-}

@@ -12,6 +12,7 @@ import {
 } from '../domain/variable-resolution.js';
 import type { Resolve } from './job-spec-builder.js';
 import type { Secrets } from './ports/secrets.js';
+import { ownerIn, type SealedField } from './sealing.js';
 
 /** One stored variable in force, its value opened. */
 export type ScopedVariable = PlainVariable;
@@ -41,16 +42,22 @@ export function createVariableScopes(deps: {
   secrets: Secrets;
   domainOf: (workspaceId: number) => Promise<string>;
 }): VariableScopes {
-  const open = (v: { value: string; encrypted: boolean }) => (v.encrypted ? deps.secrets.open(v.value) : v.value);
   return {
     async forAction(ctx, execution) {
+      const ws = ctx.project.workspaceId;
+      const open = (v: { value: string; encrypted: boolean }, field: SealedField) =>
+        v.encrypted ? deps.secrets.open(v.value, ownerIn(ws, field)) : v.value;
       const stored = await deps.layers.layers(ctx);
       const layers: VariableLayer[] = [
         {
           scope: 'EXECUTION',
-          variables: execution.variables.map((v) => ({ key: v.key, value: open(v), encrypted: v.encrypted })),
+          variables: execution.variables.map((v) => ({
+            key: v.key,
+            value: open(v, 'execution.variable'),
+            encrypted: v.encrypted,
+          })),
         },
-        { scope: 'ACTION', variables: ctx.action.variables.map((v) => ({ ...v, value: open(v) })) },
+        { scope: 'ACTION', variables: ctx.action.variables.map((v) => ({ ...v, value: open(v, 'action.variable') })) },
         ...stored.map((variables, i) => ({ scope: STORED[i] ?? 'WORKSPACE', variables })).reverse(),
         builtInLayer({
           executionId: execution.id,

@@ -8,6 +8,7 @@ import { type Caller } from './caller.js';
 import { notFound } from './not-found.js';
 import type { NewVariable, Store } from './ports/store.js';
 import type { Secrets } from './ports/secrets.js';
+import { ownerIn, sealFromClient } from './sealing.js';
 import type { ScopedVariable, VariableLayers } from './variable-scope.js';
 
 /** Where a variable lives, as a client names it; all absent (or null) = the workspace. */
@@ -95,8 +96,13 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
     refs.projectName !== undefined || refs.pipelineId !== undefined || refs.actionId !== undefined;
 
   /** The value to store: sealed when encrypted (an echoed sealed value keeps the secret), plain otherwise. */
-  function storedValue(next: { key: string; encrypted: boolean }, input: VariableInput, previous?: Variable): string {
+  function storedValue(
+    next: { key: string; encrypted: boolean; workspaceId: number },
+    input: VariableInput,
+    previous?: Variable,
+  ): string {
     const value = input.value;
+    const owner = ownerIn(next.workspaceId, 'variable');
     if (!next.encrypted) {
       if (value === undefined && previous?.encrypted) {
         throw new ValidationError(
@@ -109,8 +115,8 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
         );
       return value ?? previous?.value ?? '';
     }
-    if (value === undefined) return previous?.encrypted ? previous.value : secrets.seal(previous?.value ?? '');
-    return secrets.isSealed(value) ? value : secrets.seal(value);
+    if (value === undefined) return previous?.encrypted ? previous.value : secrets.seal(previous?.value ?? '', owner);
+    return sealFromClient(secrets, value, owner, previous?.encrypted ? previous.value : null);
   }
 
   /** Merges input into the variable and checks the whole with the rules shared with action variables. */
@@ -217,7 +223,7 @@ export function createStoredVariableLayers(store: Store, secrets: Secrets): Vari
       for (const v of inForce) {
         layers[depth(v.scope)]?.push({
           key: v.key,
-          value: v.encrypted ? secrets.open(v.value) : v.value,
+          value: v.encrypted ? secrets.open(v.value, ownerIn(v.workspaceId, 'variable')) : v.value,
           encrypted: v.encrypted,
           type: v.type,
           filePath: v.filePath,

@@ -192,7 +192,7 @@ describe('integrations: each type, CRUD, secrets write-only and sealed at rest',
     }
     for (const secret of SECRETS) expect(onDisk(secret), secret).toBe(false);
     const row = (await api.core.store.integrations.byHash(1, hashes.gcp!))!;
-    expect(row.sealedSecret).toMatch(/^v1\./);
+    expect(row.sealedSecret).toMatch(/^v2\./);
     expect(JSON.stringify(row)).not.toContain(KEY_MARKER);
   });
 

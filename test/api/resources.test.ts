@@ -226,8 +226,9 @@ describe('actions: order, PATCH, DELETE, secrets', () => {
     const secrets = (await import('../../src/secrets/secret-box.js')).createSecretBox(
       (await import('../../src/secrets/key-source.js')).loadSecretKey({ dataDir: api.dataDir }),
     );
-    expect(secrets.open(stored!.build.passwordEncrypted!)).toBe('hunter2-secret');
-    expect(secrets.open(stored!.variables[0]!.value)).toBe('var-secret-value');
+    const workspaceId = (await core.store.workspaces.byDomain('acme'))!.id;
+    expect(secrets.open(stored!.build.passwordEncrypted!, `ws:${workspaceId}:action.password`)).toBe('hunter2-secret');
+    expect(secrets.open(stored!.variables[0]!.value, `ws:${workspaceId}:action.variable`)).toBe('var-secret-value');
     const db = readFileSync(`${api.dataDir}/archway.db`);
     expect(db.includes(Buffer.from('hunter2-secret'))).toBe(false);
     const wal = readFileSync(`${api.dataDir}/archway.db-wal`);

@@ -188,7 +188,8 @@ describe('variables: encrypted values', () => {
   const openSecret = async (sealed: string) => {
     const { createSecretBox } = await import('../../src/secrets/secret-box.js');
     const { loadSecretKey } = await import('../../src/secrets/key-source.js');
-    return createSecretBox(loadSecretKey({ dataDir: api.dataDir })).open(sealed);
+    const workspaceId = (await api.core.store.workspaces.byDomain('acme'))!.id;
+    return createSecretBox(loadSecretKey({ dataDir: api.dataDir })).open(sealed, `ws:${workspaceId}:variable`);
   };
   const onDisk = (text: string) =>
     ['archway.db', 'archway.db-wal'].some((f) => readFileSync(`${api.dataDir}/${f}`).includes(Buffer.from(text)));
@@ -201,7 +202,7 @@ describe('variables: encrypted values', () => {
       project: { name: 'company-website' },
     });
     expect(created.status).toBe(201);
-    expect(created.body.value).toMatch(/^!encrypted v1\./);
+    expect(created.body.value).toMatch(/^!encrypted v2\./);
     expect(JSON.stringify(created.body)).not.toContain('npm-secret-value-1');
     const url = `${VARS}/${created.body.id}`;
     expect(JSON.stringify((await api.get(`${VARS}?projectName=company-website`)).body)).not.toContain(

@@ -1,4 +1,6 @@
 import { ValidationError } from '../../domain/errors.js';
+import { looksSealed } from '../../domain/sealed-form.js';
+import { ValidationError } from '../../domain/errors.js';
 import { Type, type Static, type TSchema } from 'typebox';
 
 /** Buddy's error envelope. */
@@ -46,5 +48,16 @@ export const iso = (date: Date | null): string | null => (date === null ? null :
 /** Buddy returns sealed secrets with this prefix; a client may echo it back unchanged. */
 export const SEALED_PREFIX = '!encrypted ';
 export const showSealed = (sealed: string | null): string | null => (sealed === null ? null : SEALED_PREFIX + sealed);
-export const readSealed = (text: string | null | undefined): string | null | undefined =>
-  typeof text === 'string' && text.startsWith(SEALED_PREFIX) ? text.slice(SEALED_PREFIX.length) : text;
+/**
+ * What a client sent for a secret field: its plain value, or a sealed value it read and echoes back (with the
+ * prefix). An `!encrypted` value that is not in the sealed form is refused, never stored as literal text.
+ */
+export const readSealed = (text: string | null | undefined): string | null | undefined => {
+  if (typeof text !== 'string' || !text.startsWith(SEALED_PREFIX)) return text;
+  const sealed = text.slice(SEALED_PREFIX.length);
+  if (!looksSealed(sealed))
+    throw new ValidationError(
+      'An "!encrypted …" value must be one this server returned, sent back unchanged; send the plain value instead.',
+    );
+  return sealed;
+};
