@@ -1,4 +1,3 @@
-import { ValidationError } from '../../domain/errors.js';
 import { looksSealed } from '../../domain/sealed-form.js';
 import { ValidationError } from '../../domain/errors.js';
 import { Type, type Static, type TSchema } from 'typebox';
