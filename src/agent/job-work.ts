@@ -14,6 +14,28 @@ async function inside(root: string, path: string): Promise<string> {
   return target;
 }
 
+/**
+ * Makes the directories above `path` one level at a time, each only after its parent was seen to resolve inside
+ * the work tree: a committed symbolic link (`conf -> /etc`) is refused before anything is created through it.
+ */
+async function makeParentsInside(root: string, path: string): Promise<void> {
+  const rootReal = await realpath(root);
+  const parts = dirname(path)
+    .split('/')
+    .filter((p) => p !== '' && p !== '.');
+  let at = root;
+  for (const part of parts) {
+    at = join(at, part);
+    const real = await realpath(at).catch(() => null);
+    if (real === null) {
+      await mkdir(at, { mode: 0o755 });
+      continue;
+    }
+    if (real !== rootReal && !real.startsWith(rootReal + sep))
+      throw new ValidationError(`"${path}" leaves the repository (through a symbolic link?); refusing to use it.`);
+  }
+}
+
 /** Checkout, FILE variables, build, cleanup: one job on this agent. */
 export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): JobWork {
   return async (spec, { dir, log, signal, progress }) => {
@@ -24,7 +46,7 @@ export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): J
     const written: string[] = [];
     try {
       for (const file of spec.files) {
-        await mkdir(dirname(join(src, file.path)), { recursive: true });
+        await makeParentsInside(src, file.path);
         const target = await inside(src, file.path);
         await rm(target, { force: true });
         await writeFile(target, file.content, { mode: file.mode, flag: 'wx' });
