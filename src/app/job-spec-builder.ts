@@ -12,6 +12,7 @@ import type { Platform } from '../domain/platform.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
+import type { Secret } from '../domain/secret-masking.js';
 import type { Secrets } from './ports/secrets.js';
 import { ownerIn } from './sealing.js';
 import type { OpenedIntegration } from './integrations.js';
@@ -74,8 +75,8 @@ function openedForJob(i: OpenedIntegration): NonNullable<RegistryTargetSpec['int
 }
 
 /** Values to mask in logs: every secret of the integration (the key's private part shows up in no log line anyway). */
-function secretsOf(i: OpenedIntegration): string[] {
-  if (i.type === 'DOCKER_HUB') return [i.password];
+function secretsOf(i: OpenedIntegration): Secret[] {
+  if (i.type === 'DOCKER_HUB') return [{ user: i.username, password: i.password }];
   if (i.type === 'AMAZON') return [i.secretAccessKey];
   return [];
 }
@@ -123,6 +124,11 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
       ? null
       : secrets.open(b.passwordEncrypted, ownerIn(project.workspaceId, 'action.password'));
   const { login, secretId, secretSrc } = b;
+  const sealedRepoPassword = project.repository.passwordEncrypted;
+  const repositoryPassword =
+    sealedRepoPassword === null
+      ? null
+      : secrets.open(sealedRepoPassword, ownerIn(project.workspaceId, 'project.repo-password'));
   // cache_mode is a WORKSPACE/PROJECT option; a PIPELINE-scoped pipeline still keeps its own local layer cache
   // (as Buddy caches Docker layers per pipeline by default).
   const cacheMode = effectiveCacheMode(b, pipeline.cacheScope) ?? 'MIN';
@@ -135,10 +141,7 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
     repository: {
       url: project.repository.url ?? '',
       user: project.repository.user,
-      password:
-        project.repository.passwordEncrypted === null
-          ? null
-          : secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
+      password: repositoryPassword,
     },
     sha: execution.revision?.sha ?? '',
     refresh: execution.refresh,
@@ -170,8 +173,11 @@ export function buildJobSpec(input: SpecInput, secrets: Secrets): JobSpec {
     files: input.files,
     mask: [
       ...input.mask,
-      ...(password ? [password] : []),
-      ...(input.defaultRegistry ? [input.defaultRegistry.password] : []),
+      { user: login, password },
+      { user: project.repository.user, password: repositoryPassword },
+      ...(input.defaultRegistry
+        ? [{ user: input.defaultRegistry.username, password: input.defaultRegistry.password }]
+        : []),
       ...(input.integration ? secretsOf(input.integration) : []),
     ],
   };

@@ -1,3 +1,4 @@
+import type { Secret } from './secret-masking.js';
 import type { DockerRegistry } from './multi-arch-build.js';
 import type { Platform } from './platform.js';
 
@@ -55,8 +56,11 @@ export interface JobSpec {
   };
   /** FILE variables written into the work tree for the run and removed after it. */
   files: Array<{ path: string; content: string; mode: number }>;
-  /** Values to mask in every log line (encrypted variables, passwords). */
-  mask: string[];
+  /**
+   * Values to mask in every log line (encrypted variables, passwords); a login with its password also masks the
+   * base64 of `user:password` that Basic auth and docker auth files carry.
+   */
+  mask: Secret[];
 }
 
 /** Archway's own registry (embedded mode): where an action with a bare repository and no registry pushes. */

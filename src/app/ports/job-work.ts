@@ -1,4 +1,5 @@
 import type { JobSpec } from '../../domain/job-spec.js';
+import type { Secret } from '../../domain/secret-masking.js';
 
 /**
  * What running one job takes, given its work dir, a log sink and a cancel signal (the agent's side of a job).
@@ -22,7 +23,7 @@ export interface BuildRequest {
   clearCache: boolean;
   timeoutMs: number | null;
   signal: AbortSignal;
-  mask: string[];
+  mask: Secret[];
   log: (line: string) => void;
   progress: (percent: number) => void;
 }
