@@ -54,6 +54,8 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
     config,
     baseUrl,
     core: server.core,
+    /** The Fastify app itself: its route table (`printRoutes`, `hasRoute`) for tests that walk every route. */
+    app: server.app,
     /** Fastify's inject as is: for a client address or headers of a test's own. */
     inject: server.app.inject.bind(server.app),
     call,
@@ -62,7 +64,7 @@ export async function startApi(env: Record<string, string> = {}, overrides: Core
     patch: (url: string, body: unknown, token?: string | null) => call('PATCH', url, body, token),
     del: (url: string, token?: string | null) => call('DELETE', url, undefined, token),
     async token(scopes: string[], extra: Record<string, unknown> = {}): Promise<string> {
-      const res = await call('POST', '/user/tokens', { name: `t-${scopes.join('-')}`, scopes, ...extra });
+      const res = await call('POST', '/user/tokens', { name: `t-${scopes.join('-')}`.slice(0, 200), scopes, ...extra });
       if (res.status !== 201) throw new Error(`token: ${res.status} ${JSON.stringify(res.body)}`);
       return res.body.token as string;
     },
