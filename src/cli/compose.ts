@@ -1,4 +1,4 @@
-import { mkdirSync, realpathSync } from 'node:fs';
+import { chmodSync, mkdirSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Notifier } from '../app/ports/notifier.js';
@@ -57,6 +57,7 @@ export async function openCore(
   defaultRegistry: DefaultRegistry | null = null,
 ): Promise<Core> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  chmodSync(config.dataDir, 0o700); // also a data dir that existed before (mkdir's mode applies only to new ones)
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));
   const dialect = config.databaseUrl
     ? createPostgresDialect({

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { chmodSync } from 'node:fs';
 import { Kysely } from 'kysely';
 import type { DialectAdapter } from '../dialect.js';
 import type { Database as Schema } from '../schema.js';
@@ -10,6 +11,8 @@ import { ArchwaySqliteDialect, createChangeTracker } from './sqlite-driver.js';
  */
 export function createSqliteDialect(opts: { file: string }): DialectAdapter {
   const sqlite = new Database(opts.file);
+  // Owner only: SQLite gives the -wal and -shm files the database file's mode.
+  chmodSync(opts.file, 0o600);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
