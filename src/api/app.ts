@@ -7,7 +7,8 @@ import { safeUrl } from '../log/logger.js';
 import { registerAuth } from './auth.js';
 import { ErrorBody } from './buddy-json/common.js';
 import { createUrls } from './buddy-json/urls.js';
-import { describeSchemaIssues, handleError } from './errors.js';
+import { LIMITS } from './buddy-json/limits.js';
+import { clientErrorResponse, describeSchemaIssues, handleError, handleFrameworkError } from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createValidatorCompiler } from './validation.js';
 import { agentRoutes } from './agent-routes.js';
@@ -42,7 +43,18 @@ export async function buildApi(opts: ApiOptions) {
     bodyLimit: 1024 * 1024,
     trustProxy: opts.trustedProxies?.length ? [...opts.trustedProxies] : false,
     schemaErrorFormatter: (issues, dataVar) => new ValidationError(describeSchemaIssues(issues, dataVar)),
+    // Errors before routing (a path that does not decode, a segment too long) and those of Node's HTTP parser
+    // get the envelope too, never the path.
+    routerOptions: { maxParamLength: LIMITS.name },
+    frameworkErrors: handleFrameworkError,
+    clientErrorHandler: (error: NodeJS.ErrnoException, socket) => {
+      if (error.code === 'ECONNRESET' || socket.destroyed) return;
+      if (socket.writable) socket.write(clientErrorResponse(error));
+      socket.destroy(error);
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Bodies are JSON: any other content type (Fastify also parses text/plain by default) is answered 415.
+  app.removeContentTypeParser('text/plain');
   await app.register(swagger, {
     openapi: {
       info: { title: 'Archway API (Buddy.Works-compatible)', version: '0.1.0' },
@@ -54,7 +66,8 @@ export async function buildApi(opts: ApiOptions) {
   app.addSchema(ErrorBody);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req) => {
-    throw new NotFoundError(`No such endpoint: ${req.method} ${safeUrl(req.url).split('?')[0]}`);
+    const path = safeUrl(req.url).split('?')[0] ?? '';
+    throw new NotFoundError(`No such endpoint: ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
   });
   // Failed authentications and agent requests get their own limiters (see auth.ts and agent-routes.ts).
   const failures = createRateLimiter({ max: opts.authFailureLimit ?? 100, windowSeconds: 60 });

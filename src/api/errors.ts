@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { AppError, RateLimitedError } from '../domain/errors.js';
+import { CLEAN_TEXT, LIMITS } from './buddy-json/limits.js';
 
 interface SchemaIssue {
   keyword: string;
@@ -18,6 +19,7 @@ export function describeSchemaIssues(issues: readonly SchemaIssue[], dataVar: st
     .replace(/\/(\d+)(?=\/|$)/g, '[$1]')
     .replace(/\//g, '.');
   const where = field ? `"${field}"` : dataVar === 'body' ? 'The request body' : `The ${dataVar}`;
+  const limit = issue.params.limit as number;
   switch (issue.keyword) {
     case 'required':
       return `"${field ? `${field}.` : ''}${String(issue.params.missingProperty)}" is required.`;
@@ -27,13 +29,82 @@ export function describeSchemaIssues(issues: readonly SchemaIssue[], dataVar: st
       return `${where} must be ${String(issue.params.type).replace(/,/g, ' or ')}.`;
     case 'anyOf':
       return `${where} has the wrong type.`;
+    case 'maxLength':
+      return `${where} must be at most ${limit} characters${fileHint(issue)}.`;
+    case 'minLength':
+      return `${where} must be at least ${limit} character${limit === 1 ? '' : 's'}.`;
+    case 'maxItems':
+      return `${where} may have at most ${limit} items.`;
+    case 'maxProperties':
+      return `${where} may have at most ${limit} fields.`;
+    case 'maximum':
+      return `${where} must be at most ${limit}.`;
+    case 'minimum':
+      return `${where} must be at least ${limit}.`;
+    case 'pattern':
+      return issue.params.pattern === CLEAN_TEXT
+        ? `${where} must not contain NUL characters or unpaired UTF-16 surrogates.`
+        : `${where} ${issue.message ?? 'is not valid'}.`;
     default:
       return `${where} ${issue.message ?? 'is not valid'}.`;
   }
 }
 
+/** A variable's `value` over the plain limit: say that a FILE variable may hold more. */
+const fileHint = (issue: SchemaIssue) =>
+  /(^|\/)value$/.test(issue.instancePath) && issue.params.limit === LIMITS.value
+    ? ` (${LIMITS.fileValue} for a variable sent with "type": "FILE")`
+    : '';
+
 export function errorBody(message: string) {
   return { errors: [{ message }] };
+}
+
+/**
+ * Fastify's own 4xx errors in words a client can act on. None repeats the request's path or body: a long path or
+ * body would come back whole (or, in a log viewer, be taken for the server's own words).
+ */
+const FRAMEWORK_MESSAGES: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The request path is not valid: a %-escape in it does not decode to UTF-8 text.',
+  FST_ERR_MAX_PARAM_LENGTH: `A segment of the request path is longer than ${LIMITS.name} characters.`,
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON, sent with "Content-Type: application/json".',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; send a JSON object (at least {}).',
+  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the limit of 1 MiB.',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not have the length its Content-Length header says.',
+};
+const INVALID_JSON = 'The request body is not valid JSON';
+
+/** The message of a framework error with a 4xx status. */
+function frameworkMessage(error: FastifyError | Error): string {
+  const code = (error as FastifyError).code;
+  const known = code === undefined ? undefined : FRAMEWORK_MESSAGES[code];
+  if (known) return known;
+  if (code === 'FST_ERR_CTP_INVALID_JSON_BODY')
+    return `${INVALID_JSON} (the keys "__proto__" and "constructor" are refused too).`;
+  // secure-json-parse and JSON.parse throw SyntaxErrors: V8's names the place (with a short excerpt).
+  if (error instanceof SyntaxError) return `${INVALID_JSON}: ${error.message.slice(0, 200)}`;
+  return error.message.slice(0, 500);
+}
+
+/** Errors Fastify raises before a route is found (a path that does not decode, a path segment too long). */
+export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+  void reply
+    .status(status)
+    .type('application/json')
+    .send(errorBody(frameworkMessage(error)));
+}
+
+/** The status line and envelope for a request Node's HTTP parser refused (it never reaches Fastify). */
+export function clientErrorResponse(error: NodeJS.ErrnoException): string {
+  const [status, reason, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request headers are larger than the server accepts.']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request was not received in time.']
+        : [400, 'Bad Request', 'The request is not valid HTTP.'];
+  const body = JSON.stringify(errorBody(message));
+  return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
 }
 
 /** The one mapping from errors to HTTP: AppErrors keep their status, 4xx framework errors keep theirs, the rest is 500. */
@@ -51,11 +122,10 @@ export function handleError(
   }
   const status = (error as FastifyError).statusCode;
   if (status && status >= 400 && status < 500) {
-    const message =
-      (error as FastifyError).code === 'FST_ERR_CTP_INVALID_JSON_BODY' || error instanceof SyntaxError
-        ? `The request body is not valid JSON: ${error.message}`
-        : error.message;
-    void reply.status(status).type('application/json').send(errorBody(message));
+    void reply
+      .status(status)
+      .type('application/json')
+      .send(errorBody(frameworkMessage(error)));
     return;
   }
   request.log.error({ err: error }, 'unhandled error');

@@ -6,6 +6,7 @@ import type { Workspace } from '../domain/workspace.js';
 import { workspaceFor } from './resolve-path.js';
 import { type Caller } from './caller.js';
 import { notFound } from './not-found.js';
+import type { Page } from './ports/page.js';
 import type { NewVariable, Store } from './ports/store.js';
 import type { Secrets } from './ports/secrets.js';
 import { ownerIn, sealFromClient } from './sealing.js';
@@ -152,15 +153,22 @@ export function createVariableUseCases(store: Store, secrets: Secrets) {
   }
 
   return {
-    /** The variables defined exactly at the filtered scope (no filter: the workspace's own), not inherited ones. */
+    /**
+     * The variables defined exactly at the filtered scope (no filter: the workspace's own), not inherited ones,
+     * oldest first, one page of them. The page is cut here, after the repository's `list` read the scope whole
+     * (its port takes no page).
+     */
     async list(
       caller: Caller,
       domain: string,
       filter: ScopeRefs,
+      page: Page = { page: 1, perPage: Number.MAX_SAFE_INTEGER },
     ): Promise<{ variables: Variable[]; projectName: string | null }> {
       const workspace = await workspaceFor(store, caller, domain);
       const { scope, projectName } = await locate(workspace, filter, asNotFound);
-      return { variables: await store.variables.list(workspace.id, scope), projectName };
+      const start = (page.page - 1) * page.perPage;
+      const all = await store.variables.list(workspace.id, scope);
+      return { variables: all.slice(start, start + page.perPage), projectName };
     },
     async get(caller: Caller, domain: string, id: number): Promise<VariableView> {
       return view((await find(caller, domain, id)).variable);

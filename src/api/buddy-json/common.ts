@@ -1,6 +1,7 @@
-import { looksSealed } from '../../domain/sealed-form.js';
 import { ValidationError } from '../../domain/errors.js';
+import { looksSealed } from '../../domain/sealed-form.js';
 import { Type, type Static, type TSchema } from 'typebox';
+import { LIMITS, Name } from './limits.js';
 
 /** Buddy's error envelope. */
 export const ErrorBody = Type.Object(
@@ -12,9 +13,9 @@ export const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Ty
 export const DateString = Type.String({ format: 'date-time' });
 
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
-  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-  sort_by: Type.Optional(Type.String()),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.page, default: 1 })),
+  per_page: Type.Optional(Type.Integer({ minimum: 1, maximum: LIMITS.perPage, default: 20 })),
+  sort_by: Type.Optional(Name()),
   sort_direction: Type.Optional(
     Type.Union([Type.Literal('ASC'), Type.Literal('DESC'), Type.Literal('asc'), Type.Literal('desc')]),
   ),

@@ -1,10 +1,11 @@
-import { Type, type Static } from 'typebox';
+import { Type, type Static, type TNull, type TOptional, type TString, type TUnion } from 'typebox';
 import type { ExecutionView, RunInput } from '../../app/executions.js';
 import type { ActionExecution, Execution, Revision } from '../../domain/execution.js';
 import { PRIORITIES, type Pipeline } from '../../domain/pipeline.js';
 import type { Project } from '../../domain/project.js';
 import type { User } from '../../domain/token.js';
 import { iso, Nullable } from './common.js';
+import { DetailValue, LIMITS, List, LongText, Name, OpenObject, Text } from './limits.js';
 import { MemberJson, memberJson } from './member.js';
 import { PipelineShortJson, pipelineShortJson } from './pipeline.js';
 import { paths, type Urls } from './urls.js';
@@ -12,17 +13,34 @@ import { paths, type Urls } from './urls.js';
 const Str = Type.String();
 const opt = Type.Optional;
 
+/**
+ * `{revision}` / `{name}` references; other fields a client echoes from a GET (`url`, `author` {name, email}, ...)
+ * are ignored, and may nest one object deep.
+ */
+const Echoed = Type.Union([DetailValue, OpenObject({})]);
+const Ref = <K extends string>(key: K) =>
+  Type.Object({ [key]: opt(Nullable(Name())) } as Record<K, TOptional<TUnion<[TString, TNull]>>>, {
+    additionalProperties: Echoed,
+    maxProperties: LIMITS.properties,
+  });
 export const RunBody = Type.Object({
-  to_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })),
-  from_revision: opt(Type.Object({ revision: opt(Nullable(Str)) })),
-  branch: opt(Type.Object({ name: opt(Nullable(Str)) })),
-  tag: opt(Type.Object({ name: opt(Nullable(Str)) })),
-  comment: opt(Nullable(Str)),
+  to_revision: opt(Ref('revision')),
+  from_revision: opt(Ref('revision')),
+  branch: opt(Ref('name')),
+  tag: opt(Ref('name')),
+  comment: opt(Nullable(LongText())),
   refresh: opt(Type.Boolean()),
   clear_cache: opt(Type.Boolean()),
   priority: opt(Type.Enum([...PRIORITIES])),
+  // A run's value may set a FILE variable, so it may be as long as one.
   variables: opt(
-    Type.Array(Type.Object({ key: Str, value: Str, encrypted: opt(Type.Boolean()) }, { additionalProperties: true })),
+    List(
+      Type.Object(
+        { key: Name(), value: Text(LIMITS.fileValue), encrypted: opt(Type.Boolean()) },
+        { additionalProperties: DetailValue, maxProperties: LIMITS.properties },
+      ),
+      LIMITS.variables,
+    ),
   ),
 });
 export type RunBody = Static<typeof RunBody>;

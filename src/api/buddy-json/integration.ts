@@ -2,15 +2,16 @@ import { Type, type Static } from 'typebox';
 import type { IntegrationInput, IntegrationView } from '../../app/integrations.js';
 import { ValidationError } from '../../domain/errors.js';
 import { listEnvelope, Nullable } from './common.js';
+import { DetailValue, Int, LIMITS, List, LongText, Name, Text } from './limits.js';
 import { paths, type Urls } from './urls.js';
 
 const Str = Type.String();
 const opt = Type.Optional;
 
 const RoleAssumption = Type.Object({
-  arn: Str,
-  external_id: opt(Nullable(Str)),
-  duration: opt(Nullable(Type.Integer())),
+  arn: LongText(),
+  external_id: opt(Nullable(LongText())),
+  duration: opt(Nullable(Int(-LIMITS.int))),
 });
 
 /**
@@ -19,22 +20,26 @@ const RoleAssumption = Type.Object({
  * or `access_key_id`/`secret_access_key`; GOOGLE_SERVICE_ACCOUNT takes the JSON key as text in `api_key`.
  */
 export const IntegrationBody = Type.Object({
-  name: opt(Str),
-  type: opt(Str),
-  scope: opt(Str),
-  project_name: opt(Nullable(Str)),
-  identifier: opt(Str),
-  auth_type: opt(Str),
+  name: opt(Name()),
+  type: opt(Name()),
+  scope: opt(Name()),
+  project_name: opt(Nullable(Name())),
+  identifier: opt(Name()),
+  auth_type: opt(Name()),
   all_pipelines_allowed: opt(Type.Boolean()),
-  allowed_pipelines: opt(Type.Array(Type.Object({ id: Type.Integer() }, { additionalProperties: true }))),
-  username: opt(Str),
-  password: opt(Str),
-  access_key: opt(Str),
-  secret_key: opt(Str),
-  access_key_id: opt(Str),
-  secret_access_key: opt(Str),
-  role_assumptions: opt(Type.Array(RoleAssumption)),
-  api_key: opt(Str),
+  allowed_pipelines: opt(
+    List(
+      Type.Object({ id: Int(-LIMITS.int) }, { additionalProperties: DetailValue, maxProperties: LIMITS.properties }),
+    ),
+  ),
+  username: opt(Name()),
+  password: opt(Text(LIMITS.secret)),
+  access_key: opt(Text(LIMITS.secret)),
+  secret_key: opt(Text(LIMITS.secret)),
+  access_key_id: opt(Text(LIMITS.secret)),
+  secret_access_key: opt(Text(LIMITS.secret)),
+  role_assumptions: opt(List(RoleAssumption, LIMITS.entries)),
+  api_key: opt(Text(LIMITS.serviceAccountKey)),
 });
 export type IntegrationBody = Static<typeof IntegrationBody>;
 

@@ -3,6 +3,7 @@ import type { PipelineInput } from '../../app/pipelines.js';
 import { CACHE_SCOPES, EVENT_TYPES, PRIORITIES, type Pipeline, type PipelineEvent } from '../../domain/pipeline.js';
 import type { User } from '../../domain/token.js';
 import { DateString, listEnvelope, Nullable } from './common.js';
+import { Int, LIMITS, List, LongText, Name, OpenObject, UrlText } from './limits.js';
 import { MemberJson, memberJson } from './member.js';
 import { ProjectShortJson, projectShortJson } from './project.js';
 import type { Project } from '../../domain/project.js';
@@ -12,6 +13,10 @@ const Event = Type.Object(
   { type: Type.Enum([...EVENT_TYPES]), refs: Type.Optional(Type.Array(Type.String())) },
   { additionalProperties: true },
 );
+/** A trigger condition (of a pipeline or an action) as a request sends it: kept as given, one level deep. */
+export const TriggerConditionBody = OpenObject({});
+/** An event as a request sends it: its type, refs, and its own fields (cron, delay, PR events, ...) as values. */
+const EventBody = OpenObject({ type: Type.Enum([...EVENT_TYPES]), refs: Type.Optional(List(Name())) });
 
 /** Options Archway keeps and returns as given (it does not act on them yet), with their types. */
 const OPTIONS: Record<string, TSchema> = {
@@ -26,18 +31,18 @@ const OPTIONS: Record<string, TSchema> = {
   concurrent_pipeline_runs: Type.Boolean(),
   description_required: Type.Boolean(),
   paused: Type.Boolean(),
-  disabled_reason: Nullable(Type.String()),
-  clone_depth: Type.Integer({ minimum: 0 }),
-  worker: Nullable(Type.String()),
-  tags: Type.Array(Type.String()),
-  target_site_url: Nullable(Type.String()),
-  execution_message_template: Type.String(),
+  disabled_reason: Nullable(LongText()),
+  clone_depth: Int(0),
+  worker: Nullable(Name()),
+  tags: List(Name()),
+  target_site_url: Nullable(UrlText()),
+  execution_message_template: LongText(),
   pause_on_repeated_failures: Type.Integer({ minimum: 1, maximum: 100 }),
   definition_source: Type.Enum(['LOCAL', 'REMOTE']),
   git_config_ref: Type.Enum(['NONE', 'DYNAMIC', 'FIXED']),
   git_changeset_base: Type.Enum(['LATEST_RUN', 'LATEST_RUN_MATCHING_REF', 'PULL_REQUEST']),
   filesystem_changeset_base: Type.Enum(['DATE_MODIFIED', 'CONTENTS']),
-  folder: Nullable(Type.String()),
+  folder: Nullable(Name()),
   run_always: Type.Boolean(),
 };
 const OPTION_DEFAULTS: Record<string, unknown> = {
@@ -46,23 +51,23 @@ const OPTION_DEFAULTS: Record<string, unknown> = {
 };
 
 const triggerFields = {
-  refs: Type.Optional(Type.Array(Type.String())),
-  events: Type.Optional(Type.Array(Event)),
-  trigger_conditions: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+  refs: Type.Optional(List(Name())),
+  events: Type.Optional(List(EventBody, LIMITS.entries)),
+  trigger_conditions: Type.Optional(List(TriggerConditionBody, LIMITS.entries)),
 };
 export const PipelineBody = Type.Object({
-  name: Type.Optional(Type.String()),
-  identifier: Type.Optional(Type.String()),
+  name: Type.Optional(Name()),
+  identifier: Type.Optional(Name()),
   cache_scope: Type.Optional(Type.Enum([...CACHE_SCOPES])),
   priority: Type.Optional(Type.Enum([...PRIORITIES])),
   disabled: Type.Optional(Type.Boolean()),
   ...triggerFields,
   trigger_mode: Type.Optional(Type.Enum(['MANUAL', 'SCHEDULED', 'ON_EVERY_PUSH'])),
-  ref_name: Type.Optional(Type.String()),
+  ref_name: Type.Optional(Name()),
   on: Type.Optional(Type.Enum(['CLICK', 'EVENT', 'SCHEDULE'])),
-  cron: Type.Optional(Type.String()),
-  start_date: Type.Optional(Type.String()),
-  delay: Type.Optional(Type.Integer({ minimum: 1 })),
+  cron: Type.Optional(Name()),
+  start_date: Type.Optional(Name()),
+  delay: Type.Optional(Int(1)),
   ...Object.fromEntries(Object.entries(OPTIONS).map(([k, s]) => [k, Type.Optional(s)])),
 });
 export type PipelineBody = Static<typeof PipelineBody>;

@@ -3,6 +3,7 @@ import type { ProjectInput } from '../../app/projects.js';
 import { PROJECT_ACCESS, PROJECT_STATUSES, type Project } from '../../domain/project.js';
 import type { User } from '../../domain/token.js';
 import { DateString, listEnvelope, Nullable, readSealed } from './common.js';
+import { LIMITS, Name, Sealable, UrlText } from './limits.js';
 import { MemberJson, memberJson } from './member.js';
 import { paths, type Urls } from './urls.js';
 
@@ -42,18 +43,18 @@ export const ProjectJson = Type.Object(
 export const ProjectListJson = listEnvelope('projects', ProjectShortJson);
 
 export const ProjectBody = Type.Object({
-  name: Type.Optional(Type.String()),
-  display_name: Type.Optional(Type.String()),
+  name: Type.Optional(Name()),
+  display_name: Type.Optional(Name()),
   status: Type.Optional(Status),
   access: Type.Optional(Access),
-  custom_repo_url: Type.Optional(Nullable(Type.String())),
-  custom_repo_user: Type.Optional(Nullable(Type.String())),
-  custom_repo_pass: Type.Optional(Nullable(Type.String())),
-  default_branch: Type.Optional(Type.String({ minLength: 1 })),
+  custom_repo_url: Type.Optional(Nullable(UrlText())),
+  custom_repo_user: Type.Optional(Nullable(Name())),
+  custom_repo_pass: Type.Optional(Nullable(Sealable(LIMITS.secret))),
+  default_branch: Type.Optional(Name({ minLength: 1 })),
   without_repository: Type.Optional(Type.Boolean()),
   without_repo: Type.Optional(Type.Boolean()),
   fetch_submodules: Type.Optional(Type.Boolean()),
-  fetch_submodules_env_key: Type.Optional(Nullable(Type.String())),
+  fetch_submodules_env_key: Type.Optional(Nullable(Name())),
   allow_pull_requests: Type.Optional(Type.Boolean()),
   update_default_branch_from_external: Type.Optional(Type.Boolean()),
 });

@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { TokenInput } from '../../app/tokens.js';
 import type { AccessToken, User } from '../../domain/token.js';
 import { iso, listEnvelope, Nullable } from './common.js';
+import { Int, LIMITS, List, Name } from './limits.js';
 import { paths, type Urls } from './urls.js';
 
 export const UserJson = Type.Object(
@@ -35,11 +36,11 @@ export const TokenJson = Type.Object(
 );
 export const TokenListJson = listEnvelope('access_tokens', TokenJson);
 export const TokenBody = Type.Object({
-  name: Type.Optional(Type.String()),
-  scopes: Type.Optional(Type.Array(Type.String())),
-  workspace_restrictions: Type.Optional(Type.Array(Type.String())),
-  ip_restrictions: Type.Optional(Type.Array(Type.String())),
-  expires_in: Type.Optional(Nullable(Type.Integer())),
+  name: Type.Optional(Name()),
+  scopes: Type.Optional(List(Name())),
+  workspace_restrictions: Type.Optional(List(Name())),
+  ip_restrictions: Type.Optional(List(Name())),
+  expires_in: Type.Optional(Nullable(Int(-LIMITS.tokenDays, LIMITS.tokenDays))),
 });
 export type TokenBody = Static<typeof TokenBody>;
 

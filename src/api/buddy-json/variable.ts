@@ -2,7 +2,8 @@ import { Type, type Static } from 'typebox';
 import type { ScopeRefs, VariableInput, VariableView } from '../../app/variables.js';
 import { VARIABLE_TYPES } from '../../domain/action.js';
 import { FILE_PLACES, type Variable } from '../../domain/variable.js';
-import { listEnvelope, Nullable, readSealed, showSealed } from './common.js';
+import { listEnvelope, Nullable, PageQuery, readSealed, showSealed } from './common.js';
+import { Id, LIMITS, LongText, Name, PathText, Sealable, variableValueRule } from './limits.js';
 import { paths, type Urls } from './urls.js';
 
 const Str = Type.String();
@@ -10,27 +11,34 @@ const opt = Type.Optional;
 const Link = { url: Str, html_url: Str };
 
 /** Add/edit a variable. `project` {name} / `pipeline` {id} / `action` {id} pick the scope; none = the workspace. */
-export const VariableBody = Type.Object({
-  key: opt(Str),
-  value: opt(Str),
-  type: opt(Type.Enum([...VARIABLE_TYPES])),
-  encrypted: opt(Type.Boolean()),
-  settable: opt(Type.Boolean()),
-  description: opt(Nullable(Str)),
-  file_path: opt(Nullable(Str)),
-  file_chmod: opt(Nullable(Str)),
-  file_place: opt(Type.Enum([...FILE_PLACES])),
-  project: opt(Nullable(Type.Object({ name: Str }))),
-  pipeline: opt(Nullable(Type.Object({ id: Type.Integer() }))),
-  action: opt(Nullable(Type.Object({ id: Type.Integer() }))),
-});
+export const VariableBody = Type.Object(
+  {
+    key: opt(Name()),
+    value: opt(Sealable(LIMITS.fileValue)),
+    type: opt(Type.Enum([...VARIABLE_TYPES])),
+    encrypted: opt(Type.Boolean()),
+    settable: opt(Type.Boolean()),
+    description: opt(Nullable(LongText())),
+    file_path: opt(Nullable(PathText())),
+    file_chmod: opt(Nullable(Name())),
+    file_place: opt(Type.Enum([...FILE_PLACES])),
+    project: opt(Nullable(Type.Object({ name: Name() }))),
+    pipeline: opt(Nullable(Type.Object({ id: Id() }))),
+    action: opt(Nullable(Type.Object({ id: Id() }))),
+  },
+  variableValueRule,
+);
 export type VariableBody = Static<typeof VariableBody>;
 
-/** List filters, spelled as Buddy's Go SDK sends them; each selects the variables defined at exactly that scope. */
+/**
+ * List filters, spelled as Buddy's Go SDK sends them; each selects the variables defined at exactly that scope.
+ * Paged like every list (`page`, `per_page`).
+ */
 export const VariableListQuery = Type.Object({
-  projectName: opt(Str),
-  pipelineId: opt(Type.Integer()),
-  actionId: opt(Type.Integer()),
+  ...PageQuery.properties,
+  projectName: opt(Name()),
+  pipelineId: opt(Id()),
+  actionId: opt(Id()),
 });
 export type VariableListQuery = Static<typeof VariableListQuery>;
 

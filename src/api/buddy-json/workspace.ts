@@ -2,6 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { WorkspaceInput } from '../../app/workspaces.js';
 import type { Workspace } from '../../domain/workspace.js';
 import { DateString, listEnvelope } from './common.js';
+import { Name } from './limits.js';
 import { paths, type Urls } from './urls.js';
 
 export const WorkspaceJson = Type.Object(
@@ -19,9 +20,9 @@ export const WorkspaceJson = Type.Object(
 );
 export const WorkspaceListJson = listEnvelope('workspaces', WorkspaceJson);
 export const WorkspaceBody = Type.Object({
-  domain: Type.Optional(Type.String()),
-  name: Type.Optional(Type.String()),
-  encryption_salt: Type.Optional(Type.String()),
+  domain: Type.Optional(Name()),
+  name: Type.Optional(Name()),
+  encryption_salt: Type.Optional(Name()),
 });
 export type WorkspaceBody = Static<typeof WorkspaceBody>;
 

@@ -8,6 +8,7 @@ import type {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import type { UseCases } from '../../app/use-cases.js';
+import { Id, Name } from '../buddy-json/limits.js';
 import type { Urls } from '../buddy-json/urls.js';
 
 export type App = FastifyInstance<
@@ -26,7 +27,7 @@ export interface RouteDeps {
 export const ErrorRef = Type.Ref('ErrorBody');
 /** The error responses every authenticated route can give, for the OpenAPI document. */
 export const errorResponses = { 400: ErrorRef, 401: ErrorRef, 403: ErrorRef, 404: ErrorRef, 429: ErrorRef };
-export const DomainParams = Type.Object({ domain: Type.String() });
-export const ProjectParams = Type.Object({ domain: Type.String(), project_name: Type.String() });
-export const PipelineParams = Type.Object({ ...ProjectParams.properties, pipeline_id: Type.Integer() });
-export const ActionParams = Type.Object({ ...PipelineParams.properties, action_id: Type.Integer() });
+export const DomainParams = Type.Object({ domain: Name() });
+export const ProjectParams = Type.Object({ domain: Name(), project_name: Name() });
+export const PipelineParams = Type.Object({ ...ProjectParams.properties, pipeline_id: Id() });
+export const ActionParams = Type.Object({ ...PipelineParams.properties, action_id: Id() });

@@ -4,6 +4,7 @@ import type { ExecutionView } from '../../app/executions.js';
 import { ValidationError } from '../../domain/errors.js';
 import { callerOf } from '../auth.js';
 import { PageQuery, pageOf } from '../buddy-json/common.js';
+import { Id, Int } from '../buddy-json/limits.js';
 import {
   ActionExecutionDetailJson,
   actionExecutionJson,
@@ -22,10 +23,10 @@ export function executionRoutes(app: App, { useCases, urls }: RouteDeps): void {
   const uc = useCases.executions;
   const tags = ['Executions'];
   const base = '/workspaces/:domain/projects/:project_name/pipelines/:pipeline_id/executions';
-  const ExecutionParams = Type.Object({ ...PipelineParams.properties, execution_id: Type.Integer() });
+  const ExecutionParams = Type.Object({ ...PipelineParams.properties, execution_id: Id() });
   const LogQuery = Type.Object({
-    offset: Type.Optional(Type.Integer({ minimum: 0 })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+    offset: Type.Optional(Int(0)),
+    limit: Type.Optional(Int(1, 100_000)),
   });
 
   async function contextOf(
@@ -149,8 +150,11 @@ export function executionRoutes(app: App, { useCases, urls }: RouteDeps): void {
         log_total_lines: found.total,
       };
     };
-  const ByAction = Type.Object({ ...ExecutionParams.properties, action_id: Type.Integer() });
-  const ByHex = Type.Object({ ...ExecutionParams.properties, hex_id: Type.String({ pattern: '^[0-9a-f]{24}$' }) });
+  const ByAction = Type.Object({ ...ExecutionParams.properties, action_id: Id() });
+  const ByHex = Type.Object({
+    ...ExecutionParams.properties,
+    hex_id: Type.String({ pattern: '^[0-9a-f]{24}$', maxLength: 24 }),
+  });
   const schema = (params: typeof ByAction | typeof ByHex) => ({
     tags,
     params,

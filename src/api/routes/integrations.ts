@@ -1,5 +1,6 @@
 import { Type } from 'typebox';
 import { callerOf } from '../auth.js';
+import { Name } from '../buddy-json/limits.js';
 import {
   IntegrationBody,
   IntegrationJson,
@@ -10,7 +11,7 @@ import {
 } from '../buddy-json/integration.js';
 import { DomainParams, ErrorRef, errorResponses, type App, type RouteDeps } from './deps.js';
 
-const IntegrationParams = Type.Object({ ...DomainParams.properties, hash_id: Type.String() });
+const IntegrationParams = Type.Object({ ...DomainParams.properties, hash_id: Name() });
 
 /**
  * Workspace integrations (registry credentials): INTEGRATION_INFO reads, INTEGRATION_ADD adds, INTEGRATION_MANAGE

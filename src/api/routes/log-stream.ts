@@ -3,6 +3,7 @@ import { logTopic } from '../../app/agent-jobs.js';
 import { executionTopic } from '../../app/orchestrator.js';
 import { FINISHED_ACTION } from '../../domain/execution.js';
 import { callerOf } from '../auth.js';
+import { Id, Int, LIMITS } from '../buddy-json/limits.js';
 import { errorResponses, PipelineParams, type App, type RouteDeps } from './deps.js';
 
 const BATCH = 1000;
@@ -14,8 +15,8 @@ const BATCH = 1000;
 export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
   const Params = Type.Object({
     ...PipelineParams.properties,
-    execution_id: Type.Integer(),
-    hex_id: Type.String({ pattern: '^[0-9a-f]{24}$' }),
+    execution_id: Id(),
+    hex_id: Type.String({ pattern: '^[0-9a-f]{24}$', maxLength: 24 }),
   });
   app.get(
     '/workspaces/:domain/projects/:project_name/pipelines/:pipeline_id/executions/:execution_id/action_executions/:hex_id/stream',
@@ -24,7 +25,7 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
         tags: ['Executions'],
         summary: 'Live log (server-sent events)',
         params: Params,
-        querystring: Type.Object({ offset: Type.Optional(Type.Integer({ minimum: 0 })) }),
+        querystring: Type.Object({ offset: Type.Optional(Int(0)) }),
         response: errorResponses,
       },
       config: { scope: 'EXECUTION_INFO' },
@@ -33,7 +34,9 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
       const { domain, project_name, pipeline_id, execution_id, hex_id } = req.params;
       const caller = callerOf(req);
       const lastId = Number(req.headers['last-event-id']);
-      let offset = Number.isInteger(lastId) ? lastId + 1 : (req.query.offset ?? 0);
+      // Last-Event-ID is a header, unchecked by the schema: a line number, or ignored.
+      const resume = Number.isInteger(lastId) && lastId >= -1 && lastId < LIMITS.int;
+      let offset = resume ? lastId + 1 : (req.query.offset ?? 0);
       const read = () =>
         useCases.executions.actionExecution(
           caller,

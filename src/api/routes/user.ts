@@ -1,6 +1,7 @@
 import { Type } from 'typebox';
 import { callerOf } from '../auth.js';
 import { PageQuery, pageOf } from '../buddy-json/common.js';
+import { Name } from '../buddy-json/limits.js';
 import {
   TokenBody,
   TokenJson,
@@ -16,7 +17,7 @@ import { errorResponses, type App, type RouteDeps } from './deps.js';
 export function userRoutes(app: App, { useCases, urls }: RouteDeps): void {
   const uc = useCases.tokens;
   const tags = ['User'];
-  const TokenParams = Type.Object({ token_id: Type.String() });
+  const TokenParams = Type.Object({ token_id: Name() });
 
   app.get(
     '/user',

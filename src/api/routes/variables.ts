@@ -1,5 +1,7 @@
 import { Type } from 'typebox';
 import { callerOf } from '../auth.js';
+import { pageOf } from '../buddy-json/common.js';
+import { Id } from '../buddy-json/limits.js';
 import {
   VariableBody,
   VariableJson,
@@ -12,7 +14,7 @@ import {
 } from '../buddy-json/variable.js';
 import { DomainParams, errorResponses, type App, type RouteDeps } from './deps.js';
 
-const VariableParams = Type.Object({ ...DomainParams.properties, variable_id: Type.Integer() });
+const VariableParams = Type.Object({ ...DomainParams.properties, variable_id: Id() });
 
 /** Workspace / project / pipeline / action variables: VARIABLE_INFO reads, VARIABLE_ADD adds, VARIABLE_MANAGE edits and deletes. */
 export function variableRoutes(app: App, { useCases, urls }: RouteDeps): void {
@@ -35,7 +37,7 @@ export function variableRoutes(app: App, { useCases, urls }: RouteDeps): void {
       variableListJson(
         urls,
         req.params.domain,
-        await uc.list(callerOf(req), req.params.domain, variableFilter(req.query)),
+        await uc.list(callerOf(req), req.params.domain, variableFilter(req.query), pageOf(req.query)),
       ),
   );
   app.post(
