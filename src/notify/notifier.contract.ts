@@ -15,8 +15,8 @@ const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * The contract of the `Notifier` port (app/ports/notifier.ts), run by every notifier: memory in
- * `src/notify/memory.test.ts` (a PostgreSQL one will run it too). Topics are unique per test, so one notifier
- * serves the whole run.
+ * `src/notify/memory.test.ts`, PostgreSQL (`pg-notifier.ts`, on one instance and across two) in
+ * `test/notify/pg-notifier.test.ts`. Topics are unique per test, so one notifier serves the whole run.
  */
 export function runNotifierContract(makeNotifier: MakeNotifier, opts: NotifierContractOptions = {}): void {
   const settle = () => later(opts.settleMs ?? 0);
@@ -69,12 +69,13 @@ export function runNotifierContract(makeNotifier: MakeNotifier, opts: NotifierCo
     it('a wait that was woken is not woken again by a later abort or timeout', async () => {
       const t = topic('once');
       const cancel = new AbortController();
-      const waiting = n.wait(t, 100, cancel.signal);
+      // Long enough to outlast the settle before the publish, short enough to have ended by the check below.
+      const waiting = n.wait(t, 100 + (opts.settleMs ?? 0), cancel.signal);
       await settle();
       n.publish(t);
       expect(await waiting).toBe(true);
       cancel.abort();
-      await later(150);
+      await later(150 + (opts.settleMs ?? 0));
       expect(await waiting).toBe(true);
     });
 
