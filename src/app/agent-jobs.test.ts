@@ -53,7 +53,7 @@ describe('agent jobs (server side)', () => {
       clock: { now: () => new Date(0) },
       notifier: { publish: () => {} } as unknown as Notifier,
       orchestrator: {
-        jobFinished: async (_job: Job, o: JobOutcome) => void finished.push(o),
+        jobFinished: async (_job: Job, o: JobOutcome) => finished.push(o) > 0,
       } as unknown as Orchestrator,
     });
     const encoded = encodeURIComponent(password);

@@ -45,18 +45,17 @@ export function createAgentJobs(deps: {
 
   async function tryClaim(agent: Agent): Promise<{ jobId: number; attempt: number; spec: JobSpec } | undefined> {
     const now = clock.now();
-    const job = await store.transaction((tx) =>
-      tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS), agent.workspaceIds),
-    );
+    // The claim and the action's INPROGRESS in one transaction: a crash leaves both or neither.
+    const job = await store.transaction(async (tx) => {
+      const claimed = await tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS), agent.workspaceIds);
+      const ae = claimed && (await tx.executions.actionExecution(claimed.actionExecutionId));
+      if (ae) {
+        const started = { ...ae, status: 'INPROGRESS' as const, startDate: ae.startDate ?? now, progress: 0 };
+        await tx.executions.updateActionExecution(started, ['ENQUEUED']);
+      }
+      return claimed;
+    });
     if (!job) return undefined;
-    const ae = await store.executions.actionExecution(job.actionExecutionId);
-    if (ae)
-      await store.executions.updateActionExecution({
-        ...ae,
-        status: 'INPROGRESS',
-        startDate: ae.startDate ?? now,
-        progress: 0,
-      });
     notifier.publish(executionTopic(job.executionId));
     return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec, job.actionExecutionId) };
   }
@@ -65,15 +64,14 @@ export function createAgentJobs(deps: {
   async function putBack(job: Job): Promise<void> {
     if (job.cancelRequested) {
       // Cancelled meanwhile: end it here rather than hand it to the next agent.
-      if (await store.jobs.finish(job.id, job.attempt))
-        await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
+      await orchestrator.jobFinished(job, { status: 'TERMINATED', error: 'Cancelled before it started.' });
       return;
     }
     // The status goes back first and in the same transaction, so a claim right after cannot be overwritten.
     await store
       .transaction(async (tx) => {
         const ae = await tx.executions.actionExecution(job.actionExecutionId);
-        if (ae && ae.status === 'INPROGRESS') await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' });
+        if (ae) await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' }, ['INPROGRESS']);
         if (!(await tx.jobs.release(job.id, job.attempt)))
           throw new ConflictError(`Job ${job.id} attempt ${job.attempt} is stale.`);
       })
@@ -133,11 +131,12 @@ export function createAgentJobs(deps: {
       if (!job) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
       if (progress !== undefined) {
         const ae = await store.executions.actionExecution(job.actionExecutionId);
-        if (ae && ae.status === 'INPROGRESS')
-          await store.executions.updateActionExecution({
-            ...ae,
-            progress: Math.max(0, Math.min(99, Math.round(progress))),
-          });
+        // Only while INPROGRESS: a late heartbeat never puts a finished action back.
+        if (ae)
+          await store.executions.updateActionExecution(
+            { ...ae, progress: Math.max(0, Math.min(99, Math.round(progress))) },
+            ['INPROGRESS'],
+          );
       }
       return { cancel: job.cancelRequested };
     },
@@ -163,13 +162,12 @@ export function createAgentJobs(deps: {
     },
     async finish(agent: Agent, jobId: number, attempt: number, outcome: JobOutcome): Promise<void> {
       const job = await running(agent, jobId, attempt);
-      if (!(await store.jobs.finish(jobId, attempt)))
-        throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
-      await orchestrator.jobFinished(job, {
+      const finished = await orchestrator.jobFinished(job, {
         status: outcome.status,
         error:
           outcome.error && maskSecrets(outcome.error, openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask),
       });
+      if (!finished) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
     },
     /**
      * Fails jobs whose agent stopped sending heartbeats, and puts back those whose agent never started them
@@ -182,7 +180,6 @@ export function createAgentJobs(deps: {
           await putBack(job);
           continue;
         }
-        if (!(await store.jobs.finish(job.id, job.attempt))) continue;
         const error =
           job.startedAt === null
             ? `Agent lost: the job was handed to an agent ${job.attempt} times and none started it (the last, "${job.agentId}", sent nothing for ${LEASE_MS / 1000} s); check the agents' logs, then run again or RETRY.`
@@ -191,9 +188,9 @@ export function createAgentJobs(deps: {
       }
       return expired.length;
     },
-    /** Start-up: carries on every execution that was waiting or running when the server stopped. */
+    /** Start-up: one sweep heals what a crash left between two steps and carries on every unfinished execution. */
     async recover(): Promise<void> {
-      for (const execution of await store.executions.unfinished()) await orchestrator.advance(execution.id);
+      await orchestrator.sweep();
     },
   };
 }

@@ -1,5 +1,5 @@
-import { AppError, ValidationError } from '../domain/errors.js';
-import type { ActionExecution, Execution } from '../domain/execution.js';
+import { AppError, ConflictError, ValidationError } from '../domain/errors.js';
+import { isFinished, type ActionExecution, type Execution } from '../domain/execution.js';
 import { nextStep } from '../domain/execution-plan.js';
 import type { Job } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
@@ -56,23 +56,23 @@ export function createOrchestrator(deps: {
     return { pipeline, project, action };
   }
 
+  /**
+   * Ends an execution: its status, the actions that never ran, the pipeline's last status, in one transaction and
+   * only while the execution still has the status it was read with (false: another step or replica ended it).
+   */
   async function finishExecution(
     execution: Execution,
     status: Execution['status'],
     errorMessage: string | null,
     actions: ActionExecution[],
-  ) {
+  ): Promise<boolean> {
     const now = clock.now();
-    await store.transaction(async (tx) => {
+    const ended = await store.transaction(async (tx) => {
+      const next = { ...execution, status, finishDate: now, errorMessage: errorMessage ?? execution.errorMessage };
+      if (!(await tx.executions.update(next, [execution.status]))) return false;
       for (const a of actions.filter((x) => x.status === 'INITIAL' || x.status === 'ENQUEUED')) {
-        await tx.executions.updateActionExecution({ ...a, status: 'NOT_EXECUTED', finishDate: now });
+        await tx.executions.updateActionExecution({ ...a, status: 'NOT_EXECUTED', finishDate: now }, [a.status]);
       }
-      await tx.executions.update({
-        ...execution,
-        status,
-        finishDate: now,
-        errorMessage: errorMessage ?? execution.errorMessage,
-      });
       const pipeline = await tx.pipelines.find(execution.pipelineId);
       if (pipeline) {
         await tx.pipelines.update({
@@ -81,14 +81,18 @@ export function createOrchestrator(deps: {
           lastExecutionRevision: execution.revision?.sha ?? pipeline.lastExecutionRevision,
         });
       }
+      return true;
     });
+    if (!ended) return false;
     notifier.publish(executionTopic(execution.id));
+    // The next run of the pipeline; should this fail, the sweeper starts it within its interval.
     const waiting = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
-    if (waiting) void advance(waiting.id);
+    if (waiting) void advance(waiting.id).catch(() => undefined);
+    return true;
   }
 
-  async function enqueue(execution: Execution, ae: ActionExecution, delaySeconds = 0) {
-    let spec;
+  /** The sealed spec of an action execution's job, or the sentence that fails the action (its settings are bad). */
+  async function specFor(execution: Execution, ae: ActionExecution): Promise<{ spec: string } | { error: string }> {
     try {
       const ctx = await contextOf(execution, ae);
       const scope = await deps.scopes.forAction(ctx, execution);
@@ -96,109 +100,175 @@ export function createOrchestrator(deps: {
       const integration = hash
         ? await openIntegration({ store, secrets: deps.secrets }, ctx.project.workspaceId, hash)
         : null;
-      spec = buildJobSpec(
+      const spec = buildJobSpec(
         { ...ctx, execution, actionExecutionId: ae.id, ...scope, integration, defaultRegistry: deps.defaultRegistry },
         deps.secrets,
       );
+      return { spec: sealJobSpec(deps.secrets, spec) };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
-      await store.executions.updateActionExecution({
-        ...ae,
-        status: 'FAILED',
-        errorMessage: error.message,
-        startDate: clock.now(),
-        finishDate: clock.now(),
-      });
-      return false;
+      return { error: error.message };
     }
-    await store.transaction(async (tx) => {
-      await tx.executions.updateActionExecution({
-        ...ae,
-        status: 'ENQUEUED',
-        attempts: ae.attempts + 1,
-        errorMessage: null,
-      });
-      await tx.jobs.enqueue({
-        actionExecutionId: ae.id,
-        executionId: execution.id,
-        pipelineId: execution.pipelineId,
-        priority: PRIORITY[execution.priority],
-        notBefore: new Date(clock.now().getTime() + delaySeconds * 1000),
-        spec: sealJobSpec(deps.secrets, spec),
-      });
+  }
+
+  /** Inside a transaction: the action execution ENQUEUED (from the status it was read with) and its job queued. */
+  async function queueIn(tx: Store, execution: Execution, ae: ActionExecution, spec: string, delaySeconds: number) {
+    const queued = { ...ae, status: 'ENQUEUED' as const, attempts: ae.attempts + 1, errorMessage: null };
+    if (!(await tx.executions.updateActionExecution(queued, [ae.status]))) return false;
+    await tx.jobs.enqueue({
+      actionExecutionId: ae.id,
+      executionId: execution.id,
+      pipelineId: execution.pipelineId,
+      priority: PRIORITY[execution.priority],
+      notBefore: new Date(clock.now().getTime() + delaySeconds * 1000),
+      spec,
     });
+    return true;
+  }
+
+  /**
+   * Queues an action execution's job. Returns false when its settings fail it (the caller goes on to the next
+   * step), true when it is queued or another step or replica already moved it (a second live job of one action
+   * execution is a unique violation, rolled back).
+   */
+  async function enqueue(execution: Execution, ae: ActionExecution, delaySeconds = 0): Promise<boolean> {
+    const made = await specFor(execution, ae);
+    if ('error' in made) {
+      const now = clock.now();
+      const failed = { ...ae, status: 'FAILED' as const, errorMessage: made.error, startDate: now, finishDate: now };
+      return !(await store.executions.updateActionExecution(failed, [ae.status]));
+    }
+    try {
+      await store.transaction((tx) => queueIn(tx, execution, ae, made.spec, delaySeconds));
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
     notifier.publish(JOBS_TOPIC);
     return true;
   }
 
-  /** Decides and applies the next step of an execution; idempotent, safe to call at any time. */
+  /**
+   * Decides and applies the next step of an execution; idempotent, safe to call at any time and from any replica:
+   * every write is a compare-and-set on the status it read, so of two replicas making one step, one does it.
+   */
   function advance(executionId: number): Promise<void> {
     return store.executions
       .byId(executionId)
-      .then(
-        (first) =>
-          first &&
-          serial(first.pipelineId, async () => {
-            for (;;) {
-              const execution = await store.executions.byId(executionId);
-              if (!execution || ['SUCCESSFUL', 'FAILED', 'TERMINATED'].includes(execution.status)) return;
-              if (execution.status === 'ENQUEUED') {
-                const running = await store.executions.oldestWithStatus(execution.pipelineId, ['INPROGRESS']);
-                const first = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
-                if (running || first?.id !== execution.id) return;
-                await store.executions.update({ ...execution, status: 'INPROGRESS', startDate: clock.now() });
-                notifier.publish(executionTopic(execution.id));
-                continue;
-              }
-              const actions = await store.executions.actionExecutions(execution.id);
-              if (actions.some((a) => a.status === 'TERMINATED' || a.status === 'TERMINATING')) {
-                if (actions.some((a) => a.status === 'TERMINATING' || a.status === 'INPROGRESS')) return;
-                return finishExecution(execution, 'TERMINATED', null, actions);
-              }
-              const previous = await store.executions.previousFinished(execution.pipelineId, execution.id);
-              const step = nextStep(actions, { previousExecutionStatus: previous?.status ?? null });
-              if (step.kind === 'wait') return;
-              if (step.kind === 'finish') return finishExecution(execution, step.status, null, actions);
-              if (step.kind === 'skip') {
-                await store.executions.updateActionExecution({ ...step.actionExecution, status: step.status });
-                continue;
-              }
-              if (await enqueue(execution, step.actionExecution)) return;
-            }
-          }),
-      )
+      .then((first) => first && serial(first.pipelineId, () => step(executionId)))
       .then(() => undefined);
   }
 
-  /** An agent reported the end of a job (or the reaper gave up on it). */
-  async function jobFinished(job: Job, outcome: JobOutcome): Promise<void> {
-    const ae = await store.executions.actionExecution(job.actionExecutionId);
-    const execution = await store.executions.byId(job.executionId);
-    if (!ae || !execution) return;
-    const cancelled = ae.status === 'TERMINATING' || outcome.status === 'TERMINATED';
-    const retry = !cancelled && outcome.status === 'FAILED' && ae.attempts <= ae.action.retryCount;
-    if (retry) {
-      await store.logs.append(ae.id, await store.logs.count(ae.id), [
-        `Attempt ${ae.attempts} failed: ${outcome.error ?? 'unknown error'}; retrying in ${ae.action.retryInterval} s.`,
-      ]);
-      await enqueue(execution, ae, ae.action.retryInterval);
-      return;
+  async function step(executionId: number): Promise<void> {
+    for (;;) {
+      const execution = await store.executions.byId(executionId);
+      if (!execution || isFinished(execution.status)) return;
+      if (execution.status === 'ENQUEUED') {
+        const running = await store.executions.oldestWithStatus(execution.pipelineId, ['INPROGRESS']);
+        const first = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
+        if (running || first?.id !== execution.id) return;
+        try {
+          await store.executions.update({ ...execution, status: 'INPROGRESS', startDate: clock.now() }, ['ENQUEUED']);
+        } catch (error) {
+          if (error instanceof ConflictError) return; // another run of the pipeline started first
+          throw error;
+        }
+        notifier.publish(executionTopic(execution.id));
+        continue;
+      }
+      const actions = await store.executions.actionExecutions(execution.id);
+      if (actions.some((a) => a.status === 'TERMINATED' || a.status === 'TERMINATING')) {
+        if (actions.some((a) => a.status === 'TERMINATING' || a.status === 'INPROGRESS')) return;
+        await finishExecution(execution, 'TERMINATED', null, actions);
+        return;
+      }
+      const previous = await store.executions.previousFinished(execution.pipelineId, execution.id);
+      const next = nextStep(actions, { previousExecutionStatus: previous?.status ?? null });
+      if (next.kind === 'wait') return;
+      if (next.kind === 'finish') {
+        await finishExecution(execution, next.status, null, actions);
+        return;
+      }
+      if (next.kind === 'skip') {
+        await store.executions.updateActionExecution({ ...next.actionExecution, status: next.status }, [
+          next.actionExecution.status,
+        ]);
+        continue;
+      }
+      if (await enqueue(execution, next.actionExecution)) return;
     }
-    await store.executions.updateActionExecution({
-      ...ae,
-      status: cancelled ? 'TERMINATED' : outcome.status,
-      progress: 100,
-      finishDate: clock.now(),
-      errorMessage: cancelled
-        ? (outcome.error ?? 'Cancelled.')
-        : outcome.status === 'FAILED'
-          ? (outcome.error ?? 'The action failed.')
-          : null,
-    });
-    notifier.publish(executionTopic(execution.id));
-    await advance(execution.id);
   }
 
-  return { advance, jobFinished, enqueue, finishExecution, serial };
+  /**
+   * The end of a job, reported by its agent or decided by the reaper: the job DONE, the action's outcome or its
+   * retry queued, in one transaction (a crash leaves both or neither), then the next step. False when the job's
+   * attempt is stale (another replica or an earlier report ended it).
+   */
+  async function jobFinished(job: Job, outcome: JobOutcome): Promise<boolean> {
+    const ae = await store.executions.actionExecution(job.actionExecutionId);
+    const execution = await store.executions.byId(job.executionId);
+    if (!ae || !execution) return store.jobs.finish(job.id, job.attempt);
+    const cancelled = ae.status === 'TERMINATING' || outcome.status === 'TERMINATED';
+    const retry = !cancelled && outcome.status === 'FAILED' && ae.attempts <= ae.action.retryCount;
+    const made = retry ? await specFor(execution, ae) : null;
+    const now = clock.now();
+    const errorMessage = cancelled
+      ? (outcome.error ?? 'Cancelled.')
+      : outcome.status === 'FAILED'
+        ? (outcome.error ?? 'The action failed.')
+        : null;
+    const ended = { ...ae, status: cancelled ? 'TERMINATED' : outcome.status, progress: 100, finishDate: now };
+    const live: ActionExecution['status'][] = ['ENQUEUED', 'INPROGRESS', 'TERMINATING'];
+    const done = await store.transaction(async (tx) => {
+      if (!(await tx.jobs.finish(job.id, job.attempt))) return false;
+      if (made && 'spec' in made) {
+        const note = `Attempt ${ae.attempts} failed: ${outcome.error ?? 'unknown error'}; retrying in ${ae.action.retryInterval} s.`;
+        await tx.logs.append(ae.id, await tx.logs.count(ae.id), [note]);
+        await queueIn(tx, execution, ae, made.spec, ae.action.retryInterval);
+        return true;
+      }
+      const error = made && 'error' in made ? made.error : errorMessage;
+      await tx.executions.updateActionExecution({ ...ended, errorMessage: error }, live);
+      return true;
+    });
+    if (!done) return false;
+    notifier.publish(executionTopic(execution.id));
+    if (made && 'spec' in made) notifier.publish(JOBS_TOPIC);
+    else await advance(execution.id);
+    return true;
+  }
+
+  /**
+   * Heals what a crash or a lost race left between two steps, then advances every unfinished execution. An action
+   * execution that says it is queued, running or being cancelled but has no live job ends: ENQUEUED goes back to
+   * INITIAL (it is queued again), INPROGRESS fails saying so, TERMINATING is TERMINATED. Every write is a
+   * compare-and-set, so a step that completes meanwhile wins. Run at start (`recover`) and every `SWEEP_MS`.
+   */
+  async function sweep(): Promise<number> {
+    let healed = 0;
+    for (const execution of await store.executions.unfinished()) {
+      for (const ae of await store.executions.actionExecutions(execution.id)) {
+        if (!['ENQUEUED', 'INPROGRESS', 'TERMINATING'].includes(ae.status)) continue;
+        if (await store.jobs.live(ae.id)) continue;
+        const now = clock.now();
+        const fix: ActionExecution =
+          ae.status === 'ENQUEUED'
+            ? { ...ae, status: 'INITIAL' }
+            : ae.status === 'TERMINATING'
+              ? { ...ae, status: 'TERMINATED', finishDate: now, errorMessage: ae.errorMessage ?? 'Cancelled.' }
+              : {
+                  ...ae,
+                  status: 'FAILED',
+                  finishDate: now,
+                  errorMessage:
+                    'The server stopped between two steps of this action and its outcome was lost; run it again or RETRY.',
+                };
+        if (await store.executions.updateActionExecution(fix, [ae.status])) healed++;
+      }
+      await advance(execution.id).catch(() => undefined);
+    }
+    return healed;
+  }
+
+  return { advance, jobFinished, enqueue, finishExecution, serial, sweep };
 }
 export type Orchestrator = ReturnType<typeof createOrchestrator>;

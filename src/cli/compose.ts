@@ -50,6 +50,8 @@ function realpathOr(path: string): string {
   }
 }
 
+const SWEEP_MS = 30_000;
+
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
 export async function openCore(
   config: Config,
@@ -107,9 +109,17 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     reapEveryMs,
   );
   reaper.unref();
+  // Every 30 s a sweep heals what a crash or a lost race left between two steps and advances every unfinished run
+  // (a missed "next run" start included); it is harmless when two replicas sweep at once (compare-and-set writes).
+  const sweeper = setInterval(
+    () => void core.useCases.agentJobs.recover().catch((err: unknown) => app.log.error({ err }, 'sweep failed')),
+    SWEEP_MS,
+  );
+  sweeper.unref();
   app.addHook('onReady', async () => core.useCases.agentJobs.recover());
   app.addHook('onClose', async () => {
     clearInterval(reaper);
+    clearInterval(sweeper);
     await core.store.close();
     await builtIn?.registry.stop();
   });

@@ -140,10 +140,21 @@ export function createExecutionRepo(ctx: RepoContext): ExecutionRepo {
           .executeTakeFirst();
         return Number(row?.n ?? 0);
       }),
-    update: (e) =>
-      guarded(ctx, 'update the execution', async () => {
-        await db.updateTable('executions').set(executionRow(e)).where('id', '=', e.id).execute();
-      }),
+    update: (e, expected) =>
+      guarded(
+        ctx,
+        'update the execution',
+        async () => {
+          const res = await db
+            .updateTable('executions')
+            .set(executionRow(e))
+            .where('id', '=', e.id)
+            .$if(expected !== undefined, (q) => q.where('status', 'in', [...expected!]))
+            .executeTakeFirst();
+          return Number(res.numUpdatedRows) === 1;
+        },
+        'Another run of this pipeline is in progress.',
+      ),
     previousFinished: (pipelineId, beforeId) =>
       guarded(ctx, 'read the previous execution', async () => {
         const row = await selectExecutions()
@@ -187,9 +198,15 @@ export function createExecutionRepo(ctx: RepoContext): ExecutionRepo {
         const row = await selectActions().where('hex_id', '=', hexId).executeTakeFirst();
         return row && toActionExecution(row);
       }),
-    updateActionExecution: (a) =>
+    updateActionExecution: (a, expected) =>
       guarded(ctx, 'update the action execution', async () => {
-        await db.updateTable('action_executions').set(actionExecutionRow(a)).where('id', '=', a.id).execute();
+        const res = await db
+          .updateTable('action_executions')
+          .set(actionExecutionRow(a))
+          .where('id', '=', a.id)
+          .$if(expected !== undefined, (q) => q.where('status', 'in', [...expected!]))
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
       }),
   };
 }

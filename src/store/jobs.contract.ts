@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ConflictError } from '../domain/errors.js';
 import type { Job } from '../app/ports/job-queue.js';
 import type { Store } from '../app/ports/store.js';
 import {
@@ -49,6 +50,19 @@ async function drain(store: Store): Promise<void> {
 export function jobContract(makeStore: MakeStore): void {
   describe('jobs', () => {
     const store = useStore(makeStore);
+
+    it('keeps at most one live job per action execution, and finds it', async () => {
+      await drain(store());
+      const { aeIds, enqueue } = await execution(store(), 1);
+      const job = await enqueue(0);
+      await expect(enqueue(0)).rejects.toBeInstanceOf(ConflictError);
+      expect((await store().jobs.live(aeIds[0]!))?.id).toBe(job.id);
+      const claimed = (await store().jobs.claim('a', FAR, FAR))!;
+      expect((await store().jobs.live(aeIds[0]!))?.state).toBe('RUNNING');
+      await store().jobs.finish(claimed.id, claimed.attempt);
+      expect(await store().jobs.live(aeIds[0]!)).toBeUndefined();
+      expect((await enqueue(0)).state).toBe('QUEUED'); // a retry, once the first is done
+    });
 
     it('enqueues a QUEUED job at attempt 0 with its spec', async () => {
       await drain(store());

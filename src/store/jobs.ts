@@ -32,28 +32,33 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
   };
   return {
     enqueue: (job) =>
-      guarded(ctx, 'queue the job', async () => {
-        const row = await db
-          .insertInto('jobs')
-          .values({
-            action_execution_id: job.actionExecutionId,
-            execution_id: job.executionId,
-            pipeline_id: job.pipelineId,
-            state: 'QUEUED',
-            attempt: 0,
-            priority: job.priority,
-            not_before: fromDate(job.notBefore),
-            agent_id: null,
-            lease_until: null,
-            started_at: null,
-            cancel_requested: 0,
-            spec: job.spec,
-            created_at: fromDate(new Date()),
-          })
-          .returningAll()
-          .executeTakeFirst();
-        return toJob(must(row, 'The job'));
-      }),
+      guarded(
+        ctx,
+        'queue the job',
+        async () => {
+          const row = await db
+            .insertInto('jobs')
+            .values({
+              action_execution_id: job.actionExecutionId,
+              execution_id: job.executionId,
+              pipeline_id: job.pipelineId,
+              state: 'QUEUED',
+              attempt: 0,
+              priority: job.priority,
+              not_before: fromDate(job.notBefore),
+              agent_id: null,
+              lease_until: null,
+              started_at: null,
+              cancel_requested: 0,
+              spec: job.spec,
+              created_at: fromDate(new Date()),
+            })
+            .returningAll()
+            .executeTakeFirst();
+          return toJob(must(row, 'The job'));
+        },
+        'This action execution already has a job queued or running.',
+      ),
     claim: (agentId, now, leaseUntil, workspaceIds = null) =>
       guarded(ctx, 'claim a job', async () => {
         // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
@@ -90,6 +95,16 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
         return row && toJob(row);
       }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
+    live: (actionExecutionId) =>
+      guarded(ctx, 'read the job', async () => {
+        const row = await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('action_execution_id', '=', actionExecutionId)
+          .where('state', 'in', ['QUEUED', 'RUNNING'])
+          .executeTakeFirst();
+        return row && toJob(row);
+      }),
     renew: (id, attempt, leaseUntil, now) =>
       guarded(ctx, 'renew the job lease', async () => {
         const res = await db

@@ -7,6 +7,7 @@ import * as executions from './migrations/0003-executions.js';
 import * as integrations from './migrations/0004-integrations.js';
 import * as jobAttempts from './migrations/0005-job-attempts.js';
 import * as agentWorkspaces from './migrations/0006-agent-workspaces.js';
+import * as stateInvariants from './migrations/0007-state-invariants.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -16,6 +17,7 @@ const MIGRATIONS = {
   '0004-integrations': integrations,
   '0005-job-attempts': jobAttempts,
   '0006-agent-workspaces': agentWorkspaces,
+  '0007-state-invariants': stateInvariants,
 } as const;
 
 export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {

@@ -37,6 +37,35 @@ function executionContract(makeStore: MakeStore): void {
   describe('executions', () => {
     const store = useStore(makeStore);
 
+    it('moves a state only from an expected status (compare-and-set), and says whether it did', async () => {
+      const { pipeline, user } = await scene(store());
+      const action = await store().actions.create(newAction(pipeline.id, 'one'), 0);
+      const execution = await store().executions.create(newExecution(pipeline.id, user.id), [
+        newActionExecution(action, 0),
+      ]);
+      expect(await store().executions.update({ ...execution, status: 'INPROGRESS' }, ['ENQUEUED'])).toBe(true);
+      expect(await store().executions.update({ ...execution, status: 'INPROGRESS' }, ['ENQUEUED'])).toBe(false);
+      expect((await store().executions.byId(execution.id))?.status).toBe('INPROGRESS');
+      const [ae] = await store().executions.actionExecutions(execution.id);
+      expect(await store().executions.updateActionExecution({ ...ae!, status: 'SUCCESSFUL' }, ['INPROGRESS'])).toBe(
+        false,
+      );
+      expect(await store().executions.updateActionExecution({ ...ae!, status: 'ENQUEUED' }, ['INITIAL'])).toBe(true);
+      expect((await store().executions.actionExecution(ae!.id))?.status).toBe('ENQUEUED');
+    });
+
+    it('keeps at most one INPROGRESS execution per pipeline (a second is a ConflictError)', async () => {
+      const { pipeline, user } = await scene(store());
+      const one = await store().executions.create(newExecution(pipeline.id, user.id), []);
+      const two = await store().executions.create(newExecution(pipeline.id, user.id), []);
+      await store().executions.update({ ...one, status: 'INPROGRESS' }, ['ENQUEUED']);
+      await expect(store().executions.update({ ...two, status: 'INPROGRESS' }, ['ENQUEUED'])).rejects.toBeInstanceOf(
+        ConflictError,
+      );
+      await store().executions.update({ ...one, status: 'SUCCESSFUL' }, ['INPROGRESS']);
+      expect(await store().executions.update({ ...two, status: 'INPROGRESS' }, ['ENQUEUED'])).toBe(true);
+    });
+
     it('creates an execution with its action executions, in order', async () => {
       const { pipeline, user } = await scene(store());
       const first = await store().actions.create(newAction(pipeline.id, 'one'), 0);

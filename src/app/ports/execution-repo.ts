@@ -1,4 +1,5 @@
 import type { ActionExecution, Execution } from '../../domain/execution.js';
+import type { ActionExecutionStatus, ExecutionStatus } from '../../domain/execution-status.js';
 import type { Page } from './page.js';
 
 export type NewExecution = Omit<Execution, 'id' | 'createdAt'>;
@@ -6,9 +7,11 @@ export type NewExecution = Omit<Execution, 'id' | 'createdAt'>;
 export type NewActionExecution = Omit<ActionExecution, 'id' | 'executionId'>;
 
 /**
- * Executions and their action executions. Lifecycle: part of the Store. Concurrency: safe for concurrent calls;
- * updates write whole rows (last writer wins), so state changes go through the orchestrator. Failure: driver errors
- * are StoreError.
+ * Executions and their action executions. Lifecycle: part of the Store. Concurrency: safe for concurrent calls,
+ * across replicas too; a state change is a compare-and-set (`update(…, expected)` writes only while the row still
+ * has one of the expected statuses, and says whether it did), so of two replicas making the same step one wins and
+ * the other sees false. The database keeps at most one INPROGRESS execution per pipeline (a second is a
+ * ConflictError). Failure: driver errors are StoreError.
  */
 export interface ExecutionRepo {
   /** Creates the execution and its action executions together. */
@@ -17,7 +20,8 @@ export interface ExecutionRepo {
   /** Newest first. */
   list(pipelineId: number, page: Page): Promise<Execution[]>;
   count(pipelineId: number): Promise<number>;
-  update(execution: Execution): Promise<void>;
+  /** Writes the row; with `expected`, only while its status is one of them (false: someone else moved it). */
+  update(execution: Execution, expected?: readonly ExecutionStatus[]): Promise<boolean>;
   /** The newest finished execution of the pipeline created before `beforeId`. */
   previousFinished(pipelineId: number, beforeId: number): Promise<Execution | undefined>;
   /** The oldest execution of the pipeline in one of the statuses. */
@@ -27,5 +31,9 @@ export interface ExecutionRepo {
   actionExecutions(executionId: number): Promise<ActionExecution[]>;
   actionExecution(id: number): Promise<ActionExecution | undefined>;
   actionExecutionByHex(hexId: string): Promise<ActionExecution | undefined>;
-  updateActionExecution(actionExecution: ActionExecution): Promise<void>;
+  /** Writes the row; with `expected`, only while its status is one of them (false: someone else moved it). */
+  updateActionExecution(
+    actionExecution: ActionExecution,
+    expected?: readonly ActionExecutionStatus[],
+  ): Promise<boolean>;
 }

@@ -47,6 +47,8 @@ export interface JobRepo {
     workspaceIds?: readonly number[] | null,
   ): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
+  /** The QUEUED or RUNNING job of an action execution (the database keeps at most one). */
+  live(actionExecutionId: number): Promise<Job | undefined>;
   /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */
   renew(id: number, attempt: number, leaseUntil: Date, now: Date): Promise<Job | undefined>;
   /** Marks a RUNNING job at this attempt started, if it is not yet. */
