@@ -204,14 +204,19 @@ export function createExecutionUseCases(deps: {
       if (isFinished(execution.status))
         throw new ValidationError(`Execution ${id} has already finished (${execution.status}); nothing to cancel.`);
       await orchestrator.serial(execution.pipelineId, async () => {
-        const dropped = await store.jobs.dropQueued(execution.id);
-        await store.jobs.requestCancel(execution.id);
-        for (const ae of await store.executions.actionExecutions(execution.id)) {
-          if (dropped.includes(ae.id))
-            await store.executions.updateActionExecution({ ...ae, status: 'TERMINATED', finishDate: deps.clock.now() });
-          else if (ae.status === 'INPROGRESS')
-            await store.executions.updateActionExecution({ ...ae, status: 'TERMINATING' });
-        }
+        // One transaction: queued jobs dropped, running ones flagged, their actions moved (compare-and-set).
+        await store.transaction(async (tx) => {
+          const dropped = await tx.jobs.dropQueued(execution.id);
+          await tx.jobs.requestCancel(execution.id);
+          for (const ae of await tx.executions.actionExecutions(execution.id)) {
+            if (dropped.includes(ae.id))
+              await tx.executions.updateActionExecution({ ...ae, status: 'TERMINATED', finishDate: deps.clock.now() }, [
+                ae.status,
+              ]);
+            else if (ae.status === 'INPROGRESS')
+              await tx.executions.updateActionExecution({ ...ae, status: 'TERMINATING' }, ['INPROGRESS']);
+          }
+        });
         const actions = await store.executions.actionExecutions(execution.id);
         const current = (await store.executions.byId(execution.id))!;
         if (!actions.some((a) => a.status === 'TERMINATING'))
