@@ -4,7 +4,8 @@ import { RateLimitedError, UnauthorizedError } from '../domain/errors.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { AgentUseCases, AgentView } from '../app/agents.js';
 import { errorResponses, type App, type RouteDeps } from './routes/deps.js';
-import { callerOf } from './auth.js';
+import { callerOf, countingFailures } from './auth.js';
+import { LIMITS, Name, Text } from './buddy-json/limits.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -33,17 +34,12 @@ export function agentRoutes(
   app.register(async (scoped) => {
     // The same guard as user routes: failed agent authentications count per address, requests per agent.
     scoped.addHook('onRequest', async (req) => {
-      const address = `ip:${req.ip}`;
-      const blocked = opts.failures.peek(address);
-      if (blocked.exceeded) throw new RateLimitedError(blocked.reset, 'address');
       const header = req.headers.authorization;
-      try {
-        req.agent = await jobs.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined);
-      } catch (error) {
-        if (error instanceof UnauthorizedError) opts.failures.hit(address);
-        throw error;
-      }
-      const state = opts.limiter.hit(`a:${req.agent.id}`);
+      const agent = await countingFailures(opts.failures, req.ip, () =>
+        jobs.authenticate(header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined),
+      );
+      req.agent = agent;
+      const state = opts.limiter.hit(`a:${agent.id}`);
       if (state.exceeded) throw new RateLimitedError(state.reset, 'agent');
     });
     const s = scoped as unknown as App;
@@ -135,22 +131,21 @@ const agentJson = (a: AgentView) => ({
   created_at: a.createdAt.toISOString(),
   last_seen_at: a.lastSeenAt?.toISOString() ?? null,
 });
-const Name = Type.String({ minLength: 1, maxLength: 255 });
 
 /** Registering, listing and deleting agents: user tokens with WORKSPACES_MANAGE, within their workspaces. */
 function agentRegistry(app: App, agents: AgentUseCases): void {
   const tags = ['Agents'];
   const config = { scope: 'WORKSPACES_MANAGE' as const };
-  const AgentParams = Type.Object({ id: Type.String({ maxLength: 100 }) });
+  const AgentParams = Type.Object({ id: Text(100) });
   app.post(
     '/agent/v1/agents',
     {
       schema: {
         tags,
         body: Type.Object({
-          name: Name,
-          labels: Type.Optional(Type.Array(Type.String({ maxLength: 255 }), { maxItems: 50 })),
-          workspaces: Type.Optional(Type.Array(Name, { maxItems: 100 })),
+          name: Name({ minLength: 1 }),
+          labels: Type.Optional(Type.Array(Name(), { maxItems: 50 })),
+          workspaces: Type.Optional(Type.Array(Name(), { maxItems: LIMITS.items })),
         }),
         response: { 201: Type.Intersect([AgentJson, Type.Object({ token: Type.String() })]), ...errorResponses },
       },

@@ -43,15 +43,9 @@ export function registerAuth(
 ) {
   app.addHook('onRequest', async (request, reply) => {
     if (request.routeOptions.config.public || request.routeOptions.config.agent) return;
-    const address = `ip:${request.ip}`;
-    const blocked = deps.failures.peek(address);
-    if (blocked.exceeded) throw new RateLimitedError(blocked.reset, 'address');
-    try {
-      request.caller = await deps.tokens.authenticate(bearerOf(request), request.ip);
-    } catch (error) {
-      if (error instanceof UnauthorizedError || error instanceof ForbiddenError) deps.failures.hit(address);
-      throw error;
-    }
+    request.caller = await countingFailures(deps.failures, request.ip, () =>
+      deps.tokens.authenticate(bearerOf(request), request.ip),
+    );
     const state = deps.limiter.hit(`t:${request.caller.token.id}`);
     reply
       .header('X-Rate-Limit-Limit', state.limit)
@@ -63,6 +57,22 @@ export function registerAuth(
       throw new ForbiddenError(`This token lacks the ${scope} scope that this request needs.`);
     }
   });
+}
+
+/**
+ * Runs an authentication for a client address: 429 while the address has used up its failures of the window,
+ * and a refusal (401, or 403 for `ip_restrictions`) counts as one more. User and agent routes share it.
+ */
+export async function countingFailures<T>(failures: RateLimiter, ip: string, authenticate: () => Promise<T>) {
+  const address = `ip:${ip}`;
+  const blocked = failures.peek(address);
+  if (blocked.exceeded) throw new RateLimitedError(blocked.reset, 'address');
+  try {
+    return await authenticate();
+  } catch (error) {
+    if (error instanceof UnauthorizedError || error instanceof ForbiddenError) failures.hit(address);
+    throw error;
+  }
 }
 
 /** The authenticated caller of a route that is not public. */

@@ -17,8 +17,6 @@ export interface AgentView extends Agent {
   workspaces: string[] | null;
 }
 
-const MAX_LABELS = 50;
-
 /**
  * Who may register, see and delete agents. An agent claims jobs with their secrets opened, so it is as powerful as
  * the workspaces it serves: a global agent needs an unrestricted token; a token restricted to some workspaces
@@ -63,7 +61,6 @@ export function createAgentUseCases(store: Store, agentJobs: ReturnType<typeof c
 
   return {
     async register(caller: Caller, input: AgentInput): Promise<{ agent: AgentView; token: string }> {
-      if (input.labels.length > MAX_LABELS) throw new ValidationError(`"labels" may hold at most ${MAX_LABELS}.`);
       const ids = await workspaceIds(caller, input.workspaces);
       const { agent, token } = await agentJobs.registerAgent(input.name, input.labels, undefined, ids);
       return { agent: await view(agent), token };

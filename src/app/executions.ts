@@ -3,7 +3,7 @@ import type { ActionExecution, Execution, ExecutionVariable, Revision } from '..
 import { ValidationError } from '../domain/errors.js';
 import { isFinished } from '../domain/execution.js';
 import type { Priority } from '../domain/pipeline.js';
-import { DEFAULT_BRANCH } from '../domain/project.js';
+import { DEFAULT_BRANCH, type Project } from '../domain/project.js';
 import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
 import type { Caller } from './caller.js';
 import type { RevisionSource } from './ports/revision-source.js';
@@ -56,10 +56,9 @@ export function createExecutionUseCases(deps: {
   }
 
   async function resolveRevision(
-    projectId: number,
+    project: Project,
     input: RunInput,
   ): Promise<{ revision: Revision | null; error: string | null }> {
-    const project = (await store.projects.find(projectId))!;
     if (!project.repository.url)
       return { revision: null, error: 'The project has no repository: set "custom_repo_url" on the project.' };
     try {
@@ -127,7 +126,7 @@ export function createExecutionUseCases(deps: {
         actions,
         variables.map((v) => v.key),
       );
-      const { revision, error } = await resolveRevision(pipeline.projectId, input);
+      const { revision, error } = await resolveRevision(project, input);
       const now = deps.clock.now();
       const execution = await store.transaction((tx) =>
         tx.executions.create(

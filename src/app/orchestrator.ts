@@ -15,6 +15,8 @@ import type { VariableScopes } from './variable-scope.js';
 export const JOBS_TOPIC = 'jobs';
 export const executionTopic = (id: number) => `execution:${id}`;
 const PRIORITY = { LOW: 0, NORMAL: 1, HIGH: 2 } as const;
+/** The action execution statuses that mean "a job of it is queued or running". */
+const WITH_JOB: readonly ActionExecution['status'][] = ['ENQUEUED', 'INPROGRESS', 'TERMINATING'];
 
 export interface JobOutcome {
   status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED';
@@ -217,7 +219,6 @@ export function createOrchestrator(deps: {
         ? (outcome.error ?? 'The action failed.')
         : null;
     const ended = { ...ae, status: cancelled ? 'TERMINATED' : outcome.status, progress: 100, finishDate: now };
-    const live: ActionExecution['status'][] = ['ENQUEUED', 'INPROGRESS', 'TERMINATING'];
     const done = await store.transaction(async (tx) => {
       if (!(await tx.jobs.finish(job.id, job.attempt))) return false;
       if (made && 'spec' in made) {
@@ -227,7 +228,7 @@ export function createOrchestrator(deps: {
         return true;
       }
       const error = made && 'error' in made ? made.error : errorMessage;
-      await tx.executions.updateActionExecution({ ...ended, errorMessage: error }, live);
+      await tx.executions.updateActionExecution({ ...ended, errorMessage: error }, WITH_JOB);
       return true;
     });
     if (!done) return false;
@@ -247,7 +248,7 @@ export function createOrchestrator(deps: {
     let healed = 0;
     for (const execution of await store.executions.unfinished()) {
       for (const ae of await store.executions.actionExecutions(execution.id)) {
-        if (!['ENQUEUED', 'INPROGRESS', 'TERMINATING'].includes(ae.status)) continue;
+        if (!WITH_JOB.includes(ae.status)) continue;
         if (await store.jobs.live(ae.id)) continue;
         const now = clock.now();
         const fix: ActionExecution =

@@ -1,7 +1,7 @@
 import { ValidationError } from '../domain/errors.js';
 import { builtInKeys } from '../domain/variable-resolution.js';
 import type { Action } from '../domain/action.js';
-import type { VariableScope } from '../domain/variable.js';
+import { scopeDepth } from '../domain/variable.js';
 import type { Store } from './ports/store.js';
 
 /**
@@ -12,10 +12,6 @@ import type { Store } from './ports/store.js';
  * (BUDDY_*) are never settable. Without this rule a caller with
  * only EXECUTION_RUN could point a registry host variable elsewhere and receive the action's password.
  */
-/** 0 for the workspace, up to 3 for an action: inner definitions win. */
-const depth = (s: VariableScope) =>
-  s.actionId !== null ? 3 : s.pipelineId !== null ? 2 : s.projectId !== null ? 1 : 0;
-
 export async function checkRunVariables(
   store: Store,
   at: { workspaceId: number; projectId: number; pipelineId: number },
@@ -31,7 +27,7 @@ export async function checkRunVariables(
   for (const scope of scopes) {
     const settable = new Map<string, boolean>();
     const stored = (await store.variables.inForce(at.workspaceId, scope)).sort(
-      (a, b) => depth(a.scope) - depth(b.scope),
+      (a, b) => scopeDepth(a.scope) - scopeDepth(b.scope),
     );
     for (const v of stored) settable.set(v.key, v.settable);
     const own = actions.find((a) => a.id === scope.actionId)?.variables ?? [];

@@ -1,7 +1,7 @@
 import type { VariableType } from '../domain/action.js';
 import { validateVariable } from '../domain/action-variable.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
-import { FILE_PLACES, type FilePlace, type Variable, type VariableScope } from '../domain/variable.js';
+import { FILE_PLACES, scopeDepth, type FilePlace, type Variable, type VariableScope } from '../domain/variable.js';
 import type { Workspace } from '../domain/workspace.js';
 import { workspaceFor } from './resolve-path.js';
 import { type Caller } from './caller.js';
@@ -225,11 +225,9 @@ export function createStoredVariableLayers(store: Store, secrets: Secrets): Vari
         pipelineId: pipeline.id,
         actionId: action.id,
       });
-      const depth = (s: VariableScope) =>
-        s.actionId !== null ? 3 : s.pipelineId !== null ? 2 : s.projectId !== null ? 1 : 0;
       const layers: ScopedVariable[][] = [[], [], [], []];
       for (const v of inForce) {
-        layers[depth(v.scope)]?.push({
+        layers[scopeDepth(v.scope)]?.push({
           key: v.key,
           value: v.encrypted ? secrets.open(v.value, ownerIn(v.workspaceId, 'variable')) : v.value,
           encrypted: v.encrypted,

@@ -22,6 +22,11 @@ export interface Variable extends ActionVariable {
   createdAt: Date;
 }
 
+/** How deep a scope lies: 0 for the workspace, up to 3 for an action (inner definitions win). */
+export function scopeDepth(scope: VariableScope): number {
+  return scope.actionId !== null ? 3 : scope.pipelineId !== null ? 2 : scope.projectId !== null ? 1 : 0;
+}
+
 /** "the workspace", "project 3", "pipeline 7", "action 12": the innermost part of a scope, for messages. */
 export function describeScope(scope: VariableScope): string {
   if (scope.actionId !== null) return `action ${scope.actionId}`;

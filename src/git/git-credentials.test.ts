@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { maskText, splitCredentials } from './git-credentials.js';
+import { maskSecrets as maskText } from '../domain/secret-masking.js';
+import { splitCredentials } from './git-credentials.js';
 import { gitLine } from './git-run.js';
 
 describe('git credentials masking', () => {

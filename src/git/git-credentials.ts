@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { maskSecrets as maskText } from '../domain/secret-masking.js';
+import { maskSecrets } from '../domain/secret-masking.js';
 import { GitError } from './git-error.js';
 import { inheritedEnv } from '../process/child.js';
 
@@ -36,7 +36,7 @@ function decoded(part: string): string {
 export function splitCredentials(source: RepoSource): SafeSource {
   const raw = source.url.trim();
   if (raw === '' || raw.startsWith('-'))
-    throw new GitError(`"${maskText(raw, [])}" is not a git URL or path: check "custom_repo_url".`);
+    throw new GitError(`"${maskSecrets(raw, [])}" is not a git URL or path: check "custom_repo_url".`);
   let url = raw;
   let user = source.user || null;
   let password = source.password || null;
@@ -46,7 +46,7 @@ export function splitCredentials(source: RepoSource): SafeSource {
     try {
       parsed = new URL(raw);
     } catch {
-      throw new GitError(`"${maskText(raw, [])}" is not a valid URL: check "custom_repo_url".`);
+      throw new GitError(`"${maskSecrets(raw, [])}" is not a valid URL: check "custom_repo_url".`);
     }
     if (parsed.username || parsed.password) {
       user = user ?? (decoded(parsed.username) || null);
@@ -63,7 +63,6 @@ export function splitCredentials(source: RepoSource): SafeSource {
 }
 
 /** Hides the secrets (in every form) and any `user:password@` in URLs: the one rule set of domain/secret-masking.ts. */
-export { maskSecrets as maskText } from '../domain/secret-masking.js';
 
 /** Variables of the parent that would point git at another repository, config, prompt or trace output. */
 const DROPPED_ENV =

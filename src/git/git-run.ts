@@ -1,5 +1,6 @@
 import { runChild, type ChildResult } from '../process/child.js';
-import { GIT_FLAGS, gitEnv, maskText, withCredentials, type SafeSource } from './git-credentials.js';
+import { maskSecrets } from '../domain/secret-masking.js';
+import { GIT_FLAGS, gitEnv, withCredentials, type SafeSource } from './git-credentials.js';
 import { GitError } from './git-error.js';
 
 export { GitError };
@@ -62,11 +63,11 @@ export function gitLine(stderr: string, secrets: readonly string[], pattern?: Re
   const matching = pattern ? lines.find((l) => pattern.test(l)) : undefined;
   const pick =
     matching ?? [...lines].reverse().find((l) => /^(fatal|error):/i.test(l)) ?? lines[lines.length - 1] ?? '';
-  return maskText(pick, secrets);
+  return maskSecrets(pick, secrets);
 }
 
 function explainFailure(what: string, call: GitCall, result: ChildResult): string {
-  const url = `"${maskText(call.source.url, call.source.secrets)}"`;
+  const url = `"${maskSecrets(call.source.url, call.source.secrets)}"`;
   if (result.aborted) {
     const minutes = Math.round((call.timeoutMs ?? DEFAULT_TIMEOUT_MS) / 60_000);
     return `Git did not ${what} the repository ${url} within ${minutes} minutes: its server may be slow or unreachable.`;

@@ -1,4 +1,5 @@
-import { RegistryCredentialsError, scrub, type RegistryFailure } from './errors.js';
+import { maskSecrets } from '../domain/secret-masking.js';
+import { RegistryCredentialsError, type RegistryFailure } from './errors.js';
 
 /** What was being done when an AWS call failed, to word the sentence (and the secrets to keep out of it). */
 export interface AwsCall {
@@ -90,7 +91,7 @@ export function awsFailure(err: unknown, call: AwsCall): RegistryCredentialsErro
   const e = (err ?? {}) as AwsLikeError;
   const name = e.name ?? '';
   const code = e.code ?? name;
-  const said = scrub(`AWS said ${name}${e.message ? `: ${e.message}` : ''}`, call.secrets);
+  const said = maskSecrets(`AWS said ${name}${e.message ? `: ${e.message}` : ''}`, call.secrets);
   if (UNKNOWN_KEY.includes(name)) {
     return new RegistryCredentialsError(
       'AUTH_FAILED',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { awsFailure } from './aws-errors.js';
-import { scrub } from './errors.js';
+import { maskSecrets as scrub } from '../domain/secret-masking.js';
 
 describe('registry error scrubbing', () => {
   it('hides a URL-encoded secret in what a provider said', () => {

@@ -16,4 +16,3 @@ export class RegistryCredentialsError extends BuildError {
 }
 
 /** Hides every secret (in every form, by the one rule set of domain/secret-masking.ts) in `text`. Never throws. */
-export { maskSecrets as scrub } from '../domain/secret-masking.js';

@@ -1,8 +1,9 @@
+import { maskSecrets } from '../domain/secret-masking.js';
 import { createPrivateKey } from 'node:crypto';
 import { JWT, type Credentials } from 'google-auth-library';
 import { isGoogleRegistryHost } from '../domain/multi-arch-build.js';
 import { cachedCredentialSource, staticCredentialSource } from './cached-source.js';
-import { RegistryConfigError, RegistryCredentialsError, scrub } from './errors.js';
+import { RegistryConfigError, RegistryCredentialsError } from './errors.js';
 import { splitRepository } from './names.js';
 import type { RegistryInput, RegistryTarget, RegistryToken, ResolveOptions } from './types.js';
 
@@ -86,7 +87,9 @@ function googleFailure(err: unknown, key: ServiceAccountKey): RegistryCredential
   const code = e.code ?? e.cause?.code ?? '';
   const data = e.response?.data;
   if (data?.error) {
-    const said = scrub(`${data.error}${data.error_description ? `: ${data.error_description}` : ''}`, [key.privateKey]);
+    const said = maskSecrets(`${data.error}${data.error_description ? `: ${data.error_description}` : ''}`, [
+      key.privateKey,
+    ]);
     const clock = /iat|exp|timeframe/i.test(data.error_description ?? '') ? "; check this machine's clock" : '';
     return new RegistryCredentialsError(
       'AUTH_FAILED',
