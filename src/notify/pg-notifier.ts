@@ -37,6 +37,15 @@ export interface PgNotifierOptions {
    * `application_name` in the connection string takes precedence (pg's rule), then both carry that name.
    */
   applicationName?: string;
+  /**
+   * How often the listening connection is asked `SELECT 1` (default 10 s); no answer within PROBE_TIMEOUT_MS
+   * counts as a lost connection. A half-open connection (a peer that vanished without a FIN: a failover, a
+   * dropped NAT entry, a frozen server) raises no error and delivers nothing; TCP keep-alive notices it only
+   * after the kernel's probes (over 11 minutes with Linux's defaults), the probe within one interval.
+   */
+  probeMs?: number;
+  /** How long a probe may wait for its answer (default 5 s). */
+  probeTimeoutMs?: number;
 }
 
 export interface PgNotifier {
@@ -55,6 +64,8 @@ const BACKOFF_MAX_MS = 5_000;
 const CONNECT_TIMEOUT_MS = 5_000;
 /** TCP keep-alive on both connections, so a half-open one is noticed (after the kernel's probes) rather than never. */
 const KEEPALIVE_DELAY_MS = 10_000;
+const PROBE_EVERY_MS = 10_000;
+const PROBE_TIMEOUT_MS = 5_000;
 const SEND_SQL = 'SELECT pg_notify($1, payload) FROM unnest($2::text[]) AS payload';
 
 const toError = (e: unknown, context: string): Error =>
@@ -107,6 +118,7 @@ export function createPgNotifier(opts: PgNotifierOptions): PgNotifier {
   let current: pg.Client | undefined;
   let backoff = BACKOFF_FIRST_MS;
   let retryTimer: NodeJS.Timeout | undefined;
+  let probe: NodeJS.Timeout | undefined; // of the current listening connection
   let resolveReady!: () => void;
   let rejectReady!: (error: Error) => void;
   const ready = new Promise<void>((resolve, reject) => {
@@ -132,12 +144,14 @@ export function createPgNotifier(opts: PgNotifierOptions): PgNotifier {
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       keepAlive: true,
       keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+      query_timeout: opts.probeTimeoutMs ?? PROBE_TIMEOUT_MS,
     });
     current = client;
     let lost = false;
     const onLost = (error: Error) => {
       if (lost) return;
       lost = true;
+      clearInterval(probe);
       if (current === client) current = undefined;
       isListening = false;
       client.off('notification', onNotification);
@@ -161,6 +175,10 @@ export function createPgNotifier(opts: PgNotifierOptions): PgNotifier {
           isListening = true;
           backoff = BACKOFF_FIRST_MS;
           resolveReady();
+          probe = setInterval(() => {
+            client.query('SELECT 1').catch((e: unknown) => onLost(toError(e, 'notification listener did not answer')));
+          }, opts.probeMs ?? PROBE_EVERY_MS);
+          probe.unref();
           // Whatever was published while nobody listened is lost: wake every waiter here to re-check the store.
           // (On the first connect this wakes the waiters that came before it, for the same reason.)
           for (const topic of [...active.keys()]) deliver(topic);
@@ -258,6 +276,7 @@ export function createPgNotifier(opts: PgNotifierOptions): PgNotifier {
       flushTimer = undefined;
       const client = current;
       current = undefined;
+      clearInterval(probe);
       await Promise.all([
         client?.end().catch(() => {}),
         (async () => {

@@ -219,6 +219,29 @@ if (server) {
         expect(await left()).toBe(0);
       });
 
+      it('notices a half-open listening connection (its backend frozen) by the probe, and listens again', async () => {
+        const publisher = await open({ applicationName: 'archway-pub2' });
+        const listener = await open({ applicationName: 'archway-frozen', probeMs: 200, probeTimeoutMs: 500 });
+        const [frozen] = await backends('archway-frozen-listen');
+        // SIGSTOP: the backend keeps its socket open and answers nothing, as a peer behind a dead link would.
+        process.kill(frozen!.pid, 'SIGSTOP');
+        try {
+          const stoppedAt = performance.now();
+          expect(await until(() => !listener.listening(), 3_000, 5)).toBe(true);
+          const noticedMs = performance.now() - stoppedAt;
+          console.log(`pg notifier: a frozen listening backend noticed after ${noticedMs.toFixed(0)} ms`);
+          expect(noticedMs).toBeLessThan(1_500); // one interval + the probe's timeout
+          expect(await until(() => listener.listening(), 5_000)).toBe(true);
+          const woken = listener.notifier.wait('after-the-freeze', 2_000);
+          publisher.notifier.publish('after-the-freeze');
+          expect(await woken).toBe(true);
+        } finally {
+          process.kill(frozen!.pid, 'SIGCONT');
+        }
+        expect(errors.some((e) => /did not answer/.test(e.message))).toBe(true);
+        await Promise.all([publisher.close(), listener.close()]);
+      });
+
       it('backs off 100 ms doubling while the server is unreachable, and close() stops it and rejects ready', async () => {
         const port = await closedPort();
         const attempts: number[] = [];
@@ -244,7 +267,7 @@ if (server) {
     });
 
     it('failed no send and no listener during the run (only the expected losses and the refused topic)', () => {
-      const unexpected = errors.filter((e) => !/connection (failed|ended)|at most 7999/.test(e.message));
+      const unexpected = errors.filter((e) => !/connection (failed|ended)|did not answer|at most 7999/.test(e.message));
       expect(unexpected.map((e) => e.message)).toEqual([]);
     });
   });
