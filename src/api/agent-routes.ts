@@ -23,7 +23,7 @@ const Attempt = { attempt: Type.Integer({ minimum: 1 }) };
  */
 export function agentRoutes(
   app: App,
-  { useCases }: RouteDeps,
+  { useCases, closing }: RouteDeps,
   opts: { claimWaitMs?: number; failures: RateLimiter; limiter: RateLimiter },
 ): void {
   const jobs = useCases.agentJobs;
@@ -49,8 +49,11 @@ export function agentRoutes(
       // The response's close, not the request's: since Node 16 a request emits 'close' as soon as its body has
       // been read, which ended every long-poll at once (seen: 800 claims in 4 s from one idle agent).
       reply.raw.on('close', () => controller.abort());
-      const job = await jobs.claim(agent(req), opts.claimWaitMs ?? CLAIM_WAIT_MS, controller.signal);
-      if (!job) return reply.status(204).send();
+      // Shutting down: the wait ends at once and the agent, told to close the connection, claims elsewhere.
+      const waiting = AbortSignal.any([controller.signal, closing]);
+      const job = await jobs.claim(agent(req), opts.claimWaitMs ?? CLAIM_WAIT_MS, waiting);
+      if (!job)
+        return closing.aborted ? reply.header('connection', 'close').status(204).send() : reply.status(204).send();
       // A hang-up that raced the claim is only seen after one turn of the event loop's I/O phase; a job
       // answered into a closed socket would otherwise sit RUNNING until its lease ends as "agent lost".
       await new Promise((resolve) => setImmediate(resolve));

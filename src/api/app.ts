@@ -15,6 +15,7 @@ import { agentRoutes } from './agent-routes.js';
 import { actionRoutes } from './routes/actions.js';
 import { executionRoutes } from './routes/executions.js';
 import { integrationRoutes } from './routes/integrations.js';
+import { healthRoutes, type Readiness } from './routes/health.js';
 import { logStreamRoutes } from './routes/log-stream.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
@@ -33,6 +34,8 @@ export interface ApiOptions {
   logger: FastifyBaseLogger | false;
   /** How long an agent's claim waits for a job (default 25 s). */
   claimWaitMs?: number;
+  /** What /readyz checks (default: nothing but that the server is not shutting down). */
+  readiness?: Readiness;
 }
 
 /** The Buddy-compatible REST API: every route, the error envelope, auth, rate limits and /openapi.json. */
@@ -73,7 +76,12 @@ export async function buildApi(opts: ApiOptions) {
   const failures = createRateLimiter({ max: opts.authFailureLimit ?? 100, windowSeconds: 60 });
   registerAuth(app, { tokens: opts.useCases.tokens, limiter: createRateLimiter(opts.rateLimit), failures });
 
-  const deps = { useCases: opts.useCases, urls: createUrls(opts.publicUrl) };
+  // Aborted when close() begins: long-polls answer at once and live log streams end with a reconnect hint, so the
+  // in-flight requests Fastify waits for finish and the clients move to another replica.
+  const closing = new AbortController();
+  app.addHook('preClose', async () => closing.abort());
+  const deps = { useCases: opts.useCases, urls: createUrls(opts.publicUrl), closing: closing.signal };
+  healthRoutes(app, { readiness: opts.readiness ?? (async () => ({})), closing: closing.signal });
   workspaceRoutes(app, deps);
   projectRoutes(app, deps);
   pipelineRoutes(app, deps);

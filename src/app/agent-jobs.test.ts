@@ -39,13 +39,19 @@ describe('agent jobs (server side)', () => {
     const appended: string[] = [];
     const finished: JobOutcome[] = [];
     const store = {
-      jobs: { byId: async () => job, markStarted: async () => {}, finish: async () => true },
+      jobs: {
+        byId: async () => job,
+        lockRunning: async () => job,
+        markStarted: async () => {},
+        finish: async () => true,
+      },
       logs: {
         append: async (_id: number, at: number, lines: string[]) => {
           appended.push(...lines);
           return at + lines.length;
         },
       },
+      transaction: <T>(fn: (tx: Store) => Promise<T>) => fn(store),
     } as unknown as Store;
     const jobs = createAgentJobs({
       store,

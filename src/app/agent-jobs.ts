@@ -32,8 +32,13 @@ export function createAgentJobs(deps: {
   const { store, clock, notifier, orchestrator } = deps;
   const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
 
-  async function running(agent: Agent, jobId: number, attempt: number): Promise<Job> {
-    const job = await store.jobs.byId(jobId);
+  async function running(
+    agent: Agent,
+    jobId: number,
+    attempt: number,
+    repos: Pick<Store, 'jobs'> = store,
+  ): Promise<Job> {
+    const job = await repos.jobs.byId(jobId);
     if (!job) throw new NotFoundError(`Job ${jobId} not found.`);
     if (job.agentId !== agent.id || job.attempt !== attempt || job.state !== 'RUNNING') {
       throw new ConflictError(
@@ -147,16 +152,28 @@ export function createAgentJobs(deps: {
       offset: number,
       lines: string[],
     ): Promise<{ next: number }> {
-      const job = await running(agent, jobId, attempt);
-      // A job that logged is started: it is never handed to another agent, which would log the same part again.
-      if (job.startedAt === null) await store.jobs.markStarted(jobId, attempt, clock.now());
-      // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
-      const mask = createMasker(openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask);
-      const next = await store.logs.append(
-        job.actionExecutionId,
-        job.logBase + offset,
-        lines.map((l) => mask(l)),
-      );
+      // Checked and written in one transaction under the job's row lock: a batch of a dead attempt still in flight
+      // cannot land after the reaper ended that attempt and the next one took the offsets after it (the next
+      // attempt's log base is read when it is claimed, which waits for this lock through the finish).
+      const { job, next } = await store.transaction(async (tx) => {
+        const locked = await tx.jobs.lockRunning(jobId, attempt);
+        if (!locked || locked.agentId !== agent.id) {
+          // Through the transaction: on SQLite's one connection a read beside it would wait for it forever.
+          await running(agent, jobId, attempt, tx); // throws the 404 or 409 that fits
+          throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+        }
+        const job = locked;
+        // A job that logged is started: it is never handed to another agent, which would log the same part again.
+        if (job.startedAt === null) await tx.jobs.markStarted(jobId, attempt, clock.now());
+        // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
+        const mask = createMasker(openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask);
+        const next = await tx.logs.append(
+          job.actionExecutionId,
+          job.logBase + offset,
+          lines.map((l) => mask(l)),
+        );
+        return { job, next };
+      });
       notifier.publish(logTopic(job.actionExecutionId));
       return { next: next - job.logBase };
     },

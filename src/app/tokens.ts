@@ -35,6 +35,7 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
     user: User,
     input: TokenInput,
     value = secrets.newToken(),
+    repos: Pick<Store, 'tokens'> = store,
   ): Promise<{ token: AccessToken; value: string }> {
     if (!input.name?.trim()) throw new ValidationError('"name" is required.');
     const scopes = input.scopes ?? [];
@@ -47,7 +48,7 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
     if (days != null && (!Number.isInteger(days) || days < 1))
       throw new ValidationError('"expires_in" must be a whole number of days, at least 1.');
     const expiresAt = days == null ? null : new Date(clock.now().getTime() + days * 86_400_000);
-    const token = await store.tokens.create({
+    const token = await repos.tokens.create({
       id: randomBytes(12).toString('hex'),
       userId: user.id,
       name: input.name.trim(),
@@ -87,8 +88,8 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
     return { token, user };
   }
 
-  async function adminUser(): Promise<User> {
-    return (await store.users.first()) ?? store.users.create({ name: ADMIN_NAME, email: 'admin@localhost' });
+  async function adminUser(repos: Pick<Store, 'users'> = store): Promise<User> {
+    return (await repos.users.first()) ?? repos.users.create({ name: ADMIN_NAME, email: 'admin@localhost' });
   }
 
   return {
@@ -107,16 +108,20 @@ export function createTokenUseCases(store: Store, secrets: Secrets, clock: Clock
      * creates an admin token and returns its value so the caller prints it once.
      */
     async bootstrap(bootstrapToken: string | undefined): Promise<{ createdValue?: string }> {
-      const user = await adminUser();
-      const everything = { name: 'bootstrap', scopes: [...SCOPES] };
-      if (bootstrapToken) {
-        if (!(await store.tokens.byHash(secrets.digestToken(bootstrapToken))))
-          await issue(user, everything, bootstrapToken);
-        return {};
-      }
-      if ((await store.tokens.count()) > 0) return {};
-      const { value } = await issue(user, { ...everything, name: 'admin' });
-      return { createdValue: value };
+      // Under a lock across replicas: two starting at once on an empty database make one admin user, and the
+      // second sees the first's tokens (so prints none of its own).
+      return store.exclusive('bootstrap', async (tx) => {
+        const user = await adminUser(tx);
+        const everything = { name: 'bootstrap', scopes: [...SCOPES] };
+        if (bootstrapToken) {
+          if (!(await tx.tokens.byHash(secrets.digestToken(bootstrapToken))))
+            await issue(user, everything, bootstrapToken, tx);
+          return {};
+        }
+        if ((await tx.tokens.count()) > 0) return {};
+        const { value } = await issue(user, { ...everything, name: 'admin' }, undefined, tx);
+        return { createdValue: value };
+      });
     },
     /** A token of the caller's user that reaches no further than the caller's own token (403 otherwise). */
     async create(caller: Caller, input: TokenInput) {

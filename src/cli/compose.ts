@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, realpathSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Notifier } from '../app/ports/notifier.js';
@@ -9,12 +10,15 @@ import { createUseCases, type UseCases } from '../app/use-cases.js';
 import { createStoredVariableLayers } from '../app/variables.js';
 import type { VariableLayers } from '../app/variable-scope.js';
 import type { Config } from '../config/config.js';
+import { createDatabaseClock } from '../app/database-clock.js';
 import { createMemoryNotifier } from '../notify/memory.js';
+import { createPgNotifier } from '../notify/pg-notifier.js';
 import { loadSecretKey } from '../secrets/key-source.js';
 import { createSecretBox } from '../secrets/secret-box.js';
 import { createPostgresDialect } from '../store/dialects/postgres.js';
 import { createSqliteDialect } from '../store/dialects/sqlite.js';
 import { createKyselyStore } from '../store/store.js';
+import { pendingMigrations } from '../store/migrate.js';
 import { buildApi } from '../api/app.js';
 import { createGitRevisionSource } from '../git/index.js';
 import { startAgent } from './agent.js';
@@ -28,6 +32,9 @@ export interface Core {
   notifier: Notifier;
   /** The built-in registry, when it runs: where bare repositories go. */
   defaultRegistry: DefaultRegistry | null;
+  /** What /readyz reports: each check's failure, or null when it passes. */
+  readiness: () => Promise<Record<string, string | null>>;
+  close: () => Promise<void>;
 }
 
 /** Adapters a test may replace (a revision source or variable layers of its own). */
@@ -69,12 +76,23 @@ export async function openCore(
       })
     : createSqliteDialect({ file: join(config.dataDir, 'archway.db') });
   const store = await createKyselyStore(dialect);
-  const notifier = createMemoryNotifier();
+  const warn = (what: string) => (error: unknown) =>
+    process.emitWarning(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+  // Scaled mode: wake-ups cross replicas through LISTEN/NOTIFY, and leases are written and read on the database's
+  // time. Embedded: one process, its memory and its clock.
+  const pg = config.databaseUrl
+    ? createPgNotifier({ connectionString: config.databaseUrl, onError: warn('notifications between replicas') })
+    : null;
+  const dbClock = config.databaseUrl
+    ? createDatabaseClock(store, { onError: warn('reading the database clock') })
+    : null;
+  await Promise.all([pg?.ready, dbClock?.ready]);
+  const notifier = pg?.notifier ?? createMemoryNotifier();
   const useCases = createUseCases({
     store,
     secrets,
     notifier,
-    clock: { now: () => new Date() },
+    clock: dbClock?.clock ?? { now: () => new Date() },
     revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }),
     variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets),
     leaseMs: config.agentLeaseSeconds * 1000,
@@ -85,7 +103,34 @@ export async function openCore(
       realpath: realpathOr,
     },
   });
-  return { store, secrets, useCases, notifier, defaultRegistry };
+  async function readiness(): Promise<Record<string, string | null>> {
+    const within = <T>(p: Promise<T>) =>
+      Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error('no answer in 2 s')), 2_000))]);
+    const failure = (e: unknown) => (e instanceof Error ? e.message : String(e));
+    const database = await within(store.databaseTime()).then(() => null, failure);
+    const migrations =
+      database === null
+        ? await within(pendingMigrations(dialect)).then(
+            (pending) => (pending.length ? `not applied: ${pending.join(', ')}` : null),
+            failure,
+          )
+        : 'the database is unreachable';
+    const notifications = pg && !pg.listening() ? 'not listening for notifications from the other replicas' : null;
+    return { database, migrations, notifications };
+  }
+  return {
+    store,
+    secrets,
+    useCases,
+    notifier,
+    defaultRegistry,
+    readiness,
+    async close() {
+      dbClock?.stop();
+      await pg?.close();
+      await store.close();
+    },
+  };
 }
 
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */
@@ -101,6 +146,7 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     trustedProxies: config.trustedProxies,
     logger,
     claimWaitMs: overrides.claimWaitMs,
+    readiness: core.readiness,
   });
   // Jobs whose agent went silent fail as "agent lost"; runs left over from a previous start carry on.
   const reapEveryMs = Math.min(5_000, (config.agentLeaseSeconds * 1000) / 3);
@@ -120,7 +166,7 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
   app.addHook('onClose', async () => {
     clearInterval(reaper);
     clearInterval(sweeper);
-    await core.store.close();
+    await core.close();
     await builtIn?.registry.stop();
   });
   return { app, core, createdToken: createdValue, registry: builtIn?.registry ?? null };
@@ -138,7 +184,10 @@ export async function startBuiltInAgent(
 ): Promise<() => Promise<void>> {
   const url = new URL(listenUrl);
   if (url.hostname === '0.0.0.0' || url.hostname === '[::]') url.hostname = '127.0.0.1';
-  const { token } = await core.useCases.agentJobs.registerAgent('built-in', [], 'built-in');
+  // Embedded: one server, one built-in agent. Scaled: one per replica, named by host and port, so a replica
+  // starting does not revoke (re-register) another's.
+  const id = config.databaseUrl ? `built-in@${hostname()}:${url.port || config.port}` : 'built-in';
+  const { token } = await core.useCases.agentJobs.registerAgent(id, [], id);
   // The built-in registry speaks plain HTTP on loopback.
   const insecure = core.defaultRegistry
     ? [...config.insecureRegistries, core.defaultRegistry.host]

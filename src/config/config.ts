@@ -20,7 +20,10 @@ export interface Config {
   trustedProxies: readonly string[];
   /** A job whose agent sent no heartbeat for this long fails as "agent lost". */
   agentLeaseSeconds: number;
-  /** Run the built-in agent inside `archway serve`. */
+  /**
+   * Run the built-in agent inside `archway serve`: on by default in the embedded mode, off in the scaled mode
+   * (ARCHWAY_BUILTIN_AGENT=1 turns it on there, with an id per host and port).
+   */
   builtInAgent: boolean;
   logLevel: string;
   /** Registries reached over plain HTTP or with unverified TLS: host[:port] (ARCHWAY_INSECURE_REGISTRIES). */
@@ -54,8 +57,32 @@ function list(raw: string | undefined): string[] {
     .filter(Boolean);
 }
 
+const FALSE = ['0', 'false', 'off', 'no'];
+/** Unset or empty: the default; otherwise anything but 0/false/off/no is on. */
+function flag(raw: string | undefined, fallback: boolean): boolean {
+  return raw === undefined || raw === '' ? fallback : !FALSE.includes(raw.trim().toLowerCase());
+}
+
+/**
+ * What the scaled mode (N replicas on one PostgreSQL) cannot work without: one secret key for all of them (a
+ * `secret.key` made by each would seal secrets the others cannot open), and no built-in registry (each replica
+ * would push to its own, on its own disk).
+ */
+function checkScaledMode(env: NodeJS.ProcessEnv): void {
+  if (!env.ARCHWAY_SECRET_KEY)
+    throw new ConfigError(
+      'ARCHWAY_SECRET_KEY is required with ARCHWAY_DATABASE_URL: every replica must open the secrets the others sealed, so give all of them the same key (for example the output of `openssl rand -hex 32`).',
+    );
+  if (flag(env.ARCHWAY_BUILTIN_REGISTRY, false))
+    throw new ConfigError(
+      'ARCHWAY_BUILTIN_REGISTRY cannot be on with ARCHWAY_DATABASE_URL: each replica would push to a registry of its own; name a registry shared by all of them in each action instead.',
+    );
+}
+
 /** Reads the environment into a validated, frozen Config. Throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  const scaled = Boolean(env.ARCHWAY_DATABASE_URL);
+  if (scaled) checkScaledMode(env);
   const port = integer(env, 'PORT', 8080, 0, 65535);
   const publicUrl = (env.ARCHWAY_PUBLIC_URL || `http://localhost:${port}`).replace(/\/+$/, '');
   try {
@@ -80,15 +107,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authFailureLimit: integer(env, 'ARCHWAY_AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
     trustedProxies: Object.freeze(list(env.ARCHWAY_TRUSTED_PROXIES)),
     agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
-    builtInAgent: env.ARCHWAY_BUILTIN_AGENT !== '0' && env.ARCHWAY_BUILTIN_AGENT !== 'false',
+    builtInAgent: flag(env.ARCHWAY_BUILTIN_AGENT, !scaled),
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
     insecureRegistries: Object.freeze(list(env.ARCHWAY_INSECURE_REGISTRIES)),
     registryCaDir: env.ARCHWAY_REGISTRY_CA_DIR ? resolve(env.ARCHWAY_REGISTRY_CA_DIR) : null,
     localRepoRoots: Object.freeze(list(env.ARCHWAY_LOCAL_REPO_ROOTS).map((d) => resolve(d))),
     builtInRegistry: Object.freeze({
-      enabled: env.ARCHWAY_BUILTIN_REGISTRY
-        ? !['0', 'false', 'off'].includes(env.ARCHWAY_BUILTIN_REGISTRY)
-        : !env.ARCHWAY_DATABASE_URL,
+      enabled: flag(env.ARCHWAY_BUILTIN_REGISTRY, !scaled),
       addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
     }),
   });

@@ -13,6 +13,14 @@ export interface DialectAdapter {
   rowLocks: boolean;
   isUniqueViolation(error: unknown): boolean;
   /**
+   * Takes a lock named by `key` for the rest of the transaction `trx`, across every process on the database
+   * (PostgreSQL: pg_advisory_xact_lock). Absent on SQLite: its one process makes every write and a transaction
+   * already excludes the others.
+   */
+  lockForTransaction?(trx: Kysely<Database>, key: string): Promise<void>;
+  /** The database server's clock (PostgreSQL: now() outside a transaction). Absent: this host's clock is the database's. */
+  serverTime?(): Promise<Date>;
+  /**
    * Present when this process sees every change to the database (SQLite: it runs every write itself and learns of
    * other connections' commits): repositories may then cache reads. PostgreSQL has none: other replicas write.
    */

@@ -95,6 +95,17 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
         return row && toJob(row);
       }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
+    lockRunning: (id, attempt) =>
+      guarded(ctx, 'lock the job', async () => {
+        const query = db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING');
+        const row = await (dialect.rowLocks ? query.forUpdate() : query).executeTakeFirst();
+        return row && toJob(row);
+      }),
     live: (actionExecutionId) =>
       guarded(ctx, 'read the job', async () => {
         const row = await db

@@ -20,7 +20,7 @@ const MIGRATIONS = {
   '0007-state-invariants': stateInvariants,
 } as const;
 
-export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
+function migrator(dialect: DialectAdapter): Migrator {
   const provider: MigrationProvider = {
     async getMigrations() {
       const out: Record<string, Migration> = {};
@@ -28,7 +28,16 @@ export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
       return out;
     },
   };
-  const { error, results } = await new Migrator({ db: dialect.db, provider }).migrateToLatest();
+  return new Migrator({ db: dialect.db, provider });
+}
+
+/** The migrations this version knows that the database has not applied (for /readyz). */
+export async function pendingMigrations(dialect: DialectAdapter): Promise<string[]> {
+  return (await migrator(dialect).getMigrations()).filter((m) => !m.executedAt).map((m) => m.name);
+}
+
+export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
+  const { error, results } = await migrator(dialect).migrateToLatest();
   if (error) {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
     throw new StoreError(

@@ -71,6 +71,14 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     },
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),
+    exclusive: (key, fn) =>
+      isTransaction
+        ? (dialect.lockForTransaction?.(db, key) ?? Promise.resolve()).then(() => fn(store))
+        : db.transaction().execute(async (trx) => {
+            await dialect.lockForTransaction?.(trx, key);
+            return fn(bind(trx, dialect, true));
+          }),
+    databaseTime: () => (dialect.serverTime ? dialect.serverTime() : Promise.resolve(new Date())),
     close: () => dialect.close(),
   };
   return store;

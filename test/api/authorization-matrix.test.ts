@@ -109,6 +109,8 @@ const ROUTES: Record<string, Entry> = {
   },
 
   'GET /openapi.json': { guard: 'public', ok: 200 },
+  'GET /healthz': { guard: 'public', ok: 200 },
+  'GET /readyz': { guard: 'public', ok: 200 },
 };
 
 /**

@@ -22,6 +22,8 @@ export type App = FastifyInstance<
 export interface RouteDeps {
   useCases: UseCases;
   urls: Urls;
+  /** Aborted when the server starts shutting down: long-lived answers (long-polls, streams) end then. */
+  closing: AbortSignal;
 }
 
 export const ErrorRef = Type.Ref('ErrorBody');

@@ -12,7 +12,7 @@ const BATCH = 1000;
  * Live log of one action execution as server-sent events: every line is an event whose id is its line number,
  * so a reconnecting EventSource resumes with Last-Event-ID; `event: end` closes the stream when the action is done.
  */
-export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
+export function logStreamRoutes(app: App, { useCases, closing }: RouteDeps): void {
   const Params = Type.Object({
     ...PipelineParams.properties,
     execution_id: Id(),
@@ -56,8 +56,11 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
         connection: 'keep-alive',
         'x-accel-buffering': 'no',
       });
+      res.flushHeaders(); // a log with no line yet would otherwise hold the client's headers until the first write
       const closed = new AbortController();
       res.on('close', () => closed.abort()); // the response's close: a request's fires once its (empty) body is read
+      const onClosing = () => closed.abort();
+      closing.addEventListener('abort', onClosing, { once: true });
       const wake = new EventTarget();
       const poke = () => wake.dispatchEvent(new Event('poke'));
       const unsubscribe = [
@@ -76,22 +79,31 @@ export function logStreamRoutes(app: App, { useCases }: RouteDeps): void {
             res.write(`event: end\ndata: ${JSON.stringify({ status: current.actionExecution.status })}\n\n`);
             break;
           }
-          await new Promise<void>((resolve) => {
-            const done = () => {
-              clearTimeout(timer);
-              wake.removeEventListener('poke', done);
-              closed.signal.removeEventListener('abort', done);
-              resolve();
-            };
-            const timer = setTimeout(done, 15_000);
-            wake.addEventListener('poke', done);
-            closed.signal.addEventListener('abort', done);
-          });
+          // An 'abort' listener added to an aborted signal never fires: a close that came meanwhile is checked first.
+          if (!closed.signal.aborted)
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                clearTimeout(timer);
+                wake.removeEventListener('poke', done);
+                closed.signal.removeEventListener('abort', done);
+                resolve();
+              };
+              const timer = setTimeout(done, 15_000);
+              wake.addEventListener('poke', done);
+              closed.signal.addEventListener('abort', done);
+            });
+          if (closing.aborted) {
+            // The server is shutting down: an EventSource reconnects (after `retry` ms, with Last-Event-ID) to a
+            // replica that is not; `event: reconnect` says so to clients that read the stream by hand.
+            res.write(`retry: 1000\nevent: reconnect\ndata: ${JSON.stringify({ offset })}\n\n`);
+            break;
+          }
           if (closed.signal.aborted) break;
           res.write(': keep-alive\n\n');
           current = await read();
         }
       } finally {
+        closing.removeEventListener('abort', onClosing);
         for (const u of unsubscribe) u();
         res.end();
       }

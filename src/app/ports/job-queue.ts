@@ -47,6 +47,11 @@ export interface JobRepo {
     workspaceIds?: readonly number[] | null,
   ): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
+  /**
+   * The job while it is RUNNING at `attempt`, its row locked until the transaction ends (PostgreSQL: FOR UPDATE),
+   * so a finish or reap of that attempt waits for what the caller writes under it. Call inside a transaction.
+   */
+  lockRunning(id: number, attempt: number): Promise<Job | undefined>;
   /** The QUEUED or RUNNING job of an action execution (the database keeps at most one). */
   live(actionExecutionId: number): Promise<Job | undefined>;
   /** Extends the lease of a RUNNING job at this attempt, marking it started; undefined when the attempt is stale. */

@@ -167,5 +167,13 @@ export interface Store {
   variables: VariableRepo;
   integrations: IntegrationRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
+  /**
+   * A transaction that also holds the lock named `key` until it ends, across every process on the database: of two
+   * replicas running `exclusive('bootstrap', …)` at once, the second starts when the first has committed and sees
+   * its writes. Inside a transaction it joins it and takes the lock there.
+   */
+  exclusive<T>(key: string, fn: (tx: Store) => Promise<T>): Promise<T>;
+  /** The database's clock (this host's when the database is embedded): one time for every replica. */
+  databaseTime(): Promise<Date>;
   close(): Promise<void>;
 }

@@ -1,4 +1,4 @@
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import type { DialectAdapter } from '../dialect.js';
 import type { Database as Schema } from '../schema.js';
@@ -21,6 +21,15 @@ export function createPostgresDialect(opts: {
     autoIdNeedsAutoIncrement: false,
     isUniqueViolation: (error) =>
       typeof error === 'object' && error !== null && 'code' in error && error.code === '23505',
+    lockForTransaction: async (trx, key) => {
+      // hashtext folds the name into the 32-bit key space; a collision only serialises two unrelated steps.
+      await sql`select pg_advisory_xact_lock(hashtext(${`archway:${key}`}))`.execute(trx);
+    },
+    serverTime: async () => {
+      // clock_timestamp(), not now(): now() is the start of the transaction, not the moment it is read.
+      const { rows } = await sql<{ t: Date }>`select clock_timestamp() as t`.execute(db);
+      return new Date(rows[0]!.t);
+    },
     close: () => db.destroy(),
   };
 }
