@@ -86,7 +86,9 @@ export async function openCore(
   const dbClock = config.databaseUrl
     ? createDatabaseClock(store, { onError: warn('reading the database clock') })
     : null;
-  await Promise.all([pg?.ready, dbClock?.ready]);
+  // A replica that cannot listen yet still starts (its /readyz says so, and the notifier keeps reconnecting).
+  const listening = pg?.ready.catch(() => undefined);
+  await Promise.all([dbClock?.ready, Promise.race([listening, new Promise((r) => setTimeout(r, 10_000).unref())])]);
   const notifier = pg?.notifier ?? createMemoryNotifier();
   const useCases = createUseCases({
     store,
@@ -104,15 +106,30 @@ export async function openCore(
     },
   });
   async function readiness(): Promise<Record<string, string | null>> {
-    const within = <T>(p: Promise<T>) =>
-      Promise.race([p, new Promise<never>((_, fail) => setTimeout(() => fail(new Error('no answer in 2 s')), 2_000))]);
-    const failure = (e: unknown) => (e instanceof Error ? e.message : String(e));
-    const database = await within(store.databaseTime()).then(() => null, failure);
+    // Public answers: a fixed sentence per failure, the driver's own message (hosts, users) only in the log.
+    const within = async (what: string, p: Promise<string | null>): Promise<string | null> => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((r) => (timer = setTimeout(() => r('no answer within 2 s'), 2_000)));
+      try {
+        return await Promise.race([p, late]);
+      } catch (error) {
+        warn(`readiness check "${what}" failed`)(error);
+        return 'the check failed (see the server log)';
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const database = await within(
+      'database',
+      store.databaseTime().then(() => null),
+    );
     const migrations =
       database === null
-        ? await within(pendingMigrations(dialect)).then(
-            (pending) => (pending.length ? `not applied: ${pending.join(', ')}` : null),
-            failure,
+        ? await within(
+            'migrations',
+            pendingMigrations(dialect).then((pending) =>
+              pending.length ? `not applied: ${pending.join(', ')}` : null,
+            ),
           )
         : 'the database is unreachable';
     const notifications = pg && !pg.listening() ? 'not listening for notifications from the other replicas' : null;
