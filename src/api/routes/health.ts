@@ -4,6 +4,7 @@ import type { App } from './deps.js';
 /** Each check's failure, or null when it passes (database reachable, migrations applied, notifications heard). */
 export type Readiness = () => Promise<Record<string, string | null>>;
 
+const READINESS_CACHE_MS = 1_000;
 const Checks = Type.Record(Type.String(), Type.String());
 const Health = Type.Object({ status: Type.String() });
 const Ready = Type.Object({ status: Type.String(), checks: Checks });
@@ -21,6 +22,12 @@ const NotReady = Type.Object({
  */
 export function healthRoutes(app: App, opts: { readiness: Readiness; closing: AbortSignal }): void {
   const config = { public: true };
+  // Public routes have no token to rate-limit by: the checks (two queries) run at most once a second, whoever asks.
+  let last: { at: number; result: ReturnType<Readiness> } | undefined;
+  const readiness = () => {
+    if (!last || Date.now() - last.at >= READINESS_CACHE_MS) last = { at: Date.now(), result: opts.readiness() };
+    return last.result;
+  };
   app.get(
     '/healthz',
     { schema: { tags: ['Health'], summary: 'Liveness', response: { 200: Health } }, config },
@@ -30,7 +37,7 @@ export function healthRoutes(app: App, opts: { readiness: Readiness; closing: Ab
     '/readyz',
     { schema: { tags: ['Health'], summary: 'Readiness', response: { 200: Ready, 503: NotReady } }, config },
     async (_req, reply) => {
-      const found = await opts.readiness();
+      const found = { ...(await readiness()) };
       if (opts.closing.aborted) found.shutdown = 'the server is shutting down';
       const failing = Object.entries(found).filter((e): e is [string, string] => e[1] !== null);
       const checks = Object.fromEntries(Object.entries(found).map(([name, failure]) => [name, failure ?? 'ok']));
