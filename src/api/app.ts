@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { closeIdleConnectionsOnClose } from './idle-connections.js';
 import type { UseCases } from '../app/use-cases.js';
 import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { safeUrl } from '../log/logger.js';
@@ -80,6 +81,7 @@ export async function buildApi(opts: ApiOptions) {
   // in-flight requests Fastify waits for finish and the clients move to another replica.
   const closing = new AbortController();
   app.addHook('preClose', async () => closing.abort());
+  closeIdleConnectionsOnClose(app);
   const deps = { useCases: opts.useCases, urls: createUrls(opts.publicUrl), closing: closing.signal };
   healthRoutes(app, { readiness: opts.readiness ?? (async () => ({})), closing: closing.signal });
   workspaceRoutes(app, deps);

@@ -49,3 +49,24 @@ it('answers long-polls and ends log streams with a reconnect hint when it shuts 
   console.log(`graceful close with a long-poll and a log stream open: ${closedMs} ms`);
   expect(closedMs).toBeLessThan(3_000); // the long-poll alone would have held it 20 s
 });
+
+it('is gone at once after an agent hung up on its long-poll (Node 20 alone left the next keep-alive connection open)', async () => {
+  const api = await startApi({ ARCHWAY_BUILTIN_AGENT: '0' }, { listen: true, claimWaitMs: 20_000 });
+  const { token } = await api.core.useCases.agentJobs.registerAgent('hangs-up', [], 'hangs-up', []);
+  const hangUp = new AbortController();
+  const claim = fetch(`${api.baseUrl}/agent/v1/jobs/claim`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body: '{}',
+    signal: hangUp.signal,
+  }).catch(() => 'hung up');
+  await new Promise((r) => setTimeout(r, 200));
+  hangUp.abort();
+  expect(await claim).toBe('hung up');
+  // A keep-alive connection opened after the hang-up, idle when close() begins.
+  expect((await fetch(`${api.baseUrl}/healthz`)).status).toBe(200);
+  await new Promise((r) => setTimeout(r, 100));
+  const closing = Date.now();
+  await api.close();
+  expect(Date.now() - closing).toBeLessThan(2_000); // without closeIdleConnectionsOnClose: the client's keep-alive, 4 s and more
+});
