@@ -10,6 +10,7 @@ import type { Notifier } from './ports/notifier.js';
 import type { Clock } from './ports/clock.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
+import { crashPoint } from './crash-point.js';
 
 /** A job's lease: heartbeats every ~10 s renew it; after this long without one the job fails as "agent lost". */
 export const DEFAULT_LEASE_MS = 30_000;
@@ -61,6 +62,7 @@ export function createAgentJobs(deps: {
       return claimed;
     });
     if (!job) return undefined;
+    crashPoint('job.claimed');
     notifier.publish(executionTopic(job.executionId));
     return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec, job.actionExecutionId) };
   }

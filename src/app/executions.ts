@@ -16,6 +16,7 @@ import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 import { checkRunVariables } from './run-variables.js';
 import { ownerIn } from './sealing.js';
+import { crashPoint } from './crash-point.js';
 
 export interface RunInput {
   branch?: string | null;
@@ -171,6 +172,7 @@ export function createExecutionUseCases(deps: {
           })),
         ),
       );
+      crashPoint('run.created');
       if (error) await store.pipelines.update({ ...pipeline, lastExecutionStatus: 'FAILED' });
       else await orchestrator.advance(execution.id);
       return view((await store.executions.byId(execution.id))!);
@@ -216,6 +218,7 @@ export function createExecutionUseCases(deps: {
               await tx.executions.updateActionExecution({ ...ae, status: 'TERMINATING' }, ['INPROGRESS']);
           }
         });
+        crashPoint('cancel.recorded');
         const actions = await store.executions.actionExecutions(execution.id);
         const current = (await store.executions.byId(execution.id))!;
         if (!actions.some((a) => a.status === 'TERMINATING'))

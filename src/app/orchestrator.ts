@@ -11,6 +11,7 @@ import type { Clock } from './ports/clock.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { VariableScopes } from './variable-scope.js';
+import { crashPoint } from './crash-point.js';
 
 export const JOBS_TOPIC = 'jobs';
 export const executionTopic = (id: number) => `execution:${id}`;
@@ -88,6 +89,7 @@ export function createOrchestrator(deps: {
       return true;
     });
     if (!ended) return false;
+    crashPoint('execution.finished');
     notifier.publish(executionTopic(execution.id));
     // The next run of the pipeline; should this fail, the sweeper starts it within its interval.
     const waiting = await store.executions.oldestWithStatus(execution.pipelineId, ['ENQUEUED']);
@@ -150,6 +152,7 @@ export function createOrchestrator(deps: {
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }
+    crashPoint('job.queued');
     notifier.publish(JOBS_TOPIC);
     return true;
   }
@@ -179,6 +182,7 @@ export function createOrchestrator(deps: {
           if (error instanceof ConflictError) return; // another run of the pipeline started first
           throw error;
         }
+        crashPoint('execution.started');
         notifier.publish(executionTopic(execution.id));
         continue;
       }
@@ -237,6 +241,7 @@ export function createOrchestrator(deps: {
       return true;
     });
     if (!done) return false;
+    crashPoint('job.finished');
     notifier.publish(executionTopic(execution.id));
     if (made && 'spec' in made) notifier.publish(JOBS_TOPIC);
     else await advance(execution.id);

@@ -11,6 +11,7 @@ import { createStoredVariableLayers } from '../app/variables.js';
 import type { VariableLayers } from '../app/variable-scope.js';
 import type { Config } from '../config/config.js';
 import { createDatabaseClock } from '../app/database-clock.js';
+import { armCrashPoint } from '../app/crash-point.js';
 import { createMemoryNotifier } from '../notify/memory.js';
 import { createPgNotifier } from '../notify/pg-notifier.js';
 import { loadSecretKey } from '../secrets/key-source.js';
@@ -65,6 +66,7 @@ export async function openCore(
   overrides: CoreOverrides = {},
   defaultRegistry: DefaultRegistry | null = null,
 ): Promise<Core> {
+  armCrashPoint(config.crashAt);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   chmodSync(config.dataDir, 0o700); // also a data dir that existed before (mkdir's mode applies only to new ones)
   const secrets = createSecretBox(loadSecretKey({ secretKey: config.secretKey, dataDir: config.dataDir }));

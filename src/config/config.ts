@@ -37,6 +37,8 @@ export interface Config {
    * ARCHWAY_BUILTIN_REGISTRY=0 turns it off; ARCHWAY_BUILTIN_REGISTRY_ADDR is its host:port (127.0.0.1:5000).
    */
   builtInRegistry: { enabled: boolean; addr: string };
+  /** A test hook: the step boundary at which the server kills itself (ARCHWAY_CRASH_AT; app/crash-point.ts). */
+  crashAt: string | null;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -116,5 +118,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       enabled: flag(env.ARCHWAY_BUILTIN_REGISTRY, !scaled),
       addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
     }),
+    crashAt: env.ARCHWAY_CRASH_AT || null,
   });
 }

@@ -1,10 +1,10 @@
-import { createServer } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Notifier } from '../../src/app/ports/notifier.js';
 import { runNotifierContract } from '../../src/notify/notifier.contract.js';
 import { createPgNotifier, type PgNotifier, type PgNotifierOptions } from '../../src/notify/pg-notifier.js';
+import { freePort } from '../support/free-port.js';
 import { startPostgres, type PostgresFixture } from '../support/postgres.js';
 
 /**
@@ -243,7 +243,7 @@ if (server) {
       });
 
       it('backs off 100 ms doubling while the server is unreachable, and close() stops it and rejects ready', async () => {
-        const port = await closedPort();
+        const port = await freePort();
         const attempts: number[] = [];
         const made = createPgNotifier({
           connectionString: `postgresql://archway@127.0.0.1:${port}/nowhere`,
@@ -274,19 +274,5 @@ if (server) {
 } else {
   describe.skip('PgNotifier (set TEST_DATABASE_URL or install the postgresql package)', () => {
     it('runs when a server is at hand', () => {});
-  });
-}
-
-/** A port nothing listens on (bound, then released). */
-function closedPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
   });
 }
