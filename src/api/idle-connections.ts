@@ -5,8 +5,9 @@ import type { FastifyInstance } from 'fastify';
  * Closes keep-alive connections that carry no request once close() begins, and each busy one as its last response
  * is sent, so a replica told to stop is gone when its in-flight requests are. Node 20's own `server.close()` misses
  * some: after a client aborted a request whose handler was still waiting (an agent's long-poll claim, hung up), the
- * next idle keep-alive connection was never counted idle and close() waited for the client to drop it (10 s and
- * more per stop, seen in test/scaled/crash-points; reproduced with Fastify alone).
+ * next idle keep-alive connection was never counted idle and close() waited for the client to drop it (Node's
+ * fetch: 4 s; half the stops in test/scaled/crash-points.suite.ts used up their 10 s grace; reproduced with Fastify
+ * alone).
  */
 export function closeIdleConnectionsOnClose(app: FastifyInstance): void {
   const sockets = new Set<Socket>();

@@ -3,9 +3,9 @@ import { ConfigError } from '../domain/errors.js';
 /**
  * The step boundaries of the execution state machine: each is right after one transaction committed and before
  * the next write of the same step. A test arms one (ARCHWAY_CRASH_AT=<name>) and the server kills itself with
- * SIGKILL the first time it gets there, which is how `test/scaled/crash-points.test.ts` shows that a crash at any of
- * them leaves nothing stuck once a replica starts again (docs/failures.md). Unarmed, a crash point is one
- * comparison.
+ * SIGKILL the first time it gets there, which is how `test/scaled/crash-points.suite.ts` (run on SQLite and on
+ * PostgreSQL) shows that a crash at any of them leaves nothing stuck once a server starts again (docs/failures.md).
+ * Unarmed, a crash point is one comparison.
  */
 export const CRASH_POINTS = [
   /** The execution row is written (ENQUEUED); the first step has not run. */
