@@ -1,5 +1,4 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CRASH_POINTS, type CrashPoint } from '../../src/app/crash-point.js';
 import { freePort } from '../support/free-port.js';
 import type { PostgresFixture } from '../support/postgres.js';
+import { initDockerfileRepo } from '../support/runnable-pipeline.js';
 import { startScriptedAgent } from '../support/scripted-agent.js';
 import { startServerProcess, type ServerProcess } from '../support/server-process.js';
 
@@ -27,10 +27,7 @@ export function crashPointSuite(dialect: 'sqlite' | 'postgres', postgres: () => 
     beforeAll(() => {
       work = mkdtempSync(join(tmpdir(), `archway-crash-${dialect}-`));
       repo = join(work, 'repo');
-      execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-      writeFileSync(join(repo, 'Dockerfile'), 'FROM scratch\n');
-      execFileSync('git', ['-C', repo, 'add', '-A']);
-      execFileSync('git', ['-C', repo, '-c', 'user.name=A', '-c', 'user.email=a@b.c', 'commit', '-qm', 'init']);
+      initDockerfileRepo(repo);
     });
     afterAll(() => rmSync(work, { recursive: true, force: true }));
 

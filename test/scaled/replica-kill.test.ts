@@ -1,11 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { startPostgres } from '../support/postgres.js';
+import { initDockerfileRepo } from '../support/runnable-pipeline.js';
 import { startScriptedAgent } from '../support/scripted-agent.js';
 import { startServerProcess } from '../support/server-process.js';
 
@@ -26,10 +26,7 @@ if (postgres) {
       const work = mkdtempSync(join(tmpdir(), 'archway-replica-kill-'));
       const db = await postgres.freshDatabase();
       const repo = join(work, 'repo');
-      execFileSync('git', ['init', '-q', '-b', 'main', repo]);
-      writeFileSync(join(repo, 'Dockerfile'), 'FROM scratch\n');
-      execFileSync('git', ['-C', repo, 'add', '-A']);
-      execFileSync('git', ['-C', repo, '-c', 'user.name=A', '-c', 'user.email=a@b.c', 'commit', '-qm', 'init']);
+      initDockerfileRepo(repo);
       const replica = async (name: string) =>
         startServerProcess({
           port: await freePort(),

@@ -25,8 +25,6 @@ export function startScriptedAgent(opts: {
   const stopped = new AbortController();
   /** Every claim the agent received, in order. */
   const claims: ScriptedJob[] = [];
-  /** The jobs whose SUCCESSFUL or TERMINATED finish the server accepted. */
-  const finished: Array<ScriptedJob & { status: string }> = [];
   let turn = 0;
   const server = () => {
     const list = opts.servers();
@@ -61,7 +59,6 @@ export function startScriptedAgent(opts: {
       }
     }
     await call((c) => c.finish(job.jobId, job.attempt, status, status === 'TERMINATED' ? 'Cancelled.' : null));
-    finished.push({ ...job, status });
   }
 
   const loop = (async () => {
@@ -89,7 +86,6 @@ export function startScriptedAgent(opts: {
 
   return {
     claims,
-    finished,
     async stop() {
       stopped.abort();
       await loop;
