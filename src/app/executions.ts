@@ -1,12 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import type { ActionExecution, Execution, ExecutionVariable, Revision } from '../domain/execution.js';
+import type { ActionExecution, Execution } from '../domain/execution.js';
 import { ValidationError } from '../domain/errors.js';
 import { isFinished } from '../domain/execution.js';
 import type { Priority } from '../domain/pipeline.js';
-import { DEFAULT_BRANCH, type Project } from '../domain/project.js';
-import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
 import type { Caller } from './caller.js';
-import type { RevisionSource } from './ports/revision-source.js';
 import { notFound } from './not-found.js';
 import type { Orchestrator } from './orchestrator.js';
 import type { Clock } from './ports/clock.js';
@@ -14,8 +10,7 @@ import type { Page } from './ports/page.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
-import { checkRunVariables } from './run-variables.js';
-import { ownerIn } from './sealing.js';
+import type { RunStarter } from './run-start.js';
 import { crashPoint } from './crash-point.js';
 
 export interface RunInput {
@@ -39,8 +34,7 @@ export function createExecutionUseCases(deps: {
   clock: Clock;
   pipelines: PipelineUseCases;
   orchestrator: Orchestrator;
-  revisions: RevisionSource;
-  localRepos: LocalRepoRule;
+  runs: RunStarter;
 }) {
   const { store, orchestrator } = deps;
   const view = async (execution: Execution): Promise<ExecutionView> => ({
@@ -56,49 +50,6 @@ export function createExecutionUseCases(deps: {
     return { pipeline, execution };
   }
 
-  async function resolveRevision(
-    project: Project,
-    input: RunInput,
-  ): Promise<{ revision: Revision | null; error: string | null }> {
-    if (!project.repository.url)
-      return { revision: null, error: 'The project has no repository: set "custom_repo_url" on the project.' };
-    try {
-      // Again at run time: a project made before the operator narrowed ARCHWAY_LOCAL_REPO_ROOTS.
-      checkLocalRepo(project.repository.url, deps.localRepos);
-    } catch (error) {
-      return { revision: null, error: (error as Error).message };
-    }
-    const source = {
-      url: project.repository.url,
-      user: project.repository.user,
-      password:
-        project.repository.passwordEncrypted &&
-        deps.secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
-    };
-    const revision = input.revision && input.revision !== 'HEAD' ? input.revision : null;
-    const request = { branch: input.branch ?? null, revision };
-    try {
-      return {
-        revision: await deps.revisions.resolve(`p${project.id}`, source, request, project.repository.defaultBranch),
-        error: null,
-      };
-    } catch (error) {
-      // A project made without "default_branch" has the placeholder "master"; when the repository has no such
-      // branch, its own HEAD decides, and the project learns the name (Buddy's update-from-external behaviour).
-      if (input.branch == null && project.repository.defaultBranch === DEFAULT_BRANCH) {
-        const learned = await deps.revisions.resolve(`p${project.id}`, source, request, '').catch(() => null);
-        if (learned?.branch) {
-          await store.projects.update({
-            ...project,
-            repository: { ...project.repository, defaultBranch: learned.branch },
-          });
-          return { revision: learned, error: null };
-        }
-      }
-      return { revision: null, error: error instanceof Error ? error.message : String(error) };
-    }
-  }
-
   return {
     async run(
       caller: Caller,
@@ -108,74 +59,9 @@ export function createExecutionUseCases(deps: {
       input: RunInput,
     ): Promise<ExecutionView> {
       const pipeline = await deps.pipelines.get(caller, domain, projectName, pipelineId);
-      if (pipeline.disabled)
-        throw new ValidationError(`Pipeline ${pipeline.id} is disabled; enable it before running it.`);
       const project = (await store.projects.find(pipeline.projectId))!;
-      const owner = ownerIn(project.workspaceId, 'execution.variable');
-      const variables: ExecutionVariable[] = (input.variables ?? []).map((v) => ({
-        key: v.key,
-        encrypted: v.encrypted ?? false,
-        value: v.encrypted ? deps.secrets.seal(v.value, owner) : v.value,
-      }));
-      for (const v of variables)
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key))
-          throw new ValidationError(`Variable "key" must be letters, digits or "_" (got "${v.key}").`);
-      const actions = await store.actions.list(pipeline.id, { page: 1, perPage: 10_000 });
-      await checkRunVariables(
-        store,
-        { workspaceId: project.workspaceId, projectId: project.id, pipelineId: pipeline.id },
-        actions,
-        variables.map((v) => v.key),
-      );
-      const { revision, error } = await resolveRevision(project, input);
-      const now = deps.clock.now();
-      const execution = await store.transaction((tx) =>
-        tx.executions.create(
-          {
-            pipelineId: pipeline.id,
-            status: error ? 'FAILED' : 'ENQUEUED',
-            startDate: null,
-            finishDate: error ? now : null,
-            triggeredOn: 'CLICK',
-            creatorId: caller.user.id,
-            comment: input.comment ?? null,
-            refresh: input.refresh ?? false,
-            clearCache: input.clearCache ?? false,
-            priority: input.priority ?? pipeline.priority,
-            requestedBranch: input.branch ?? null,
-            requestedRevision: input.revision ?? null,
-            revision,
-            variables,
-            errorMessage: error,
-          },
-          actions.map((a) => ({
-            hexId: randomBytes(12).toString('hex'),
-            position: a.position,
-            status: error ? 'NOT_EXECUTED' : 'INITIAL',
-            progress: 0,
-            startDate: null,
-            finishDate: null,
-            errorMessage: null,
-            attempts: 0,
-            action: {
-              id: a.id,
-              name: a.name,
-              type: a.type,
-              triggerTime: a.triggerTime,
-              disabled: a.disabled,
-              ignoreErrors: a.ignoreErrors,
-              retryCount: a.retryCount,
-              retryInterval: a.retryInterval,
-              timeout: a.timeout,
-              runOnlyOnFirstFailure: a.runOnlyOnFirstFailure,
-            },
-          })),
-        ),
-      );
-      crashPoint('run.created');
-      if (error) await store.pipelines.update({ ...pipeline, lastExecutionStatus: 'FAILED' });
-      else await orchestrator.advance(execution.id);
-      return view((await store.executions.byId(execution.id))!);
+      const origin = { trigger: { type: 'MANUAL', ref: null, by: null }, creatorId: caller.user.id } as const;
+      return view((await deps.runs.start(pipeline, project, input, origin))!);
     },
     async get(
       caller: Caller,

@@ -55,6 +55,7 @@ export function createPipelineUseCases(store: Store) {
         events: [],
         triggerConditions: [],
         options: {},
+        webhookTokenSealed: null,
       };
       return store.pipelines.create(apply(blank, input));
     },

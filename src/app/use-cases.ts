@@ -8,6 +8,7 @@ import type { RevisionSource } from './ports/revision-source.js';
 import { createExecutionUseCases } from './executions.js';
 import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
+import { createRunStarter } from './run-start.js';
 import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
 import type { Clock } from './ports/clock.js';
@@ -46,6 +47,14 @@ export function createUseCases(deps: {
     scopes,
     defaultRegistry: deps.defaultRegistry,
   });
+  const runs = createRunStarter({
+    store,
+    secrets,
+    clock,
+    orchestrator,
+    revisions: deps.revisions,
+    localRepos: deps.localRepos,
+  });
   const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
   return {
     /** For live streams in the API (log lines, execution changes). */
@@ -56,8 +65,7 @@ export function createUseCases(deps: {
       clock,
       pipelines,
       orchestrator,
-      revisions: deps.revisions,
-      localRepos: deps.localRepos,
+      runs,
     }),
     agentJobs,
     agents: createAgentUseCases(store, agentJobs),

@@ -22,6 +22,23 @@ export interface ExecutionVariable {
   encrypted: boolean;
 }
 
+/** What started an execution: a person or client (MANUAL), a git push, a schedule's tick, a webhook call. */
+export const TRIGGER_TYPES = ['MANUAL', 'PUSH', 'SCHEDULE', 'WEBHOOK'] as const;
+export type TriggerType = (typeof TRIGGER_TYPES)[number];
+
+export interface ExecutionTrigger {
+  type: TriggerType;
+  /** The ref a push moved or a schedule ran on (`refs/heads/main`), when there is one. */
+  ref: string | null;
+  /** Who, as far as it is known: the pusher the git host names, or null. */
+  by: string | null;
+}
+
+/** Buddy's `triggeredOn` word for a trigger. */
+export function triggeredOnOf(type: TriggerType): 'CLICK' | 'EVENT' | 'SCHEDULE' {
+  return type === 'MANUAL' ? 'CLICK' : type === 'SCHEDULE' ? 'SCHEDULE' : 'EVENT';
+}
+
 export interface Execution {
   id: number;
   pipelineId: number;
@@ -30,6 +47,7 @@ export interface Execution {
   startDate: Date | null;
   finishDate: Date | null;
   triggeredOn: 'CLICK' | 'EVENT' | 'SCHEDULE';
+  trigger: ExecutionTrigger;
   creatorId: number;
   comment: string | null;
   refresh: boolean;

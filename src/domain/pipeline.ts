@@ -41,6 +41,8 @@ export interface Pipeline {
   triggerConditions: TriggerCondition[];
   /** Options Archway stores and returns but does not act on (yet), keyed as the client sent them. */
   options: Record<string, unknown>;
+  /** The WEBHOOK trigger's token, sealed (owner: the workspace, field `pipeline.webhook-token`); null until needed. */
+  webhookTokenSealed: string | null;
   lastExecutionStatus: ExecutionStatus;
   lastExecutionRevision: string | null;
 }

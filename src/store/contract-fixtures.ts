@@ -75,6 +75,7 @@ export function newPipeline(projectId: number, creatorId: number, over: Partial<
     events: [{ type: 'PUSH', refs: ['refs/heads/main'], details: {} }],
     triggerConditions: [{ trigger_condition: 'ALWAYS' }],
     options: { fail_on_prepare_env_warning: true, concurrent_pipeline_runs: false },
+    webhookTokenSealed: null,
     ...over,
   };
 }
@@ -164,6 +165,7 @@ export function newExecution(pipelineId: number, creatorId: number, over: Partia
     startDate: null,
     finishDate: null,
     triggeredOn: 'CLICK',
+    trigger: { type: 'MANUAL', ref: null, by: null },
     creatorId,
     comment: 'by hand',
     refresh: false,

@@ -8,6 +8,7 @@ import * as integrations from './migrations/0004-integrations.js';
 import * as jobAttempts from './migrations/0005-job-attempts.js';
 import * as agentWorkspaces from './migrations/0006-agent-workspaces.js';
 import * as stateInvariants from './migrations/0007-state-invariants.js';
+import * as triggers from './migrations/0008-triggers.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -18,6 +19,7 @@ const MIGRATIONS = {
   '0005-job-attempts': jobAttempts,
   '0006-agent-workspaces': agentWorkspaces,
   '0007-state-invariants': stateInvariants,
+  '0008-triggers': triggers,
 } as const;
 
 function migrator(dialect: DialectAdapter): Migrator {

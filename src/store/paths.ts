@@ -47,6 +47,7 @@ const TABLES = {
     'options',
     'last_execution_status',
     'last_execution_revision',
+    'webhook_token',
   ]),
   a: allColumns<ActionsTable>()([
     'id',

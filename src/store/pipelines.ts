@@ -30,6 +30,7 @@ export function toPipeline(row: Selectable<PipelinesTable>): Pipeline {
     disabled: toBool(row.disabled),
     ...toJson<Triggers>(row.triggers),
     options: toJson(row.options),
+    webhookTokenSealed: row.webhook_token,
     lastExecutionStatus: row.last_execution_status as Pipeline['lastExecutionStatus'],
     lastExecutionRevision: row.last_execution_revision,
   };
@@ -47,6 +48,7 @@ function toRow(p: NewPipeline) {
     disabled: fromBool(p.disabled),
     triggers: fromJson(triggers),
     options: fromJson(p.options),
+    webhook_token: p.webhookTokenSealed,
   };
 }
 

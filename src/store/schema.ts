@@ -18,6 +18,9 @@ export interface Database {
   agents: AgentsTable;
   variables: VariablesTable;
   integrations: IntegrationsTable;
+  schedules: SchedulesTable;
+  git_polls: GitPollsTable;
+  git_refs: GitRefsTable;
 }
 
 export interface UsersTable {
@@ -81,6 +84,8 @@ export interface PipelinesTable {
   options: string;
   last_execution_status: string;
   last_execution_revision: string | null;
+  /** The webhook trigger's token, sealed; null until the pipeline has a WEBHOOK event. */
+  webhook_token: string | null;
 }
 
 export interface ActionsTable {
@@ -117,6 +122,9 @@ export interface ExecutionsTable {
   /** JSON ExecutionVariable[] (encrypted values sealed). */
   variables: string;
   error_message: string | null;
+  trigger: string;
+  trigger_ref: string | null;
+  trigger_by: string | null;
 }
 
 export interface ActionExecutionsTable {
@@ -212,4 +220,26 @@ export interface IntegrationsTable {
   /** Ciphertext of the Secrets port (password, secret key or service-account key). */
   secret: string;
   created_at: string;
+}
+
+export interface SchedulesTable {
+  pipeline_id: number;
+  /** The schedule's stable text (`scheduleKey`): an edited schedule is a new row. */
+  key: string;
+  /** The next tick, or null when the schedule has none left. */
+  next_at: string | null;
+  paused_reason: string | null;
+}
+
+export interface GitPollsTable {
+  project_id: number;
+  next_poll_at: string;
+  /** 1 once the project's refs were read a first time (that read only records them). */
+  recorded: number;
+}
+
+export interface GitRefsTable {
+  project_id: number;
+  ref: string;
+  sha: string;
 }

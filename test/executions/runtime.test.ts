@@ -101,6 +101,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     expect(run.body).toMatchObject({
       comment: 'first',
       triggeredOn: 'CLICK',
+      trigger: { type: 'MANUAL', ref: null, by: null },
       to_revision: { revision: sha, message: 'Initial commit\n\nbody' },
       branch: { name: 'main' },
     });

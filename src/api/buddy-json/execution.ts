@@ -109,6 +109,8 @@ export const ExecutionJson = Type.Object(
     status: Str,
     triggeredOn: Str,
     mode: Str,
+    /** What started it (Archway's; Buddy shows it only in its UI): MANUAL, PUSH, SCHEDULE or WEBHOOK, the ref, who. */
+    trigger: Type.Object({ type: Str, ref: Nullable(Str), by: Nullable(Str) }),
     priority: Str,
     refresh: Type.Boolean(),
     clear_cache: Type.Boolean(),
@@ -187,6 +189,9 @@ export function actionExecutionJson(
   };
 }
 
+/** The v1.0 `mode` of an execution, from what started it. */
+const LEGACY_MODE = { MANUAL: 'MANUAL', PUSH: 'ON_EVERY_PUSH', SCHEDULE: 'SCHEDULED', WEBHOOK: 'MANUAL' } as const;
+
 export function executionJson(c: ExecutionContext, v: ExecutionView, creator: User): Static<typeof ExecutionJson> {
   const e = v.execution;
   const branch = e.revision?.branch ?? e.requestedBranch;
@@ -198,7 +203,8 @@ export function executionJson(c: ExecutionContext, v: ExecutionView, creator: Us
     finish_date: iso(e.finishDate),
     status: e.status,
     triggeredOn: e.triggeredOn,
-    mode: 'MANUAL',
+    mode: LEGACY_MODE[e.trigger.type],
+    trigger: e.trigger,
     priority: e.priority,
     refresh: e.refresh,
     clear_cache: e.clearCache,

@@ -1,0 +1,190 @@
+import { randomBytes } from 'node:crypto';
+import { ValidationError } from '../domain/errors.js';
+import {
+  triggeredOnOf,
+  type Execution,
+  type ExecutionTrigger,
+  type ExecutionVariable,
+  type Revision,
+} from '../domain/execution.js';
+import type { Pipeline } from '../domain/pipeline.js';
+import { DEFAULT_BRANCH, type Project } from '../domain/project.js';
+import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
+import { crashPoint } from './crash-point.js';
+import type { RunInput } from './executions.js';
+import type { Orchestrator } from './orchestrator.js';
+import type { Clock } from './ports/clock.js';
+import type { RevisionSource } from './ports/revision-source.js';
+import type { Secrets } from './ports/secrets.js';
+import type { Store } from './ports/store.js';
+import { checkRunVariables } from './run-variables.js';
+import { ownerIn } from './sealing.js';
+
+/** Who or what starts a run, and, for a trigger, its claim on the event. */
+export interface RunOrigin {
+  trigger: ExecutionTrigger;
+  /** The user the run is shown as created by (a trigger's run: the pipeline's creator). */
+  creatorId: number;
+  /**
+   * Claims the event inside the transaction that creates the run (a schedule's tick, a moved ref): false when
+   * another replica claimed it first, and then nothing is written. Exactly once across replicas rests on this.
+   */
+  claim?: (tx: Store) => Promise<boolean>;
+}
+
+/**
+ * Starting a run, whoever asks (a person through the API, a push, a schedule, a webhook): the run's variables are
+ * checked and sealed, the revision resolved from the repository, the execution and its action executions written
+ * in one transaction with the trigger's claim, and the orchestrator moves it on after the commit.
+ */
+export function createRunStarter(deps: {
+  store: Store;
+  secrets: Secrets;
+  clock: Clock;
+  orchestrator: Orchestrator;
+  revisions: RevisionSource;
+  localRepos: LocalRepoRule;
+}) {
+  const { store, orchestrator } = deps;
+
+  /** Where a project's repository is and the credentials to read it (opened here, never stored open). */
+  function sourceOf(project: Project, url: string) {
+    return {
+      url,
+      user: project.repository.user,
+      password:
+        project.repository.passwordEncrypted &&
+        deps.secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
+    };
+  }
+
+  async function resolveRevision(
+    project: Project,
+    input: RunInput,
+  ): Promise<{ revision: Revision | null; error: string | null }> {
+    if (!project.repository.url)
+      return { revision: null, error: 'The project has no repository: set "custom_repo_url" on the project.' };
+    try {
+      // Again at run time: a project made before the operator narrowed ARCHWAY_LOCAL_REPO_ROOTS.
+      checkLocalRepo(project.repository.url, deps.localRepos);
+    } catch (error) {
+      return { revision: null, error: (error as Error).message };
+    }
+    const source = sourceOf(project, project.repository.url);
+    const revision = input.revision && input.revision !== 'HEAD' ? input.revision : null;
+    const request = { branch: input.branch ?? null, revision };
+    try {
+      return {
+        revision: await deps.revisions.resolve(`p${project.id}`, source, request, project.repository.defaultBranch),
+        error: null,
+      };
+    } catch (error) {
+      // A project made without "default_branch" has the placeholder "master"; when the repository has no such
+      // branch, its own HEAD decides, and the project learns the name (Buddy's update-from-external behaviour).
+      if (input.branch == null && project.repository.defaultBranch === DEFAULT_BRANCH) {
+        const learned = await deps.revisions.resolve(`p${project.id}`, source, request, '').catch(() => null);
+        if (learned?.branch) {
+          await store.projects.update({
+            ...project,
+            repository: { ...project.repository, defaultBranch: learned.branch },
+          });
+          return { revision: learned, error: null };
+        }
+      }
+      return { revision: null, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  return {
+    sourceOf,
+    /** The new execution, or null when the origin's claim was lost (nothing written). */
+    async start(pipeline: Pipeline, project: Project, input: RunInput, origin: RunOrigin): Promise<Execution | null> {
+      if (pipeline.disabled)
+        throw new ValidationError(`Pipeline ${pipeline.id} is disabled; enable it before running it.`);
+      const owner = ownerIn(project.workspaceId, 'execution.variable');
+      const variables: ExecutionVariable[] = (input.variables ?? []).map((v) => ({
+        key: v.key,
+        encrypted: v.encrypted ?? false,
+        value: v.encrypted ? deps.secrets.seal(v.value, owner) : v.value,
+      }));
+      for (const v of variables)
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(v.key))
+          throw new ValidationError(`Variable "key" must be letters, digits or "_" (got "${v.key}").`);
+      const actions = await store.actions.list(pipeline.id, { page: 1, perPage: 10_000 });
+      await checkRunVariables(
+        store,
+        { workspaceId: project.workspaceId, projectId: project.id, pipelineId: pipeline.id },
+        actions,
+        variables.map((v) => v.key),
+      );
+      const { revision, error } = await resolveRevision(project, input);
+      return startResolved(pipeline, input, origin, { variables, actions, revision, error });
+    },
+  };
+
+  async function startResolved(
+    pipeline: Pipeline,
+    input: RunInput,
+    origin: RunOrigin,
+    resolved: {
+      variables: ExecutionVariable[];
+      actions: Awaited<ReturnType<Store['actions']['list']>>;
+      revision: Revision | null;
+      error: string | null;
+    },
+  ): Promise<Execution | null> {
+    const { variables, actions, revision, error } = resolved;
+    const now = deps.clock.now();
+    const execution = await store.transaction(async (tx) => {
+      if (origin.claim && !(await origin.claim(tx))) return null;
+      return tx.executions.create(
+        {
+          pipelineId: pipeline.id,
+          status: error ? 'FAILED' : 'ENQUEUED',
+          startDate: null,
+          finishDate: error ? now : null,
+          triggeredOn: triggeredOnOf(origin.trigger.type),
+          trigger: origin.trigger,
+          creatorId: origin.creatorId,
+          comment: input.comment ?? null,
+          refresh: input.refresh ?? false,
+          clearCache: input.clearCache ?? false,
+          priority: input.priority ?? pipeline.priority,
+          requestedBranch: input.branch ?? null,
+          requestedRevision: input.revision ?? null,
+          revision,
+          variables,
+          errorMessage: error,
+        },
+        actions.map((a) => ({
+          hexId: randomBytes(12).toString('hex'),
+          position: a.position,
+          status: error ? 'NOT_EXECUTED' : 'INITIAL',
+          progress: 0,
+          startDate: null,
+          finishDate: null,
+          errorMessage: null,
+          attempts: 0,
+          action: {
+            id: a.id,
+            name: a.name,
+            type: a.type,
+            triggerTime: a.triggerTime,
+            disabled: a.disabled,
+            ignoreErrors: a.ignoreErrors,
+            retryCount: a.retryCount,
+            retryInterval: a.retryInterval,
+            timeout: a.timeout,
+            runOnlyOnFirstFailure: a.runOnlyOnFirstFailure,
+          },
+        })),
+      );
+    });
+    if (!execution) return null;
+    crashPoint('run.created');
+    if (error) await store.pipelines.update({ ...pipeline, lastExecutionStatus: 'FAILED' });
+    else await orchestrator.advance(execution.id);
+    return (await store.executions.byId(execution.id))!;
+  }
+}
+export type RunStarter = ReturnType<typeof createRunStarter>;
