@@ -1,6 +1,7 @@
 import { isActionType, type Action, type ActionSettings, type ActionVariable } from '../domain/action.js';
 import { validateVariables } from '../domain/action-variable.js';
 import { ValidationError } from '../domain/errors.js';
+import { invalidTriggerCondition } from '../domain/trigger-conditions.js';
 import { ACTION_TYPES } from '../domain/action.js';
 import { DEFAULT_DOCKERFILE_PATH, validateMultiArchBuild, type MultiArchBuild } from '../domain/multi-arch-build.js';
 import { DEFAULT_PLATFORMS } from '../domain/platform.js';
@@ -54,6 +55,8 @@ function checkNumbers(s: ActionSettings): void {
   if (s.runOnlyOnFirstFailure && s.triggerTime !== 'ON_FAILURE')
     throw new ValidationError('"run_only_on_first_failure" applies only with "trigger_time" ON_FAILURE.');
   if (s.name.trim() === '') throw new ValidationError('"name" must not be empty.');
+  const condition = invalidTriggerCondition(s.triggerConditions);
+  if (condition) throw new ValidationError(condition);
 }
 
 export function createActionUseCases(store: Store, secrets: Secrets, pipelines: PipelineUseCases) {

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { ValidationError } from '../domain/errors.js';
+import { grants } from '../domain/scopes.js';
 import { assertHandle, handleFromDisplayName } from '../domain/names.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { assignDefined } from './assign-defined.js';
@@ -6,6 +8,13 @@ import { pipelineAt, projectAt } from './resolve-path.js';
 import { type Caller } from './caller.js';
 import type { NewPipeline, Store } from './ports/store.js';
 import type { Page } from './ports/page.js';
+import type { Clock } from './ports/clock.js';
+import { syncSchedules } from './scheduler.js';
+import type { Secrets } from './ports/secrets.js';
+import type { ScheduleState } from './ports/trigger-repo.js';
+import { ownerIn } from './sealing.js';
+import { scheduleOf } from '../domain/schedule.js';
+import { invalidTriggerCondition } from '../domain/trigger-conditions.js';
 
 export type PipelineInput = Partial<
   Pick<
@@ -21,7 +30,37 @@ export interface PipelinePath {
   projectId: number;
 }
 
-export function createPipelineUseCases(store: Store) {
+/** Triggers Archway cannot act on are refused, never kept as if they worked. */
+function checkTriggers(p: Pick<Pipeline, 'events' | 'triggerConditions'>): void {
+  for (const event of p.events) {
+    if (event.type === 'SCHEDULE') {
+      const schedule = scheduleOf(event);
+      if ('error' in schedule) throw new ValidationError(schedule.error);
+    }
+  }
+  const condition = invalidTriggerCondition(p.triggerConditions);
+  if (condition) throw new ValidationError(condition);
+}
+
+/** The state of a pipeline's triggers as its page and JSON show them. */
+export interface TriggerView {
+  schedules: ScheduleState[];
+  /** The webhook trigger's token, only for a caller who may manage the pipeline; null otherwise or when none. */
+  webhookToken: string | null;
+}
+
+export function createPipelineUseCases(store: Store, secrets: Secrets, clock: Clock) {
+  const tokenOwner = (workspaceId: number) => ownerIn(workspaceId, 'pipeline.webhook-token');
+  /** A pipeline with a WEBHOOK event gets its token the first time (256 bits, sealed); `renew` makes a new one. */
+  /** The webhook trigger's token in plain text (for checking a trigger call), or null. */
+  function webhookToken(pipeline: Pipeline, workspaceId: number): string | null {
+    return pipeline.webhookTokenSealed && secrets.open(pipeline.webhookTokenSealed, tokenOwner(workspaceId));
+  }
+  function withWebhookToken<T extends NewPipeline>(p: T, workspaceId: number, renew = false): T {
+    if (!p.events.some((e) => e.type === 'WEBHOOK') || (p.webhookTokenSealed && !renew)) return p;
+    return { ...p, webhookTokenSealed: secrets.seal(randomBytes(32).toString('base64url'), tokenOwner(workspaceId)) };
+  }
+
   async function projectOf(caller: Caller, domain: string, projectName: string) {
     return (await projectAt(store, caller, domain, projectName)).project;
   }
@@ -35,6 +74,7 @@ export function createPipelineUseCases(store: Store) {
     if (input.options) next.options = { ...pipeline.options, ...input.options };
     if (next.name.trim() === '') throw new ValidationError('"name" must not be empty.');
     assertHandle('identifier', next.identifier);
+    checkTriggers(next);
     return next;
   }
 
@@ -57,7 +97,12 @@ export function createPipelineUseCases(store: Store) {
         options: {},
         webhookTokenSealed: null,
       };
-      return store.pipelines.create(apply(blank, input));
+      const pipeline = withWebhookToken(apply(blank, input), project.workspaceId);
+      return store.transaction(async (tx) => {
+        const created = await tx.pipelines.create(pipeline);
+        await syncSchedules(tx, created, clock.now(), false);
+        return created;
+      });
     },
     get: find,
     async list(caller: Caller, domain: string, projectName: string, page: Page): Promise<Pipeline[]> {
@@ -72,7 +117,8 @@ export function createPipelineUseCases(store: Store) {
       input: PipelineInput,
     ): Promise<Pipeline> {
       const pipeline = await find(caller, domain, projectName, id);
-      const next = apply(pipeline, input);
+      const project = (await store.projects.find(pipeline.projectId))!;
+      const next = withWebhookToken(apply(pipeline, input), project.workspaceId);
       // Inside a transaction only `tx` may be used: the embedded store has one connection.
       return store.transaction(async (tx) => {
         if (next.cacheScope !== pipeline.cacheScope && next.cacheScope === 'PIPELINE') {
@@ -84,8 +130,27 @@ export function createPipelineUseCases(store: Store) {
             );
           }
         }
-        return tx.pipelines.update(next);
+        const updated = await tx.pipelines.update(next);
+        if (input.events !== undefined || next.disabled !== pipeline.disabled)
+          await syncSchedules(tx, updated, clock.now(), input.events !== undefined);
+        return updated;
       });
+    },
+    /** Replaces the webhook trigger's token: the old trigger URL stops working at once. */
+    async renewWebhookToken(caller: Caller, domain: string, projectName: string, id: number): Promise<Pipeline> {
+      const pipeline = await find(caller, domain, projectName, id);
+      if (!pipeline.events.some((e) => e.type === 'WEBHOOK'))
+        throw new ValidationError(`Pipeline ${id} has no WEBHOOK event, so it has no trigger URL.`);
+      const project = (await store.projects.find(pipeline.projectId))!;
+      return store.pipelines.update(withWebhookToken(pipeline, project.workspaceId, true));
+    },
+    webhookToken,
+    async triggerView(caller: Caller, pipeline: Pipeline, workspaceId: number): Promise<TriggerView> {
+      const manages = grants(caller.token.scopes, 'EXECUTION_MANAGE');
+      return {
+        schedules: await store.schedules.forPipeline(pipeline.id),
+        webhookToken: manages ? webhookToken(pipeline, workspaceId) : null,
+      };
     },
     async remove(caller: Caller, domain: string, projectName: string, id: number): Promise<void> {
       const pipeline = await find(caller, domain, projectName, id);

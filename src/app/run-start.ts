@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { ValidationError } from '../domain/errors.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
 import {
   triggeredOnOf,
   type Execution,
@@ -23,6 +23,8 @@ import { ownerIn } from './sealing.js';
 /** Who or what starts a run, and, for a trigger, its claim on the event. */
 export interface RunOrigin {
   trigger: ExecutionTrigger;
+  /** The git event (`<ref> <sha>`): a second run of the pipeline for it is not made (null is returned). */
+  key?: string;
   /** The user the run is shown as created by (a trigger's run: the pipeline's creator). */
   creatorId: number;
   /**
@@ -135,51 +137,58 @@ export function createRunStarter(deps: {
   ): Promise<Execution | null> {
     const { variables, actions, revision, error } = resolved;
     const now = deps.clock.now();
-    const execution = await store.transaction(async (tx) => {
-      if (origin.claim && !(await origin.claim(tx))) return null;
-      return tx.executions.create(
-        {
-          pipelineId: pipeline.id,
-          status: error ? 'FAILED' : 'ENQUEUED',
-          startDate: null,
-          finishDate: error ? now : null,
-          triggeredOn: triggeredOnOf(origin.trigger.type),
-          trigger: origin.trigger,
-          creatorId: origin.creatorId,
-          comment: input.comment ?? null,
-          refresh: input.refresh ?? false,
-          clearCache: input.clearCache ?? false,
-          priority: input.priority ?? pipeline.priority,
-          requestedBranch: input.branch ?? null,
-          requestedRevision: input.revision ?? null,
-          revision,
-          variables,
-          errorMessage: error,
-        },
-        actions.map((a) => ({
-          hexId: randomBytes(12).toString('hex'),
-          position: a.position,
-          status: error ? 'NOT_EXECUTED' : 'INITIAL',
-          progress: 0,
-          startDate: null,
-          finishDate: null,
-          errorMessage: null,
-          attempts: 0,
-          action: {
-            id: a.id,
-            name: a.name,
-            type: a.type,
-            triggerTime: a.triggerTime,
-            disabled: a.disabled,
-            ignoreErrors: a.ignoreErrors,
-            retryCount: a.retryCount,
-            retryInterval: a.retryInterval,
-            timeout: a.timeout,
-            runOnlyOnFirstFailure: a.runOnlyOnFirstFailure,
+    const execution = await store
+      .transaction(async (tx) => {
+        if (origin.claim && !(await origin.claim(tx))) return null;
+        return tx.executions.create(
+          {
+            pipelineId: pipeline.id,
+            status: error ? 'FAILED' : 'ENQUEUED',
+            startDate: null,
+            finishDate: error ? now : null,
+            triggeredOn: triggeredOnOf(origin.trigger.type),
+            trigger: origin.trigger,
+            triggerKey: origin.key ?? null,
+            creatorId: origin.creatorId,
+            comment: input.comment ?? null,
+            refresh: input.refresh ?? false,
+            clearCache: input.clearCache ?? false,
+            priority: input.priority ?? pipeline.priority,
+            requestedBranch: input.branch ?? null,
+            requestedRevision: input.revision ?? null,
+            revision,
+            variables,
+            errorMessage: error,
           },
-        })),
-      );
-    });
+          actions.map((a) => ({
+            hexId: randomBytes(12).toString('hex'),
+            position: a.position,
+            status: error ? 'NOT_EXECUTED' : 'INITIAL',
+            progress: 0,
+            startDate: null,
+            finishDate: null,
+            errorMessage: null,
+            attempts: 0,
+            action: {
+              id: a.id,
+              name: a.name,
+              type: a.type,
+              triggerTime: a.triggerTime,
+              disabled: a.disabled,
+              ignoreErrors: a.ignoreErrors,
+              retryCount: a.retryCount,
+              retryInterval: a.retryInterval,
+              timeout: a.timeout,
+              runOnlyOnFirstFailure: a.runOnlyOnFirstFailure,
+            },
+          })),
+        );
+      })
+      .catch((error: unknown) => {
+        // The unique index on (pipeline, trigger_key): another replica made the run for this event first.
+        if (origin.key && error instanceof ConflictError) return null;
+        throw error;
+      });
     if (!execution) return null;
     crashPoint('run.created');
     if (error) await store.pipelines.update({ ...pipeline, lastExecutionStatus: 'FAILED' });

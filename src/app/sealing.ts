@@ -8,7 +8,9 @@ export type SealedField =
   | 'action.variable'
   | 'variable'
   | 'integration.secret'
-  | 'execution.variable';
+  | 'execution.variable'
+  | 'pipeline.webhook-token'
+  | 'project.webhook-secret';
 
 export const ownerIn = (workspaceId: number, field: SealedField): SealOwner => `ws:${workspaceId}:${field}`;
 export const jobOwner = (actionExecutionId: number): SealOwner => `job:${actionExecutionId}`;

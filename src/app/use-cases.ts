@@ -9,6 +9,7 @@ import { createExecutionUseCases } from './executions.js';
 import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
 import { createRunStarter } from './run-start.js';
+import { createScheduler } from './scheduler.js';
 import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
 import type { Clock } from './ports/clock.js';
@@ -33,7 +34,7 @@ export function createUseCases(deps: {
   defaultRegistry?: DefaultRegistry | null;
 }) {
   const { store, secrets, clock, notifier } = deps;
-  const pipelines = createPipelineUseCases(deps.store);
+  const pipelines = createPipelineUseCases(deps.store, secrets, clock);
   const scopes = createVariableScopes({
     layers: deps.variableLayers,
     secrets,
@@ -55,6 +56,7 @@ export function createUseCases(deps: {
     revisions: deps.revisions,
     localRepos: deps.localRepos,
   });
+  const scheduler = createScheduler({ store, clock, runs });
   const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
   return {
     /** For live streams in the API (log lines, execution changes). */
@@ -68,6 +70,7 @@ export function createUseCases(deps: {
       runs,
     }),
     agentJobs,
+    scheduler,
     agents: createAgentUseCases(store, agentJobs),
     workspaces: createWorkspaceUseCases(deps.store),
     projects: createProjectUseCases(deps.store, deps.secrets, deps.localRepos),

@@ -59,6 +59,7 @@ function realpathOr(path: string): string {
 }
 
 const SWEEP_MS = 30_000;
+const SCHEDULE_CHECK_MS = 1_000;
 
 /** The one place that picks concrete adapters: SQLite in the data dir by default, PostgreSQL when configured. */
 export async function openCore(
@@ -181,10 +182,28 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     SWEEP_MS,
   );
   sweeper.unref();
-  app.addHook('onReady', async () => core.useCases.agentJobs.recover());
+  // Schedules: every replica looks for due ticks each second; a tick is claimed in the database, so it runs once.
+  let ticking: Promise<void> | null = null;
+  const scheduler = setInterval(() => {
+    ticking ??= core.useCases.scheduler
+      .tick()
+      .then(({ failed }) => {
+        for (const f of failed)
+          app.log.error({ err: f.error, pipelineId: f.pipelineId }, 'a scheduled run failed to start');
+      })
+      .catch((err: unknown) => app.log.error({ err }, 'schedule check failed'))
+      .finally(() => (ticking = null));
+  }, SCHEDULE_CHECK_MS);
+  scheduler.unref();
+  app.addHook('onReady', async () => {
+    await core.useCases.agentJobs.recover();
+    await core.useCases.scheduler.reconcile();
+  });
   app.addHook('onClose', async () => {
     clearInterval(reaper);
     clearInterval(sweeper);
+    clearInterval(scheduler);
+    await ticking;
     await core.close();
     await builtIn?.registry.stop();
   });

@@ -48,6 +48,8 @@ export interface Execution {
   finishDate: Date | null;
   triggeredOn: 'CLICK' | 'EVENT' | 'SCHEDULE';
   trigger: ExecutionTrigger;
+  /** The git event a triggered run is for (`<ref> <sha>`): at most one run per pipeline and event. */
+  triggerKey: string | null;
   creatorId: number;
   comment: string | null;
   refresh: boolean;

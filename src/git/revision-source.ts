@@ -47,6 +47,7 @@ async function remoteHead(mirror: string, source: SafeSource, timeoutMs?: number
 interface Wanted {
   branch: string | null;
   revision: string | null;
+  tag: string | null;
 }
 
 /** The branch the run is on: the one asked for, else (for HEAD) the default branch, else the remote's HEAD. */
@@ -57,7 +58,7 @@ async function pickBranch(
   defaultBranch: string,
   timeoutMs?: number,
 ): Promise<string | null> {
-  if (wanted.revision !== null && wanted.branch === null) return null;
+  if ((wanted.revision !== null || wanted.tag !== null) && wanted.branch === null) return null;
   const branches = await listBranches(mirror, source);
   const name = wanted.branch ?? (defaultBranch.trim() || (await remoteHead(mirror, source, timeoutMs)));
   if (name === null) {
@@ -131,10 +132,32 @@ export async function readRevision(
   };
 }
 
-function normalise(request: Wanted): Wanted {
+function normalise(request: { branch: string | null; revision: string | null; tag?: string | null }): Wanted {
   const branch = request.branch?.trim() || null;
   const revision = request.revision?.trim() || null;
-  return { branch, revision: revision === null || revision.toUpperCase() === 'HEAD' ? null : revision };
+  const tag = request.tag?.trim() || null;
+  return { branch, revision: revision === null || revision.toUpperCase() === 'HEAD' ? null : revision, tag };
+}
+
+async function tagCommit(mirror: string, source: SafeSource, tag: string): Promise<string> {
+  const found = await runGit({
+    args: ['--git-dir', mirror, 'rev-parse', '--verify', '--quiet', '--end-of-options', `refs/tags/${tag}^{commit}`],
+    source,
+  });
+  if (found.code !== 0) throw new GitError(`Tag "${tag}" does not exist in the repository.`);
+  return found.stdout.trim();
+}
+
+/** `git ls-remote` output: every ref (peeled tags as their commit) → sha; symbolic HEAD left out. */
+export function parseLsRemote(out: string): Map<string, string> {
+  const refs = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const [sha, ref] = line.split('\t');
+    if (!sha || !ref || !/^[0-9a-f]{40,64}$/.test(sha) || !ref.startsWith('refs/')) continue;
+    if (ref.endsWith('^{}')) refs.set(ref.slice(0, -3), sha);
+    else if (!refs.has(ref)) refs.set(ref, sha);
+  }
+  return refs;
 }
 
 /**
@@ -156,8 +179,33 @@ export function createGitRevisionSource(opts: { mirrorsDir: string; timeoutMs?: 
         const sha =
           wanted.revision !== null
             ? await findCommit(mirror, source, wanted.revision)
-            : await branchTip(mirror, source, branch!);
+            : wanted.tag !== null
+              ? await tagCommit(mirror, source, wanted.tag)
+              : await branchTip(mirror, source, branch!);
         return readRevision(mirror, source, sha, branch);
+      });
+    },
+    async listRefs(repo) {
+      const source = splitCredentials(repo);
+      const out = await gitOk(
+        {
+          args: ['ls-remote', '--heads', '--tags', '--', source.url],
+          source,
+          network: true,
+          timeoutMs: opts.timeoutMs ?? 60_000,
+        },
+        'list the refs of',
+      );
+      return parseLsRemote(out);
+    },
+    async changedFiles(projectKey, repo, from, to) {
+      const source = splitCredentials(repo);
+      return cache.locked(projectKey, async (mirror) => {
+        const out = await runGit({
+          args: ['--git-dir', mirror, 'diff', '--name-only', '-z', '--no-renames', `${from}...${to}`, '--'],
+          source,
+        });
+        return out.code === 0 ? out.stdout.split('\0').filter(Boolean) : null;
       });
     },
   };

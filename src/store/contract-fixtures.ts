@@ -166,6 +166,7 @@ export function newExecution(pipelineId: number, creatorId: number, over: Partia
     finishDate: null,
     triggeredOn: 'CLICK',
     trigger: { type: 'MANUAL', ref: null, by: null },
+    triggerKey: null,
     creatorId,
     comment: 'by hand',
     refresh: false,

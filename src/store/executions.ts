@@ -28,6 +28,7 @@ function toExecution(r: Selectable<ExecutionsTable>): Execution {
     finishDate: maybeDate(r.finish_date),
     triggeredOn: r.triggered_on as Execution['triggeredOn'],
     trigger: { type: r.trigger as Execution['trigger']['type'], ref: r.trigger_ref, by: r.trigger_by },
+    triggerKey: r.trigger_key,
     creatorId: r.creator_id,
     comment: r.comment,
     refresh: toBool(r.refresh),
@@ -51,6 +52,7 @@ function executionRow(e: NewExecution) {
     trigger: e.trigger.type,
     trigger_ref: e.trigger.ref,
     trigger_by: e.trigger.by,
+    trigger_key: e.triggerKey,
     creator_id: e.creatorId,
     comment: e.comment,
     refresh: fromBool(e.refresh),
@@ -101,23 +103,28 @@ export function createExecutionRepo(ctx: RepoContext): ExecutionRepo {
   const selectActions = () => db.selectFrom('action_executions').selectAll();
   return {
     create: (execution, actions) =>
-      guarded(ctx, 'create the execution', async () => {
-        const row = must(
-          await db
-            .insertInto('executions')
-            .values({ ...executionRow(execution), created_at: fromDate(new Date()) })
-            .returningAll()
-            .executeTakeFirst(),
-          'The execution',
-        );
-        if (actions.length) {
-          await db
-            .insertInto('action_executions')
-            .values(actions.map((a) => ({ ...actionExecutionRow(a), execution_id: row.id })))
-            .execute();
-        }
-        return toExecution(row);
-      }),
+      guarded(
+        ctx,
+        'create the execution',
+        async () => {
+          const row = must(
+            await db
+              .insertInto('executions')
+              .values({ ...executionRow(execution), created_at: fromDate(new Date()) })
+              .returningAll()
+              .executeTakeFirst(),
+            'The execution',
+          );
+          if (actions.length) {
+            await db
+              .insertInto('action_executions')
+              .values(actions.map((a) => ({ ...actionExecutionRow(a), execution_id: row.id })))
+              .execute();
+          }
+          return toExecution(row);
+        },
+        'This pipeline already has a run for this git event.',
+      ),
     byId: (id) =>
       guarded(ctx, 'read the execution', async () => {
         const row = await selectExecutions().where('id', '=', id).executeTakeFirst();
@@ -170,6 +177,19 @@ export function createExecutionRepo(ctx: RepoContext): ExecutionRepo {
           .executeTakeFirst();
         return row && toExecution(row);
       }),
+    byTrigger: (pipelineId, filter, limit) =>
+      guarded(ctx, 'read executions', async () =>
+        (
+          await selectExecutions()
+            .where('pipeline_id', '=', pipelineId)
+            .where('trigger', '=', filter.type)
+            .$if(filter.ref !== undefined, (q) => q.where('trigger_ref', '=', filter.ref!))
+            .$if(filter.statuses !== undefined, (q) => q.where('status', 'in', [...filter.statuses!]))
+            .orderBy('id', 'desc')
+            .limit(limit)
+            .execute()
+        ).map(toExecution),
+      ),
     oldestWithStatus: (pipelineId, statuses) =>
       guarded(ctx, 'read executions', async () => {
         const row = await selectExecutions()

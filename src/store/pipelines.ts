@@ -103,6 +103,18 @@ export function createPipelineRepo(ctx: RepoContext): PipelineRepo {
           .execute();
         return rows.map(toPipeline);
       }),
+    withEvents: (type, projectId) =>
+      guarded(ctx, 'list pipelines with triggers', async () => {
+        // The events are JSON text: a LIKE narrows the rows on both dialects, the parsed events decide.
+        const rows = await db
+          .selectFrom('pipelines')
+          .selectAll()
+          .where('triggers', 'like', `%"type":"${type}"%`)
+          .$if(projectId !== undefined, (q) => q.where('project_id', '=', projectId!))
+          .orderBy('id')
+          .execute();
+        return rows.map(toPipeline).filter((p) => p.events.some((e) => e.type === type));
+      }),
     update: (pipeline) =>
       guarded(
         ctx,

@@ -125,6 +125,7 @@ export interface ExecutionsTable {
   trigger: string;
   trigger_ref: string | null;
   trigger_by: string | null;
+  trigger_key: string | null;
 }
 
 export interface ActionExecutionsTable {

@@ -14,6 +14,7 @@ import { createProjectRepo } from './projects.js';
 import type { RepoContext } from './rows.js';
 import type { Database } from './schema.js';
 import { createTokenRepo, createUserRepo } from './tokens.js';
+import { createGitRefRepo, createScheduleRepo } from './triggers.js';
 import { createVariableRepo } from './variables.js';
 import { createWorkspaceRepo } from './workspaces.js';
 
@@ -68,6 +69,12 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     },
     get integrations() {
       return repo('integrations', createIntegrationRepo);
+    },
+    get schedules() {
+      return repo('schedules', createScheduleRepo);
+    },
+    get gitRefs() {
+      return repo('gitRefs', createGitRefRepo);
     },
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),

@@ -217,6 +217,8 @@ const revisions: RevisionSource = {
     ...REVISION,
     branch: request.branch ?? defaultBranch,
   }),
+  listRefs: async () => new Map([['refs/heads/main', REVISION.sha]]),
+  changedFiles: async () => [],
 };
 
 describe('authorization matrix over every route', () => {

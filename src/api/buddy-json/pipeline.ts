@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from 'typebox';
-import type { PipelineInput } from '../../app/pipelines.js';
+import type { PipelineInput, TriggerView } from '../../app/pipelines.js';
+import { scheduleKey, scheduleOf } from '../../domain/schedule.js';
 import { CACHE_SCOPES, EVENT_TYPES, PRIORITIES, type Pipeline, type PipelineEvent } from '../../domain/pipeline.js';
 import type { User } from '../../domain/token.js';
 import { DateString, listEnvelope, Nullable } from './common.js';
@@ -99,6 +100,8 @@ export const PipelineJson = Type.Object(
     cron: Nullable(Type.String()),
     start_date: Nullable(Type.String()),
     delay: Nullable(Type.Integer()),
+    /** Archway's: when the next scheduled run starts (the earliest of its unpaused schedules), or null. */
+    next_run_date: Nullable(Type.String()),
     ...Object.fromEntries(Object.entries(OPTIONS).map(([k, s]) => [k, Type.Optional(s)])),
   },
   { $id: 'Pipeline' },
@@ -158,12 +161,35 @@ export function pipelineShortJson(
   };
 }
 
+/** Where the pipeline's webhook trigger is called (the token in the query, as Buddy's trigger URLs have it). */
+export function webhookTriggerUrl(urls: Urls, domain: string, projectName: string, id: number, token: string): string {
+  return urls.html(`${paths.htmlPipeline(domain, projectName, id)}/trigger-webhook?token=${encodeURIComponent(token)}`);
+}
+
+/**
+ * An event as the API shows it: a SCHEDULE event with its next run and its pause (when one), a WEBHOOK event with
+ * its trigger URL for callers who may manage the pipeline (never for readers: the URL is the credential).
+ */
+function eventJson(e: PipelineEvent, urls: Urls, domain: string, projectName: string, p: Pipeline, t?: TriggerView) {
+  const json: Record<string, unknown> = { ...e.details, type: e.type, refs: e.refs };
+  if (e.type === 'SCHEDULE' && t) {
+    const schedule = scheduleOf(e);
+    const state = 'error' in schedule ? undefined : t.schedules.find((s) => s.key === scheduleKey(schedule));
+    json.next_run_date = state?.pausedReason || p.disabled ? null : (state?.nextAt?.toISOString() ?? null);
+    if (state?.pausedReason) json.paused_reason = state.pausedReason;
+  }
+  if (e.type === 'WEBHOOK' && t?.webhookToken)
+    json.webhook_url = webhookTriggerUrl(urls, domain, projectName, p.id, t.webhookToken);
+  return json;
+}
+
 export function pipelineJson(
   urls: Urls,
   domain: string,
   project: Project,
   p: Pipeline,
   creator: User,
+  triggers?: TriggerView,
 ): Static<typeof PipelineJson> {
   const schedule = p.events.find((e) => e.type === 'SCHEDULE');
   const push = p.events.find((e) => e.type === 'PUSH');
@@ -179,7 +205,7 @@ export function pipelineJson(
     priority: p.priority,
     disabled: p.disabled,
     refs: p.refs,
-    events: p.events.map((e) => ({ ...e.details, type: e.type, refs: e.refs })),
+    events: p.events.map((e) => eventJson(e, urls, domain, project.name, p, triggers)) as Static<typeof Event>[],
     trigger_conditions: p.triggerConditions,
     on: schedule ? 'SCHEDULE' : p.events.length ? 'EVENT' : 'CLICK',
     trigger_mode: schedule ? 'SCHEDULED' : push ? 'ON_EVERY_PUSH' : 'MANUAL',
@@ -187,7 +213,13 @@ export function pipelineJson(
     cron: detail('cron'),
     start_date: detail('start_date'),
     delay: detail('delay'),
+    next_run_date: p.disabled ? null : nextRunOf(triggers),
   };
+}
+
+function nextRunOf(t: TriggerView | undefined): string | null {
+  const ticks = (t?.schedules ?? []).filter((s) => !s.pausedReason && s.nextAt).map((s) => s.nextAt!.getTime());
+  return ticks.length ? new Date(Math.min(...ticks)).toISOString() : null;
 }
 
 export function pipelineListJson(urls: Urls, domain: string, projectName: string, list: Pipeline[]) {

@@ -18,7 +18,11 @@ export function pipelineRoutes(app: App, { useCases, urls }: RouteDeps): void {
   const tags = ['Pipelines'];
   const render = async (caller: Caller, domain: string, projectName: string, pipeline: Pipeline) => {
     const project = await uc.projectOf(caller, domain, projectName);
-    return pipelineJson(urls, domain, project, pipeline, await useCases.users.member(pipeline.creatorId));
+    const [creator, triggers] = await Promise.all([
+      useCases.users.member(pipeline.creatorId),
+      uc.triggerView(caller, pipeline, project.workspaceId),
+    ]);
+    return pipelineJson(urls, domain, project, pipeline, creator, triggers);
   };
 
   app.get(

@@ -1,4 +1,4 @@
-import type { ActionExecution, Execution } from '../../domain/execution.js';
+import type { ActionExecution, Execution, TriggerType } from '../../domain/execution.js';
 import type { ActionExecutionStatus, ExecutionStatus } from '../../domain/execution-status.js';
 import type { Page } from './page.js';
 
@@ -24,6 +24,12 @@ export interface ExecutionRepo {
   update(execution: Execution, expected?: readonly ExecutionStatus[]): Promise<boolean>;
   /** The newest finished execution of the pipeline created before `beforeId`. */
   previousFinished(pipelineId: number, beforeId: number): Promise<Execution | undefined>;
+  /** The pipeline's newest executions started by one trigger (on one ref, in some statuses), newest first. */
+  byTrigger(
+    pipelineId: number,
+    filter: { type: TriggerType; ref?: string; statuses?: readonly ExecutionStatus[] },
+    limit: number,
+  ): Promise<Execution[]>;
   /** The oldest execution of the pipeline in one of the statuses. */
   oldestWithStatus(pipelineId: number, statuses: readonly string[]): Promise<Execution | undefined>;
   /** Every execution not yet finished (start-up recovery). */

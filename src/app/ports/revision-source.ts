@@ -10,7 +10,19 @@ export interface RevisionSource {
   resolve(
     projectKey: string,
     source: { url: string; user: string | null; password: string | null },
-    request: { branch: string | null; revision: string | null },
+    request: { branch: string | null; revision: string | null; tag?: string | null },
     defaultBranch: string,
   ): Promise<Revision>;
+  /** Every branch and tag of the remote (`git ls-remote`), tags as the commit they point to. */
+  listRefs(source: { url: string; user: string | null; password: string | null }): Promise<Map<string, string>>;
+  /**
+   * The files that differ between two commits of the project's mirror (resolved before), or null when one of
+   * them is not there (a force-push removed it).
+   */
+  changedFiles(
+    projectKey: string,
+    source: { url: string; user: string | null; password: string | null },
+    from: string,
+    to: string,
+  ): Promise<string[] | null>;
 }

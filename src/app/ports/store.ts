@@ -1,6 +1,6 @@
 import type { Action, ActionSettings } from '../../domain/action.js';
 import type { Integration } from '../../domain/integration.js';
-import type { Pipeline } from '../../domain/pipeline.js';
+import type { EventType, Pipeline } from '../../domain/pipeline.js';
 import type { Project } from '../../domain/project.js';
 import type { AccessToken, User } from '../../domain/token.js';
 import type { Variable, VariableScope } from '../../domain/variable.js';
@@ -10,6 +10,7 @@ import type { ExecutionRepo } from './execution-repo.js';
 import type { JobRepo } from './job-queue.js';
 import type { LogRepo } from './log-repo.js';
 import type { Page } from './page.js';
+import type { GitRefRepo, ScheduleRepo } from './trigger-repo.js';
 
 export type NewWorkspace = Omit<Workspace, 'id' | 'createdAt'>;
 
@@ -44,6 +45,8 @@ export interface PipelineRepo {
   byId(projectId: number, id: number): Promise<Pipeline | undefined>;
   find(id: number): Promise<Pipeline | undefined>;
   list(filter: { projectId: number }, page: Page): Promise<Pipeline[]>;
+  /** Every pipeline (of one project, if given) with an event of this type, by id. */
+  withEvents(type: EventType, projectId?: number): Promise<Pipeline[]>;
   update(pipeline: Pipeline): Promise<Pipeline>;
   remove(id: number): Promise<void>;
 }
@@ -166,6 +169,8 @@ export interface Store {
   agents: AgentRepo;
   variables: VariableRepo;
   integrations: IntegrationRepo;
+  schedules: ScheduleRepo;
+  gitRefs: GitRefRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /**
    * A transaction that also holds the lock named `key` until it ends, across every process on the database: of two

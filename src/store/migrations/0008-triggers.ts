@@ -1,8 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 
 /**
  * Triggers. Executions say what started them (`trigger`: MANUAL, PUSH, SCHEDULE, WEBHOOK; the ref and who, as
- * known). `schedules` holds each SCHEDULE event's next tick: a replica fires a tick by moving `next_at` with a
+ * known) and, for a git event, which one (`trigger_key`: the ref and the sha it moved to): a pipeline runs at most
+ * once per event, whichever replica saw it, by poll or by webhook, however often (a unique index). `schedules` holds each SCHEDULE event's next tick: a replica fires a tick by moving `next_at` with a
  * compare-and-set in the transaction that creates the run, so each tick runs once whoever sees it. `git_polls`
  * says when a project's refs are next read (claimed the same way, so two replicas do not both run `git ls-remote`)
  * and `git_refs` what they were (a moved ref is claimed by a compare-and-set on its sha). Pipelines keep their
@@ -15,6 +16,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.alterTable('executions').addColumn('trigger_ref', 'text').execute();
   await db.schema.alterTable('executions').addColumn('trigger_by', 'text').execute();
+  await db.schema.alterTable('executions').addColumn('trigger_key', 'text').execute();
+  await db.schema
+    .createIndex('executions_one_per_trigger_event')
+    .on('executions')
+    .columns(['pipeline_id', 'trigger_key'])
+    .unique()
+    .where(sql.ref('trigger_key'), 'is not', null)
+    .execute();
   await db.schema.alterTable('pipelines').addColumn('webhook_token', 'text').execute();
   await db.schema
     .createTable('schedules')

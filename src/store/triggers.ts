@@ -1,0 +1,176 @@
+import type { GitRefRepo, ScheduleRepo, ScheduleState } from '../app/ports/trigger-repo.js';
+import { fromBool, fromDate, guarded, toBool, toDate, type RepoContext } from './rows.js';
+
+const maybeDate = (v: string | null) => (v === null ? null : toDate(v));
+
+export function createScheduleRepo(ctx: RepoContext): ScheduleRepo {
+  const { db } = ctx;
+  const toState = (r: { pipeline_id: number; key: string; next_at: string | null; paused_reason: string | null }) =>
+    ({
+      pipelineId: r.pipeline_id,
+      key: r.key,
+      nextAt: maybeDate(r.next_at),
+      pausedReason: r.paused_reason,
+    }) satisfies ScheduleState;
+  return {
+    forPipeline: (pipelineId) =>
+      guarded(ctx, 'read schedules', async () =>
+        (
+          await db.selectFrom('schedules').selectAll().where('pipeline_id', '=', pipelineId).orderBy('key').execute()
+        ).map(toState),
+      ),
+    sync: (pipelineId, wanted, resume) =>
+      guarded(ctx, 'write schedules', async () => {
+        const keys = wanted.map((w) => w.key);
+        let removal = db.deleteFrom('schedules').where('pipeline_id', '=', pipelineId);
+        if (keys.length) removal = removal.where('key', 'not in', keys);
+        await removal.execute();
+        for (const w of wanted)
+          await db
+            .insertInto('schedules')
+            .values({
+              pipeline_id: pipelineId,
+              key: w.key,
+              next_at: w.nextAt && fromDate(w.nextAt),
+              paused_reason: null,
+            })
+            .onConflict((oc) => oc.columns(['pipeline_id', 'key']).doNothing())
+            .execute();
+        if (resume && keys.length)
+          await db
+            .updateTable('schedules')
+            .set({ paused_reason: null })
+            .where('pipeline_id', '=', pipelineId)
+            .where('key', 'in', keys)
+            .execute();
+      }),
+    due: (now, limit) =>
+      guarded(ctx, 'read due schedules', async () =>
+        (
+          await db
+            .selectFrom('schedules')
+            .selectAll()
+            .where('next_at', '<=', fromDate(now))
+            .where('paused_reason', 'is', null)
+            .orderBy('next_at')
+            .limit(limit)
+            .execute()
+        ).map(toState),
+      ),
+    advance: (pipelineId, key, from, to) =>
+      guarded(ctx, 'move a schedule', async () => {
+        const res = await db
+          .updateTable('schedules')
+          .set({ next_at: to && fromDate(to) })
+          .where('pipeline_id', '=', pipelineId)
+          .where('key', '=', key)
+          .where('next_at', '=', fromDate(from))
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      }),
+    pause: (pipelineId, key, reason) =>
+      guarded(ctx, 'pause a schedule', async () => {
+        await db
+          .updateTable('schedules')
+          .set({ paused_reason: reason })
+          .where('pipeline_id', '=', pipelineId)
+          .where('key', '=', key)
+          .execute();
+      }),
+  };
+}
+
+export function createGitRefRepo(ctx: RepoContext): GitRefRepo {
+  const { db } = ctx;
+  const toPoll = (r: { project_id: number; next_poll_at: string; recorded: number }) => ({
+    projectId: r.project_id,
+    nextPollAt: toDate(r.next_poll_at),
+    recorded: toBool(r.recorded),
+  });
+  return {
+    ensurePoll: (projectId, firstAt) =>
+      guarded(ctx, 'add a git poll', async () => {
+        await db
+          .insertInto('git_polls')
+          .values({ project_id: projectId, next_poll_at: fromDate(firstAt), recorded: fromBool(false) })
+          .onConflict((oc) => oc.column('project_id').doNothing())
+          .execute();
+      }),
+    removePoll: (projectId) =>
+      guarded(ctx, 'remove a git poll', async () => {
+        await db.deleteFrom('git_refs').where('project_id', '=', projectId).execute();
+        await db.deleteFrom('git_polls').where('project_id', '=', projectId).execute();
+      }),
+    polls: () =>
+      guarded(ctx, 'read git polls', async () => (await db.selectFrom('git_polls').selectAll().execute()).map(toPoll)),
+    duePolls: (now, limit) =>
+      guarded(ctx, 'read due git polls', async () =>
+        (
+          await db
+            .selectFrom('git_polls')
+            .selectAll()
+            .where('next_poll_at', '<=', fromDate(now))
+            .orderBy('next_poll_at')
+            .limit(limit)
+            .execute()
+        ).map(toPoll),
+      ),
+    claimPoll: (projectId, from, next) =>
+      guarded(ctx, 'claim a git poll', async () => {
+        const res = await db
+          .updateTable('git_polls')
+          .set({ next_poll_at: fromDate(next) })
+          .where('project_id', '=', projectId)
+          .where('next_poll_at', '=', fromDate(from))
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
+      }),
+    markRecorded: (projectId) =>
+      guarded(ctx, 'record a git poll', async () => {
+        await db
+          .updateTable('git_polls')
+          .set({ recorded: fromBool(true) })
+          .where('project_id', '=', projectId)
+          .execute();
+      }),
+    refs: (projectId) =>
+      guarded(ctx, 'read git refs', async () => {
+        const rows = await db
+          .selectFrom('git_refs')
+          .select(['ref', 'sha'])
+          .where('project_id', '=', projectId)
+          .execute();
+        return new Map(rows.map((r) => [r.ref, r.sha]));
+      }),
+    moveRef: (projectId, ref, from, to) =>
+      guarded(ctx, 'move a git ref', async () => {
+        if (from === null) {
+          if (to === null) return false;
+          const res = await db
+            .insertInto('git_refs')
+            .values({ project_id: projectId, ref, sha: to })
+            .onConflict((oc) => oc.columns(['project_id', 'ref']).doNothing())
+            .executeTakeFirst();
+          return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
+        }
+        const res =
+          to === null
+            ? await db
+                .deleteFrom('git_refs')
+                .where('project_id', '=', projectId)
+                .where('ref', '=', ref)
+                .where('sha', '=', from)
+                .executeTakeFirst()
+                .then((r) => r.numDeletedRows)
+            : await db
+                .updateTable('git_refs')
+                .set({ sha: to })
+                .where('project_id', '=', projectId)
+                .where('ref', '=', ref)
+                .where('sha', '=', from)
+                .executeTakeFirst()
+                .then((r) => r.numUpdatedRows);
+        return Number(res) === 1;
+      }),
+  };
+}
