@@ -18,6 +18,7 @@ import { executionRoutes } from './routes/executions.js';
 import { integrationRoutes } from './routes/integrations.js';
 import { healthRoutes, type Readiness } from './routes/health.js';
 import { logStreamRoutes } from './routes/log-stream.js';
+import { triggerRoutes } from './routes/triggers.js';
 import { pipelineRoutes } from './routes/pipelines.js';
 import { projectRoutes } from './routes/projects.js';
 import { userRoutes } from './routes/user.js';
@@ -93,6 +94,7 @@ export async function buildApi(opts: ApiOptions) {
   integrationRoutes(app, deps);
   executionRoutes(app, deps);
   logStreamRoutes(app, deps);
+  triggerRoutes(app, deps);
   agentRoutes(app, deps, {
     claimWaitMs: opts.claimWaitMs,
     failures,

@@ -15,6 +15,8 @@ import { crashPoint } from './crash-point.js';
 
 export interface RunInput {
   branch?: string | null;
+  /** A tag to build (its commit), instead of a branch. */
+  tag?: string | null;
   revision?: string | null;
   comment?: string | null;
   refresh?: boolean;

@@ -30,6 +30,9 @@ export interface PipelinePath {
   projectId: number;
 }
 
+/** A pipeline whose events a git change fires: its project's refs are polled (the first poll only records). */
+const watchesGit = (p: Pipeline) => p.events.some((e) => ['PUSH', 'CREATE_REF', 'DELETE_REF'].includes(e.type));
+
 /** Triggers Archway cannot act on are refused, never kept as if they worked. */
 function checkTriggers(p: Pick<Pipeline, 'events' | 'triggerConditions'>): void {
   for (const event of p.events) {
@@ -101,6 +104,7 @@ export function createPipelineUseCases(store: Store, secrets: Secrets, clock: Cl
       return store.transaction(async (tx) => {
         const created = await tx.pipelines.create(pipeline);
         await syncSchedules(tx, created, clock.now(), false);
+        if (watchesGit(created)) await tx.gitRefs.ensurePoll(created.projectId, clock.now());
         return created;
       });
     },
@@ -133,6 +137,7 @@ export function createPipelineUseCases(store: Store, secrets: Secrets, clock: Cl
         const updated = await tx.pipelines.update(next);
         if (input.events !== undefined || next.disabled !== pipeline.disabled)
           await syncSchedules(tx, updated, clock.now(), input.events !== undefined);
+        if (watchesGit(updated)) await tx.gitRefs.ensurePoll(updated.projectId, clock.now());
         return updated;
       });
     },

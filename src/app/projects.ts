@@ -24,6 +24,8 @@ export interface ProjectInput {
   fetchSubmodulesEnvKey?: string | null;
   allowPullRequests?: boolean;
   updateDefaultBranchFromExternal?: boolean;
+  /** Plain text as sent (or a sealed value echoed back); sealed before it is stored; null or '' removes it. */
+  webhookSecret?: string | null;
 }
 
 export function createProjectUseCases(store: Store, secrets: Secrets, localRepos: LocalRepoRule) {
@@ -56,6 +58,16 @@ export function createProjectUseCases(store: Store, secrets: Secrets, localRepos
               project.repository.passwordEncrypted,
             );
     if (input.defaultBranch !== undefined) next.repository.defaultBranch = input.defaultBranch;
+    if (input.webhookSecret !== undefined)
+      next.webhookSecretSealed =
+        input.webhookSecret === null || input.webhookSecret === ''
+          ? null
+          : sealFromClient(
+              secrets,
+              input.webhookSecret,
+              ownerIn(project.workspaceId, 'project.webhook-secret'),
+              project.webhookSecretSealed,
+            );
     for (const key of [
       'withoutRepository',
       'fetchSubmodules',
@@ -95,6 +107,7 @@ export function createProjectUseCases(store: Store, secrets: Secrets, localRepos
         fetchSubmodulesEnvKey: null,
         allowPullRequests: false,
         updateDefaultBranchFromExternal: false,
+        webhookSecretSealed: null,
       };
       return store.projects.create(apply(blank, { ...input, name }));
     },
@@ -106,6 +119,13 @@ export function createProjectUseCases(store: Store, secrets: Secrets, localRepos
     async update(caller: Caller, domain: string, name: string, input: ProjectInput): Promise<Project> {
       const project = await find(caller, domain, name);
       return store.projects.update({ ...project, ...apply(project, input) });
+    },
+    /** The push webhook secret in plain text (to verify a delivery), or null when the project has none. */
+    webhookSecret(project: Project): string | null {
+      return (
+        project.webhookSecretSealed &&
+        secrets.open(project.webhookSecretSealed, ownerIn(project.workspaceId, 'project.webhook-secret'))
+      );
     },
     async remove(caller: Caller, domain: string, name: string): Promise<void> {
       const project = await find(caller, domain, name);

@@ -74,7 +74,7 @@ export function createRunStarter(deps: {
     }
     const source = sourceOf(project, project.repository.url);
     const revision = input.revision && input.revision !== 'HEAD' ? input.revision : null;
-    const request = { branch: input.branch ?? null, revision };
+    const request = { branch: input.branch ?? null, revision, tag: input.tag ?? null };
     try {
       return {
         revision: await deps.revisions.resolve(`p${project.id}`, source, request, project.repository.defaultBranch),
@@ -83,7 +83,7 @@ export function createRunStarter(deps: {
     } catch (error) {
       // A project made without "default_branch" has the placeholder "master"; when the repository has no such
       // branch, its own HEAD decides, and the project learns the name (Buddy's update-from-external behaviour).
-      if (input.branch == null && project.repository.defaultBranch === DEFAULT_BRANCH) {
+      if (input.branch == null && input.tag == null && project.repository.defaultBranch === DEFAULT_BRANCH) {
         const learned = await deps.revisions.resolve(`p${project.id}`, source, request, '').catch(() => null);
         if (learned?.branch) {
           await store.projects.update({

@@ -10,6 +10,9 @@ import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
 import { createRunStarter } from './run-start.js';
 import { createScheduler } from './scheduler.js';
+import { createGitPoller } from './git-poller.js';
+import { createWebhookTrigger } from './webhook-trigger.js';
+import { createPushWebhook } from './push-webhook.js';
 import { createVariableScopes, type VariableLayers } from './variable-scope.js';
 import { createPipelineUseCases } from './pipelines.js';
 import type { Clock } from './ports/clock.js';
@@ -31,6 +34,8 @@ export function createUseCases(deps: {
   revisions: RevisionSource;
   variableLayers: VariableLayers;
   leaseMs?: number;
+  /** How often push-triggered projects are polled (0: not at all). */
+  gitPollMs?: number;
   defaultRegistry?: DefaultRegistry | null;
 }) {
   const { store, secrets, clock, notifier } = deps;
@@ -57,6 +62,16 @@ export function createUseCases(deps: {
     localRepos: deps.localRepos,
   });
   const scheduler = createScheduler({ store, clock, runs });
+  const gitPoller = createGitPoller({
+    store,
+    clock,
+    runs,
+    revisions: deps.revisions,
+    intervalMs: deps.gitPollMs || 60_000,
+  });
+  const webhookTrigger = createWebhookTrigger({ store, pipelines, runs });
+  const projects = createProjectUseCases(deps.store, deps.secrets, deps.localRepos);
+  const pushWebhook = createPushWebhook({ store, projects, gitPoller });
   const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
   return {
     /** For live streams in the API (log lines, execution changes). */
@@ -71,9 +86,12 @@ export function createUseCases(deps: {
     }),
     agentJobs,
     scheduler,
+    gitPoller,
+    webhookTrigger,
     agents: createAgentUseCases(store, agentJobs),
     workspaces: createWorkspaceUseCases(deps.store),
-    projects: createProjectUseCases(deps.store, deps.secrets, deps.localRepos),
+    projects,
+    pushWebhook,
     pipelines,
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
     tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),

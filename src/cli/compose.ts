@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, realpathSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../app/ports/clock.js';
 import type { Notifier } from '../app/ports/notifier.js';
 import type { RevisionSource } from '../app/ports/revision-source.js';
 import type { Secrets } from '../app/ports/secrets.js';
@@ -43,6 +44,8 @@ export interface CoreOverrides {
   revisions?: RevisionSource;
   variableLayers?: VariableLayers;
   claimWaitMs?: number;
+  /** A clock of the test's own (schedules driven without waiting for the minute). */
+  clock?: Clock;
 }
 
 /**
@@ -97,10 +100,11 @@ export async function openCore(
     store,
     secrets,
     notifier,
-    clock: dbClock?.clock ?? { now: () => new Date() },
+    clock: overrides.clock ?? dbClock?.clock ?? { now: () => new Date() },
     revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }),
     variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets),
     leaseMs: config.agentLeaseSeconds * 1000,
+    gitPollMs: config.gitPollSeconds * 1000,
     defaultRegistry,
     localRepos: {
       roots: config.localRepoRoots,
@@ -195,15 +199,38 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
       .finally(() => (ticking = null));
   }, SCHEDULE_CHECK_MS);
   scheduler.unref();
+  // Push triggers: due projects polled each second (each poll claimed by one replica); the list of projects to
+  // poll is made again with every sweep (a pipeline's PUSH event added or removed).
+  let polling: Promise<void> | null = null;
+  const poller = setInterval(() => {
+    if (!config.gitPollSeconds) return;
+    polling ??= core.useCases.gitPoller
+      .tick()
+      .then(({ failed }) => {
+        for (const f of failed) app.log.warn({ err: f.error, projectId: f.projectId }, 'polling a repository failed');
+      })
+      .catch((err: unknown) => app.log.error({ err }, 'git poll failed'))
+      .finally(() => (polling = null));
+  }, SCHEDULE_CHECK_MS);
+  poller.unref();
+  const reconcile = () =>
+    Promise.all([
+      core.useCases.scheduler.reconcile(),
+      config.gitPollSeconds ? core.useCases.gitPoller.reconcile() : undefined,
+    ]).catch((err: unknown) => app.log.error({ err }, 'trigger reconcile failed'));
+  const reconciler = setInterval(() => void reconcile(), SWEEP_MS);
+  reconciler.unref();
   app.addHook('onReady', async () => {
     await core.useCases.agentJobs.recover();
-    await core.useCases.scheduler.reconcile();
+    await reconcile();
   });
   app.addHook('onClose', async () => {
     clearInterval(reaper);
     clearInterval(sweeper);
     clearInterval(scheduler);
-    await ticking;
+    clearInterval(poller);
+    clearInterval(reconciler);
+    await Promise.all([ticking, polling]);
     await core.close();
     await builtIn?.registry.stop();
   });

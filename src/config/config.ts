@@ -20,6 +20,8 @@ export interface Config {
   trustedProxies: readonly string[];
   /** A job whose agent sent no heartbeat for this long fails as "agent lost". */
   agentLeaseSeconds: number;
+  /** How often each push-triggered project's refs are read (`git ls-remote`); 0: never (webhooks only). */
+  gitPollSeconds: number;
   /**
    * Run the built-in agent inside `archway serve`: on by default in the embedded mode, off in the scaled mode
    * (ARCHWAY_BUILTIN_AGENT=1 turns it on there, with an id per host and port).
@@ -48,6 +50,13 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
   if (!Number.isInteger(value) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer from ${min} to ${max} (got "${raw}").`);
   }
+  return value;
+}
+
+/** ARCHWAY_GIT_POLL_SECONDS: default 60, 0 turns polling off, else at least 2 (one `git ls-remote` per project). */
+function gitPollSeconds(env: NodeJS.ProcessEnv): number {
+  const value = integer(env, 'ARCHWAY_GIT_POLL_SECONDS', 60, 0, 86_400);
+  if (value === 1) throw new ConfigError('ARCHWAY_GIT_POLL_SECONDS must be 0 (off) or from 2 to 86400 (got "1").');
   return value;
 }
 
@@ -109,6 +118,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     authFailureLimit: integer(env, 'ARCHWAY_AUTH_FAILURE_LIMIT', 100, 1, 1_000_000),
     trustedProxies: Object.freeze(list(env.ARCHWAY_TRUSTED_PROXIES)),
     agentLeaseSeconds: integer(env, 'ARCHWAY_AGENT_LEASE_SECONDS', 30, 3, 3600),
+    gitPollSeconds: gitPollSeconds(env),
     builtInAgent: flag(env.ARCHWAY_BUILTIN_AGENT, !scaled),
     logLevel: env.ARCHWAY_LOG_LEVEL || 'info',
     insecureRegistries: Object.freeze(list(env.ARCHWAY_INSECURE_REGISTRIES)),

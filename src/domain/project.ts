@@ -27,6 +27,8 @@ export interface Project {
   fetchSubmodulesEnvKey: string | null;
   allowPullRequests: boolean;
   updateDefaultBranchFromExternal: boolean;
+  /** The shared secret push webhooks (GitHub, GitLab, Gitea) are verified with, sealed; null: webhooks refused. */
+  webhookSecretSealed: string | null;
 }
 
 export const DEFAULT_BRANCH = 'master';

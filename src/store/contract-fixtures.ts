@@ -57,6 +57,7 @@ export function newProject(workspaceId: number, createdById: number, over: Parti
     fetchSubmodulesEnvKey: null,
     allowPullRequests: false,
     updateDefaultBranchFromExternal: true,
+    webhookSecretSealed: null,
     ...over,
   };
 }

@@ -11,6 +11,7 @@ type ProjectOptions = Pick<
   | 'fetchSubmodulesEnvKey'
   | 'allowPullRequests'
   | 'updateDefaultBranchFromExternal'
+  | 'webhookSecretSealed'
 >;
 
 export function toProject(row: Selectable<ProjectsTable>): Project {
@@ -31,6 +32,7 @@ export function toProject(row: Selectable<ProjectsTable>): Project {
       defaultBranch: row.default_branch,
     },
     ...options,
+    webhookSecretSealed: options.webhookSecretSealed ?? null, // settings written before webhooks had none
   };
 }
 
@@ -41,6 +43,7 @@ function toRow(p: NewProject) {
     fetchSubmodulesEnvKey: p.fetchSubmodulesEnvKey,
     allowPullRequests: p.allowPullRequests,
     updateDefaultBranchFromExternal: p.updateDefaultBranchFromExternal,
+    webhookSecretSealed: p.webhookSecretSealed,
   };
   return {
     workspace_id: p.workspaceId,

@@ -2,7 +2,7 @@ import { Type, type Static } from 'typebox';
 import type { ProjectInput } from '../../app/projects.js';
 import { PROJECT_ACCESS, PROJECT_STATUSES, type Project } from '../../domain/project.js';
 import type { User } from '../../domain/token.js';
-import { DateString, listEnvelope, Nullable, readSealed } from './common.js';
+import { DateString, listEnvelope, Nullable, readSealed, showSealed } from './common.js';
 import { LIMITS, Name, Sealable, UrlText } from './limits.js';
 import { MemberJson, memberJson } from './member.js';
 import { paths, type Urls } from './urls.js';
@@ -37,6 +37,7 @@ export const ProjectJson = Type.Object(
     fetch_submodules_env_key: Nullable(Type.String()),
     allow_pull_requests: Type.Boolean(),
     update_default_branch_from_external: Type.Boolean(),
+    webhook_secret: Nullable(Type.String()),
   },
   { $id: 'Project' },
 );
@@ -57,6 +58,8 @@ export const ProjectBody = Type.Object({
   fetch_submodules_env_key: Type.Optional(Nullable(Name())),
   allow_pull_requests: Type.Optional(Type.Boolean()),
   update_default_branch_from_external: Type.Optional(Type.Boolean()),
+  /** Archway's: the secret GitHub/GitLab/Gitea push webhooks are signed with (write-only; read back sealed). */
+  webhook_secret: Type.Optional(Nullable(Sealable(LIMITS.secret))),
 });
 export type ProjectBody = Static<typeof ProjectBody>;
 export const ProjectListQuery = Type.Object({
@@ -78,6 +81,7 @@ export const projectInput = (b: ProjectBody): ProjectInput => ({
   fetchSubmodulesEnvKey: b.fetch_submodules_env_key,
   allowPullRequests: b.allow_pull_requests,
   updateDefaultBranchFromExternal: b.update_default_branch_from_external,
+  webhookSecret: readSealed(b.webhook_secret),
 });
 
 export function projectShortJson(urls: Urls, domain: string, p: Project): Static<typeof ProjectShortJson> {
@@ -107,6 +111,7 @@ export function projectJson(urls: Urls, domain: string, p: Project, creator: Use
     fetch_submodules_env_key: p.fetchSubmodulesEnvKey,
     allow_pull_requests: p.allowPullRequests,
     update_default_branch_from_external: p.updateDefaultBranchFromExternal,
+    webhook_secret: showSealed(p.webhookSecretSealed),
   };
 }
 
