@@ -16,7 +16,7 @@ import { ADMIN_TOKEN, startApi, type Api } from '../support/api-harness.js';
  */
 
 /** Who may call a route: a user token holding the scope, any valid user token, an agent token, or anybody. */
-type Guard = Scope | 'any-token' | 'agent' | 'public';
+type Guard = Scope | 'any-token' | 'agent' | 'public' | 'own-credential';
 interface Entry {
   guard: Guard;
   /**
@@ -110,6 +110,18 @@ const ROUTES: Record<string, Entry> = {
 
   'GET /openapi.json': { guard: 'public', ok: 200 },
   'GET /healthz': { guard: 'public', ok: 200 },
+  // Triggers from outside carry their own credential (a trigger token, a host's signature), never a user token:
+  // whatever bearer is sent, a call without that credential is refused with this status and writes nothing.
+  'GET /app/:domain/:project_name/pipelines/pipeline/:pipeline_id/trigger-webhook': {
+    guard: 'own-credential',
+    ok: 401,
+  },
+  'POST /app/:domain/:project_name/pipelines/pipeline/:pipeline_id/trigger-webhook': {
+    guard: 'own-credential',
+    ok: 401,
+  },
+  'POST /webhooks/git/:domain/:project_name': { guard: 'own-credential', ok: 400 },
+  [`POST ${PIPELINE}/webhook-token`]: { guard: 'EXECUTION_MANAGE', ok: 400 },
   'GET /readyz': { guard: 'public', ok: 200 },
 };
 
@@ -279,6 +291,10 @@ describe('authorization matrix over every route', () => {
       { kind: 'unknown token', authorization: `Bearer ${tokens.unknown}`, status: 401 },
       { kind: 'expired token', authorization: `Bearer ${tokens.expired}`, status: 401 },
     ];
+    if (guard === 'own-credential')
+      return [...anonymous, { kind: 'agent token', authorization: `Bearer ${tokens.agent}`, status: 401 }].map(
+        (cell) => ({ ...cell, status: entryOf(key).ok }),
+      );
     if (guard === 'public')
       return [...anonymous, { kind: 'agent token', authorization: `Bearer ${tokens.agent}`, status: 401 }].map(
         (cell) => ({ ...cell, status: 200 }),
@@ -431,7 +447,8 @@ describe('authorization matrix over every route', () => {
       if (guard === 'agent') expect(await send(key, `Bearer ${tokens.agent}`), 'the agent').toBe(ok);
       if (guard !== 'agent' && read) expect(await send(key, `Bearer ${ADMIN_TOKEN}`), 'admin').toBe(ok);
       // The route's scope alone is enough (any one scope for any-token).
-      if (guard !== 'agent' && guard !== 'public') {
+      if (guard === 'own-credential') expect(await send(key, `Bearer ${ADMIN_TOKEN}`), 'admin').toBe(ok);
+      if (guard !== 'agent' && guard !== 'public' && guard !== 'own-credential') {
         const only = guard === 'any-token' ? tokens.anyOne : tokens.only[guard]!;
         expect(await send(key, `Bearer ${only}`), `a token with only ${guard}`).toBe(ok);
       }
