@@ -18,12 +18,7 @@ export interface RefChange {
 }
 
 /** What a push webhook hints: it wakes the poll of its project; the repository, not the payload, says what moved. */
-export interface PushHint {
-  ref: string;
-  before: string | null;
-  after: string | null;
-  pusher: string | null;
-}
+export type PushHint = RefChange;
 
 /** The event types of a pipeline that this change fires (a creation fires PUSH too: it is a push of a new ref). */
 function fires(event: PipelineEvent, pipeline: Pipeline, change: RefChange): boolean {
@@ -53,13 +48,6 @@ export function createGitPoller(deps: {
 }) {
   const { store, clock } = deps;
   const random = deps.random ?? Math.random;
-
-  async function pushPipelines(projectId: number): Promise<Pipeline[]> {
-    const found = new Map<number, Pipeline>();
-    for (const type of GIT_EVENTS)
-      for (const p of await store.pipelines.withEvents(type, projectId)) found.set(p.id, p);
-    return [...found.values()];
-  }
 
   /** Starts (or moves on) the run of each pipeline the change fires; returns how many runs it started. */
   async function handle(project: Project, pipelines: Pipeline[], change: RefChange): Promise<number> {
@@ -98,7 +86,7 @@ export function createGitPoller(deps: {
   /** Reads the project's refs, records them, and handles each change since the last read. */
   async function poll(projectId: number, recorded: boolean, hint?: PushHint): Promise<number> {
     const project = await store.projects.find(projectId);
-    const pipelines = project?.repository.url ? await pushPipelines(projectId) : [];
+    const pipelines = project?.repository.url ? await store.pipelines.withEvents(GIT_EVENTS, projectId) : [];
     if (!project?.repository.url || !pipelines.length) {
       await store.gitRefs.removePoll(projectId);
       return 0;
@@ -113,20 +101,14 @@ export function createGitPoller(deps: {
       const pusher = hint && hint.ref === ref && hint.after === after ? hint.pusher : null;
       changes.push({ ref, before, after, pusher });
     }
-    let started = 0;
     if (!recorded) {
       // The first read only records, except the ref a webhook names (its push is what woke us).
-      for (const c of changes)
-        if (c.ref !== hint?.ref) await store.gitRefs.moveRef(projectId, c.ref, c.before, c.after);
+      for (const c of changes) await store.gitRefs.moveRef(projectId, c.ref, c.before, c.after);
       await store.gitRefs.markRecorded(projectId);
       const hinted = changes.find((c) => c.ref === hint?.ref);
-      if (!hinted) return 0;
-      changes.length = 0;
-      changes.push({ ...hinted, before: hint!.before });
-      await store.gitRefs.moveRef(projectId, hinted.ref, null, hinted.after);
-      started += await handle(project, pipelines, changes[0]!);
-      return started;
+      return hinted ? handle(project, pipelines, { ...hinted, before: hint!.before }) : 0;
     }
+    let started = 0;
     for (const change of changes) {
       started += await handle(project, pipelines, change);
       const from = known.get(change.ref) ?? null;
@@ -155,14 +137,14 @@ export function createGitPoller(deps: {
     /** A push webhook for the project: polls it now (its `hint` only names who pushed what it then sees). */
     async pollNow(projectId: number, hint: PushHint): Promise<number> {
       await store.gitRefs.ensurePoll(projectId, clock.now());
-      const state = (await store.gitRefs.polls()).find((p) => p.projectId === projectId);
+      const state = await store.gitRefs.pollOf(projectId);
       return poll(projectId, state?.recorded ?? false, hint);
     },
     /** Adds the poll of every project with a push pipeline, spread over one interval; drops the others'. */
     async reconcile(): Promise<void> {
       const now = clock.now().getTime();
       const wanted = new Set<number>();
-      for (const type of GIT_EVENTS) for (const p of await store.pipelines.withEvents(type)) wanted.add(p.projectId);
+      for (const p of await store.pipelines.withEvents(GIT_EVENTS)) wanted.add(p.projectId);
       for (const projectId of wanted)
         await store.gitRefs.ensurePoll(projectId, new Date(now + Math.floor(random() * deps.intervalMs)));
       for (const poll of await store.gitRefs.polls())

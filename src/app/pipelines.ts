@@ -142,12 +142,13 @@ export function createPipelineUseCases(store: Store, secrets: Secrets, clock: Cl
       });
     },
     /** Replaces the webhook trigger's token: the old trigger URL stops working at once. */
-    async renewWebhookToken(caller: Caller, domain: string, projectName: string, id: number): Promise<Pipeline> {
+    async renewWebhookToken(caller: Caller, domain: string, projectName: string, id: number): Promise<string> {
       const pipeline = await find(caller, domain, projectName, id);
       if (!pipeline.events.some((e) => e.type === 'WEBHOOK'))
         throw new ValidationError(`Pipeline ${id} has no WEBHOOK event, so it has no trigger URL.`);
       const project = (await store.projects.find(pipeline.projectId))!;
-      return store.pipelines.update(withWebhookToken(pipeline, project.workspaceId, true));
+      const renewed = await store.pipelines.update(withWebhookToken(pipeline, project.workspaceId, true));
+      return webhookToken(renewed, project.workspaceId)!;
     },
     webhookToken,
     async triggerView(caller: Caller, pipeline: Pipeline, workspaceId: number): Promise<TriggerView> {

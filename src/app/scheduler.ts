@@ -100,7 +100,7 @@ export function createScheduler(deps: { store: Store; clock: Clock; runs: RunSta
     /** Writes the schedule rows of every pipeline with a SCHEDULE event (at start: pipelines made before them). */
     async reconcile(): Promise<void> {
       const now = clock.now();
-      for (const pipeline of await store.pipelines.withEvents('SCHEDULE'))
+      for (const pipeline of await store.pipelines.withEvents(['SCHEDULE']))
         await store.transaction((tx) => syncSchedules(tx, pipeline, now, false));
     },
   };

@@ -103,17 +103,17 @@ export function createPipelineRepo(ctx: RepoContext): PipelineRepo {
           .execute();
         return rows.map(toPipeline);
       }),
-    withEvents: (type, projectId) =>
+    withEvents: (types, projectId) =>
       guarded(ctx, 'list pipelines with triggers', async () => {
-        // The events are JSON text: a LIKE narrows the rows on both dialects, the parsed events decide.
+        // The events are JSON text: a LIKE per type narrows the rows on both dialects, the parsed events decide.
         const rows = await db
           .selectFrom('pipelines')
           .selectAll()
-          .where('triggers', 'like', `%"type":"${type}"%`)
+          .where((eb) => eb.or(types.map((type) => eb('triggers', 'like', `%"type":"${type}"%`))))
           .$if(projectId !== undefined, (q) => q.where('project_id', '=', projectId!))
           .orderBy('id')
           .execute();
-        return rows.map(toPipeline).filter((p) => p.events.some((e) => e.type === type));
+        return rows.map(toPipeline).filter((p) => p.events.some((e) => types.includes(e.type)));
       }),
     update: (pipeline) =>
       guarded(

@@ -103,6 +103,11 @@ export function createGitRefRepo(ctx: RepoContext): GitRefRepo {
       }),
     polls: () =>
       guarded(ctx, 'read git polls', async () => (await db.selectFrom('git_polls').selectAll().execute()).map(toPoll)),
+    pollOf: (projectId) =>
+      guarded(ctx, 'read a git poll', async () => {
+        const row = await db.selectFrom('git_polls').selectAll().where('project_id', '=', projectId).executeTakeFirst();
+        return row && toPoll(row);
+      }),
     duePolls: (now, limit) =>
       guarded(ctx, 'read due git polls', async () =>
         (

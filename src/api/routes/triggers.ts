@@ -164,10 +164,7 @@ export function triggerRoutes(app: App, { useCases, urls }: RouteDeps): void {
     },
     async (req) => {
       const { domain, project_name, pipeline_id } = req.params;
-      const caller = callerOf(req);
-      const pipeline = await useCases.pipelines.renewWebhookToken(caller, domain, project_name, pipeline_id);
-      const project = await useCases.pipelines.projectOf(caller, domain, project_name);
-      const token = useCases.pipelines.webhookToken(pipeline, project.workspaceId)!;
+      const token = await useCases.pipelines.renewWebhookToken(callerOf(req), domain, project_name, pipeline_id);
       return { webhook_url: webhookTriggerUrl(urls, domain, project_name, pipeline_id, token) };
     },
   );

@@ -45,8 +45,8 @@ export interface PipelineRepo {
   byId(projectId: number, id: number): Promise<Pipeline | undefined>;
   find(id: number): Promise<Pipeline | undefined>;
   list(filter: { projectId: number }, page: Page): Promise<Pipeline[]>;
-  /** Every pipeline (of one project, if given) with an event of this type, by id. */
-  withEvents(type: EventType, projectId?: number): Promise<Pipeline[]>;
+  /** Every pipeline (of one project, if given) with an event of one of these types, by id. */
+  withEvents(types: readonly EventType[], projectId?: number): Promise<Pipeline[]>;
   update(pipeline: Pipeline): Promise<Pipeline>;
   remove(id: number): Promise<void>;
 }

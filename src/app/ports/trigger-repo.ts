@@ -40,6 +40,7 @@ export interface GitRefRepo {
   ensurePoll(projectId: number, firstAt: Date): Promise<void>;
   removePoll(projectId: number): Promise<void>;
   polls(): Promise<GitPoll[]>;
+  pollOf(projectId: number): Promise<GitPoll | undefined>;
   /** Polls due at or before `now`. */
   duePolls(now: Date, limit: number): Promise<GitPoll[]>;
   /** Moves the project's next poll from `from` to `next`; false when another replica claimed this poll. */
