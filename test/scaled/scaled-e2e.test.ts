@@ -52,6 +52,9 @@ if (postgres) {
         type: 'DOCKER_BUILD_MULTI_ARCH',
         name: 'build',
         repository: `${registry.host}/team/${name}`,
+        // Each run builds something new: two runs of one revision on one agent would otherwise be one build,
+        // the second finding the first's index already under the tag (the unchanged-build reuse) and pushing nothing.
+        build_args: ['RUN_ID=$BUDDY_EXECUTION_ID'],
       });
       expect(action.status, JSON.stringify(action.body)).toBe(201);
       return { path: `${pipelines}/${id}`, id };
@@ -126,7 +129,9 @@ if (postgres) {
 
     it('runs every build once: SUCCESSFUL, one job per action execution, one push per run, no overlap', async () => {
       const pipelines = await Promise.all(
-        ['p0', 'p1', 'p2'].map((name) => pipelineBuilding(name, `FROM ${base}\nRUN echo built ${name}\n`)),
+        ['p0', 'p1', 'p2'].map((name) =>
+          pipelineBuilding(name, `FROM ${base}\nARG RUN_ID\nRUN echo built ${name} $RUN_ID\n`),
+        ),
       );
       const pushesBefore = (await registry.accessLog()).length;
       // Two runs of each pipeline, all asked of B at once (the second of each waits for the first).
