@@ -62,7 +62,11 @@ export function createExecutionUseCases(deps: {
     ): Promise<ExecutionView> {
       const pipeline = await deps.pipelines.get(caller, domain, projectName, pipelineId);
       const project = (await store.projects.find(pipeline.projectId))!;
-      const origin = { trigger: { type: 'MANUAL', ref: null, by: null }, creatorId: caller.user.id } as const;
+      const origin = {
+        trigger: { type: 'MANUAL', ref: null, by: null },
+        creatorId: caller.user.id,
+        userEmail: caller.user.email,
+      } as const;
       return view((await deps.runs.start(pipeline, project, input, origin))!);
     },
     async get(

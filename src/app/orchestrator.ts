@@ -10,6 +10,7 @@ import { openIntegration } from './integrations.js';
 import type { Clock } from './ports/clock.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
+import type { TriggerGate } from './trigger-gate.js';
 import type { VariableScopes } from './variable-scope.js';
 import { crashPoint } from './crash-point.js';
 
@@ -37,6 +38,7 @@ export function createOrchestrator(deps: {
   notifier: Notifier;
   clock: Clock;
   scopes: VariableScopes;
+  gate: TriggerGate;
   defaultRegistry?: DefaultRegistry | null;
 }) {
   const { store, notifier, clock } = deps;
@@ -117,6 +119,22 @@ export function createOrchestrator(deps: {
     }
   }
 
+  /**
+   * Why the action's trigger conditions skip it in this run, or null when it runs (no conditions, or all hold).
+   * Evaluated when the action's turn comes, so an earlier action's outcome and the time then are what count.
+   */
+  async function skipReason(execution: Execution, ae: ActionExecution): Promise<string | null> {
+    const ctx = await contextOf(execution, ae);
+    if (!ctx.action.triggerConditions.length) return null;
+    const asker = execution.trigger.type === 'MANUAL' ? await store.users.byId(execution.creatorId) : undefined;
+    const gate = await deps.gate.check(ctx.action.triggerConditions, {
+      ...ctx,
+      run: execution,
+      userEmail: asker?.email ?? null,
+    });
+    return gate.pass ? null : gate.reason;
+  }
+
   /** Inside a transaction: the action execution ENQUEUED (from the status it was read with) and its job queued. */
   async function queueIn(tx: Store, execution: Execution, ae: ActionExecution, spec: string, delaySeconds: number) {
     const queued = { ...ae, status: 'ENQUEUED' as const, attempts: ae.attempts + 1, errorMessage: null };
@@ -141,6 +159,19 @@ export function createOrchestrator(deps: {
    * execution is a unique violation, rolled back).
    */
   async function enqueue(execution: Execution, ae: ActionExecution, delaySeconds = 0): Promise<boolean> {
+    const skip = await skipReason(execution, ae).catch((error: unknown) => {
+      if (error instanceof AppError) return null; // the spec below fails the action saying why
+      throw error;
+    });
+    if (skip !== null) {
+      const now = clock.now();
+      const skipped = { ...ae, status: 'SKIPPED' as const, startDate: now, finishDate: now };
+      return !(await store.transaction(async (tx) => {
+        if (!(await tx.executions.updateActionExecution(skipped, [ae.status]))) return false;
+        await tx.logs.append(ae.id, await tx.logs.count(ae.id), [`Skipped: ${skip}`]);
+        return true;
+      }));
+    }
     const made = await specFor(execution, ae);
     if ('error' in made) {
       const now = clock.now();

@@ -18,7 +18,9 @@ import type { RevisionSource } from './ports/revision-source.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { checkRunVariables } from './run-variables.js';
+import { repositorySourceOf } from './repository-source.js';
 import { ownerIn } from './sealing.js';
+import type { TriggerGate } from './trigger-gate.js';
 
 /** Who or what starts a run, and, for a trigger, its claim on the event. */
 export interface RunOrigin {
@@ -27,6 +29,8 @@ export interface RunOrigin {
   key?: string;
   /** The user the run is shown as created by (a trigger's run: the pipeline's creator). */
   creatorId: number;
+  /** The email of the person who asked for the run (TRIGGERING_USER_IS); absent for a trigger. */
+  userEmail?: string;
   /**
    * Claims the event inside the transaction that creates the run (a schedule's tick, a moved ref): false when
    * another replica claimed it first, and then nothing is written. Exactly once across replicas rests on this.
@@ -46,19 +50,13 @@ export function createRunStarter(deps: {
   orchestrator: Orchestrator;
   revisions: RevisionSource;
   localRepos: LocalRepoRule;
+  gate: TriggerGate;
+  /** A trigger's run that the pipeline's trigger conditions stopped (nothing is written but the trigger's claim). */
+  onHeld?: (pipeline: Pipeline, trigger: ExecutionTrigger, reason: string) => void;
 }) {
   const { store, orchestrator } = deps;
 
-  /** Where a project's repository is and the credentials to read it (opened here, never stored open). */
-  function sourceOf(project: Project, url: string) {
-    return {
-      url,
-      user: project.repository.user,
-      password:
-        project.repository.passwordEncrypted &&
-        deps.secrets.open(project.repository.passwordEncrypted, ownerIn(project.workspaceId, 'project.repo-password')),
-    };
-  }
+  const sourceOf = (project: Project, url: string) => repositorySourceOf(deps.secrets, project, url);
 
   async function resolveRevision(
     project: Project,
@@ -120,9 +118,33 @@ export function createRunStarter(deps: {
         variables.map((v) => v.key),
       );
       const { revision, error } = await resolveRevision(project, input);
+      if (!error) {
+        const run = { id: 0, revision, comment: input.comment ?? null, variables };
+        const gate = await deps.gate.check(pipeline.triggerConditions, {
+          project,
+          pipeline,
+          run,
+          userEmail: origin.userEmail ?? null,
+        });
+        if (!gate.pass) return held(pipeline, origin, gate.reason);
+      }
       return startResolved(pipeline, input, origin, { variables, actions, revision, error });
     },
   };
+
+  /**
+   * The pipeline's trigger conditions do not hold. Whoever asked (a person, a webhook call) is told, with nothing
+   * written; a push or a schedule starts no run, as in Buddy, but its claim is taken (the tick or the ref change
+   * is spent, not tried again every second).
+   */
+  async function held(pipeline: Pipeline, origin: RunOrigin, reason: string): Promise<null> {
+    if (origin.trigger.type === 'MANUAL' || origin.trigger.type === 'WEBHOOK')
+      throw new ValidationError(`The pipeline's trigger conditions stop this run: ${reason}`);
+    const claim = origin.claim;
+    if (claim) await store.transaction((tx) => claim(tx));
+    deps.onHeld?.(pipeline, origin.trigger, reason);
+    return null;
+  }
 
   async function startResolved(
     pipeline: Pipeline,
@@ -137,6 +159,11 @@ export function createRunStarter(deps: {
   ): Promise<Execution | null> {
     const { variables, actions, revision, error } = resolved;
     const now = deps.clock.now();
+    // A trigger's run names the branch it built when the trigger named none (a schedule, a webhook call).
+    const trigger =
+      origin.trigger.type !== 'MANUAL' && origin.trigger.ref === null && revision?.branch
+        ? { ...origin.trigger, ref: `refs/heads/${revision.branch}` }
+        : origin.trigger;
     const execution = await store
       .transaction(async (tx) => {
         if (origin.claim && !(await origin.claim(tx))) return null;
@@ -146,8 +173,8 @@ export function createRunStarter(deps: {
             status: error ? 'FAILED' : 'ENQUEUED',
             startDate: null,
             finishDate: error ? now : null,
-            triggeredOn: triggeredOnOf(origin.trigger.type),
-            trigger: origin.trigger,
+            triggeredOn: triggeredOnOf(trigger.type),
+            trigger,
             triggerKey: origin.key ?? null,
             creatorId: origin.creatorId,
             comment: input.comment ?? null,

@@ -2,6 +2,7 @@ import { branchOf } from '../domain/ref-pattern.js';
 import type { Pipeline, PipelineEvent } from '../domain/pipeline.js';
 import { nextTick, scheduleKey, scheduleOf, type Schedule } from '../domain/schedule.js';
 import type { Clock } from './ports/clock.js';
+import type { ScheduleState } from './ports/trigger-repo.js';
 import type { Store } from './ports/store.js';
 import type { RunStarter } from './run-start.js';
 
@@ -26,7 +27,8 @@ export async function syncSchedules(tx: Store, pipeline: Pipeline, now: Date, re
     key: scheduleKey(schedule),
     nextAt: nextTick(schedule, now),
   }));
-  await tx.schedules.sync(pipeline.id, wanted, resume);
+  const newest = resume ? (await tx.executions.list(pipeline.id, { page: 1, perPage: 1 }))[0] : undefined;
+  await tx.schedules.sync(pipeline.id, wanted, resume ? (newest?.id ?? 0) : null);
 }
 
 /** The branch a scheduled run builds: the event's (or pipeline's) first plain branch ref, else the default branch. */
@@ -46,7 +48,9 @@ function scheduledBranch(pipeline: Pipeline, event: PipelineEvent): string | nul
 export function createScheduler(deps: { store: Store; clock: Clock; runs: RunStarter }) {
   const { store, clock } = deps;
 
-  async function fire(pipelineId: number, key: string, due: Date): Promise<boolean> {
+  async function fire(state: ScheduleState): Promise<boolean> {
+    const { pipelineId, key } = state;
+    const due = state.nextAt!;
     const pipeline = await store.pipelines.find(pipelineId);
     const found = pipeline && schedulesOf(pipeline).find((s) => scheduleKey(s.schedule) === key);
     if (!pipeline || !found) return false; // a row left from an edit; the next sync removes it
@@ -56,7 +60,7 @@ export function createScheduler(deps: { store: Store; clock: Clock; runs: RunSta
     const limit = Number(pipeline.options.pause_on_repeated_failures ?? DEFAULT_PAUSE_AFTER);
     const recent = await store.executions.byTrigger(
       pipelineId,
-      { type: 'SCHEDULE', statuses: ['SUCCESSFUL', 'FAILED', 'TERMINATED'] },
+      { type: 'SCHEDULE', statuses: ['SUCCESSFUL', 'FAILED', 'TERMINATED'], afterId: state.failuresAfter },
       limit,
     );
     if (recent.length === limit && recent.every((e) => e.status === 'FAILED')) {
@@ -90,7 +94,7 @@ export function createScheduler(deps: { store: Store; clock: Clock; runs: RunSta
       const failed: { pipelineId: number; error: unknown }[] = [];
       for (const due of await store.schedules.due(clock.now(), 100)) {
         try {
-          if (await fire(due.pipelineId, due.key, due.nextAt!)) started++;
+          if (await fire(due)) started++;
         } catch (error) {
           failed.push({ pipelineId: due.pipelineId, error });
         }

@@ -5,6 +5,9 @@ import { createAgentUseCases } from './agents.js';
 import { createAgentJobs } from './agent-jobs.js';
 import type { Notifier } from './ports/notifier.js';
 import type { RevisionSource } from './ports/revision-source.js';
+import { createTriggerGate } from './trigger-gate.js';
+import type { ExecutionTrigger } from '../domain/execution.js';
+import type { Pipeline } from '../domain/pipeline.js';
 import { createExecutionUseCases } from './executions.js';
 import { createIntegrationUseCases } from './integrations.js';
 import { createOrchestrator } from './orchestrator.js';
@@ -37,6 +40,8 @@ export function createUseCases(deps: {
   /** How often push-triggered projects are polled (0: not at all). */
   gitPollMs?: number;
   defaultRegistry?: DefaultRegistry | null;
+  /** A trigger's run its pipeline's trigger conditions held back (for the log). */
+  onHeld?: (pipeline: Pipeline, trigger: ExecutionTrigger, reason: string) => void;
 }) {
   const { store, secrets, clock, notifier } = deps;
   const pipelines = createPipelineUseCases(deps.store, secrets, clock);
@@ -45,12 +50,14 @@ export function createUseCases(deps: {
     secrets,
     domainOf: async (workspaceId) => (await store.workspaces.find(workspaceId))?.domain ?? '',
   });
+  const gate = createTriggerGate({ store, secrets, clock, revisions: deps.revisions, scopes });
   const orchestrator = createOrchestrator({
     store,
     secrets,
     notifier,
     clock,
     scopes,
+    gate,
     defaultRegistry: deps.defaultRegistry,
   });
   const runs = createRunStarter({
@@ -60,6 +67,8 @@ export function createUseCases(deps: {
     orchestrator,
     revisions: deps.revisions,
     localRepos: deps.localRepos,
+    gate,
+    onHeld: deps.onHeld,
   });
   const scheduler = createScheduler({ store, clock, runs });
   const gitPoller = createGitPoller({

@@ -19,8 +19,19 @@ export type ScopedVariable = PlainVariable;
 
 /** Workspace, project, pipeline and action-scoped stored variables, outermost first (src/app/variables.ts). */
 export interface VariableLayers {
-  layers(ctx: { project: Project; pipeline: Pipeline; action: Action }): Promise<ScopedVariable[][]>;
+  /** Without an action: the layers a pipeline's trigger conditions see (no action-scoped variables). */
+  layers(ctx: ScopeContext): Promise<ScopedVariable[][]>;
 }
+
+/** Where variables are looked up: a pipeline, or one action of it. */
+export interface ScopeContext {
+  project: Project;
+  pipeline: Pipeline;
+  action?: Action;
+}
+
+/** What of a run the variables depend on (the execution's own variables, sealed when encrypted; its revision). */
+export type RunFacts = Pick<Execution, 'id' | 'revision' | 'comment' | 'variables'>;
 
 export interface ActionScope {
   resolve: Resolve;
@@ -29,6 +40,8 @@ export interface ActionScope {
 }
 export interface VariableScopes {
   forAction(ctx: { project: Project; pipeline: Pipeline; action: Action }, execution: Execution): Promise<ActionScope>;
+  /** Every variable's plain value in the scope (for trigger conditions: `VAR_IS` and the like). */
+  valuesFor(ctx: ScopeContext, run: RunFacts): Promise<ReadonlyMap<string, string>>;
 }
 
 const STORED: VariableLayer['scope'][] = ['WORKSPACE', 'PROJECT', 'PIPELINE', 'ACTION'];
@@ -42,37 +55,47 @@ export function createVariableScopes(deps: {
   secrets: Secrets;
   domainOf: (workspaceId: number) => Promise<string>;
 }): VariableScopes {
+  async function merged(ctx: ScopeContext, run: RunFacts) {
+    const ws = ctx.project.workspaceId;
+    const open = (v: { value: string; encrypted: boolean }, field: SealedField) =>
+      v.encrypted ? deps.secrets.open(v.value, ownerIn(ws, field)) : v.value;
+    const stored = await deps.layers.layers(ctx);
+    const layers: VariableLayer[] = [
+      {
+        scope: 'EXECUTION',
+        variables: run.variables.map((v) => ({
+          key: v.key,
+          value: open(v, 'execution.variable'),
+          encrypted: v.encrypted,
+        })),
+      },
+      {
+        scope: 'ACTION',
+        variables: (ctx.action?.variables ?? []).map((v) => ({ ...v, value: open(v, 'action.variable') })),
+      },
+      ...stored.map((variables, i) => ({ scope: STORED[i] ?? 'WORKSPACE', variables })).reverse(),
+      builtInLayer({
+        executionId: run.id,
+        branch: run.revision?.branch ?? null,
+        revision: run.revision?.sha ?? null,
+        revisionMessage: run.revision?.message ?? null,
+        tag: null,
+        comment: run.comment,
+        pipelineId: ctx.pipeline.id,
+        pipelineName: ctx.pipeline.name,
+        projectName: ctx.project.name,
+        workspaceDomain: await deps.domainOf(ctx.project.workspaceId),
+      }),
+    ];
+    return mergeVariableLayers(layers);
+  }
+
   return {
+    async valuesFor(ctx, run) {
+      return new Map([...(await merged(ctx, run))].map(([key, v]) => [key, v.value]));
+    },
     async forAction(ctx, execution) {
-      const ws = ctx.project.workspaceId;
-      const open = (v: { value: string; encrypted: boolean }, field: SealedField) =>
-        v.encrypted ? deps.secrets.open(v.value, ownerIn(ws, field)) : v.value;
-      const stored = await deps.layers.layers(ctx);
-      const layers: VariableLayer[] = [
-        {
-          scope: 'EXECUTION',
-          variables: execution.variables.map((v) => ({
-            key: v.key,
-            value: open(v, 'execution.variable'),
-            encrypted: v.encrypted,
-          })),
-        },
-        { scope: 'ACTION', variables: ctx.action.variables.map((v) => ({ ...v, value: open(v, 'action.variable') })) },
-        ...stored.map((variables, i) => ({ scope: STORED[i] ?? 'WORKSPACE', variables })).reverse(),
-        builtInLayer({
-          executionId: execution.id,
-          branch: execution.revision?.branch ?? null,
-          revision: execution.revision?.sha ?? null,
-          revisionMessage: execution.revision?.message ?? null,
-          tag: null,
-          comment: execution.comment,
-          pipelineId: ctx.pipeline.id,
-          pipelineName: ctx.pipeline.name,
-          projectName: ctx.project.name,
-          workspaceDomain: await deps.domainOf(ctx.project.workspaceId),
-        }),
-      ];
-      const map = mergeVariableLayers(layers);
+      const map = await merged(ctx, execution);
       return {
         resolve: (text, field) => resolveText(text, map, field),
         files: [...map.values()]

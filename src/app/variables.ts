@@ -223,7 +223,7 @@ export function createStoredVariableLayers(store: Store, secrets: Secrets): Vari
       const inForce = await store.variables.inForce(project.workspaceId, {
         projectId: project.id,
         pipelineId: pipeline.id,
-        actionId: action.id,
+        actionId: action?.id ?? null,
       });
       const layers: ScopedVariable[][] = [[], [], [], []];
       for (const v of inForce) {

@@ -11,6 +11,8 @@ import { createUseCases, type UseCases } from '../app/use-cases.js';
 import { createStoredVariableLayers } from '../app/variables.js';
 import type { VariableLayers } from '../app/variable-scope.js';
 import type { Config } from '../config/config.js';
+import type { ExecutionTrigger } from '../domain/execution.js';
+import type { Pipeline } from '../domain/pipeline.js';
 import { createDatabaseClock } from '../app/database-clock.js';
 import { armCrashPoint } from '../app/crash-point.js';
 import { createMemoryNotifier } from '../notify/memory.js';
@@ -69,6 +71,7 @@ export async function openCore(
   config: Config,
   overrides: CoreOverrides = {},
   defaultRegistry: DefaultRegistry | null = null,
+  onHeld?: (pipeline: Pipeline, trigger: ExecutionTrigger, reason: string) => void,
 ): Promise<Core> {
   armCrashPoint(config.crashAt);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -106,6 +109,7 @@ export async function openCore(
     leaseMs: config.agentLeaseSeconds * 1000,
     gitPollMs: config.gitPollSeconds * 1000,
     defaultRegistry,
+    onHeld,
     localRepos: {
       roots: config.localRepoRoots,
       forbidden: [config.dataDir, realpathOr(config.dataDir)],
@@ -160,7 +164,13 @@ export async function openCore(
 /** Core + API, bootstrapped; used by `archway serve` and by the end-to-end tests. */
 export async function createServer(config: Config, logger: FastifyBaseLogger | false, overrides: CoreOverrides = {}) {
   const builtIn = config.builtInRegistry.enabled ? await startBuiltInRegistry(config) : null;
-  const core = await openCore(config, overrides, builtIn?.target ?? null);
+  let log: FastifyBaseLogger | null = null;
+  const core = await openCore(config, overrides, builtIn?.target ?? null, (pipeline, trigger, reason) =>
+    log?.info(
+      { pipelineId: pipeline.id, trigger },
+      `no run: the pipeline's trigger conditions held it back: ${reason}`,
+    ),
+  );
   const { createdValue } = await core.useCases.tokens.bootstrap(config.bootstrapToken);
   const app = await buildApi({
     useCases: core.useCases,
@@ -172,6 +182,7 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     claimWaitMs: overrides.claimWaitMs,
     readiness: core.readiness,
   });
+  log = app.log;
   // Jobs whose agent went silent fail as "agent lost"; runs left over from a previous start carry on.
   const reapEveryMs = Math.min(5_000, (config.agentLeaseSeconds * 1000) / 3);
   const reaper = setInterval(

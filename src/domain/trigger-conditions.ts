@@ -14,7 +14,7 @@ import {
  * and pipelinesToLookUp), so evaluation stays synchronous and pure.
  */
 export interface ConditionContext {
-  /** Files changed since the last successful run on the ref (repository-relative paths, forward slashes), or null when there is no such run. */
+  /** Files changed since the pipeline's last successful run (repository-relative paths, forward slashes), or null when there is no such run. */
   changedFiles: readonly string[] | null;
   /** The run's resolved variables, BUDDY_* ones included. */
   variables: ReadonlyMap<string, string>;

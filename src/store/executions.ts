@@ -182,9 +182,10 @@ export function createExecutionRepo(ctx: RepoContext): ExecutionRepo {
         (
           await selectExecutions()
             .where('pipeline_id', '=', pipelineId)
-            .where('trigger', '=', filter.type)
+            .$if(filter.type !== undefined, (q) => q.where('trigger', '=', filter.type!))
             .$if(filter.ref !== undefined, (q) => q.where('trigger_ref', '=', filter.ref!))
             .$if(filter.statuses !== undefined, (q) => q.where('status', 'in', [...filter.statuses!]))
+            .$if(filter.afterId !== undefined, (q) => q.where('id', '>', filter.afterId!))
             .orderBy('id', 'desc')
             .limit(limit)
             .execute()

@@ -230,6 +230,8 @@ export interface SchedulesTable {
   /** The next tick, or null when the schedule has none left. */
   next_at: string | null;
   paused_reason: string | null;
+  /** The newest execution id when the schedule last resumed (0: never paused); failures are counted after it. */
+  failures_after: Generated<number>;
 }
 
 export interface GitPollsTable {

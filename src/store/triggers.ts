@@ -5,12 +5,19 @@ const maybeDate = (v: string | null) => (v === null ? null : toDate(v));
 
 export function createScheduleRepo(ctx: RepoContext): ScheduleRepo {
   const { db } = ctx;
-  const toState = (r: { pipeline_id: number; key: string; next_at: string | null; paused_reason: string | null }) =>
+  const toState = (r: {
+    pipeline_id: number;
+    key: string;
+    next_at: string | null;
+    paused_reason: string | null;
+    failures_after: number;
+  }) =>
     ({
       pipelineId: r.pipeline_id,
       key: r.key,
       nextAt: maybeDate(r.next_at),
       pausedReason: r.paused_reason,
+      failuresAfter: r.failures_after,
     }) satisfies ScheduleState;
   return {
     forPipeline: (pipelineId) =>
@@ -19,7 +26,7 @@ export function createScheduleRepo(ctx: RepoContext): ScheduleRepo {
           await db.selectFrom('schedules').selectAll().where('pipeline_id', '=', pipelineId).orderBy('key').execute()
         ).map(toState),
       ),
-    sync: (pipelineId, wanted, resume) =>
+    sync: (pipelineId, wanted, resumeAfter) =>
       guarded(ctx, 'write schedules', async () => {
         const keys = wanted.map((w) => w.key);
         let removal = db.deleteFrom('schedules').where('pipeline_id', '=', pipelineId);
@@ -36,13 +43,16 @@ export function createScheduleRepo(ctx: RepoContext): ScheduleRepo {
             })
             .onConflict((oc) => oc.columns(['pipeline_id', 'key']).doNothing())
             .execute();
-        if (resume && keys.length)
-          await db
-            .updateTable('schedules')
-            .set({ paused_reason: null })
-            .where('pipeline_id', '=', pipelineId)
-            .where('key', 'in', keys)
-            .execute();
+        // A paused schedule resumes at its next tick after now: the ticks it slept through are not caught up.
+        if (resumeAfter !== null)
+          for (const w of wanted)
+            await db
+              .updateTable('schedules')
+              .set({ paused_reason: null, next_at: w.nextAt && fromDate(w.nextAt), failures_after: resumeAfter })
+              .where('pipeline_id', '=', pipelineId)
+              .where('key', '=', w.key)
+              .where('paused_reason', 'is not', null)
+              .execute();
       }),
     due: (now, limit) =>
       guarded(ctx, 'read due schedules', async () =>

@@ -24,10 +24,10 @@ export interface ExecutionRepo {
   update(execution: Execution, expected?: readonly ExecutionStatus[]): Promise<boolean>;
   /** The newest finished execution of the pipeline created before `beforeId`. */
   previousFinished(pipelineId: number, beforeId: number): Promise<Execution | undefined>;
-  /** The pipeline's newest executions started by one trigger (on one ref, in some statuses), newest first. */
+  /** The pipeline's newest executions (of one trigger, on one ref, in some statuses, as given), newest first. */
   byTrigger(
     pipelineId: number,
-    filter: { type: TriggerType; ref?: string; statuses?: readonly ExecutionStatus[] },
+    filter: { type?: TriggerType; ref?: string; statuses?: readonly ExecutionStatus[]; afterId?: number },
     limit: number,
   ): Promise<Execution[]>;
   /** The oldest execution of the pipeline in one of the statuses. */

@@ -12,15 +12,18 @@ export interface ScheduleState {
   nextAt: Date | null;
   /** Why the schedule is paused (after failed runs in a row), or null. */
   pausedReason: string | null;
+  /** Failed runs in a row are counted among the pipeline's executions after this id (its last resume). */
+  failuresAfter: number;
 }
 
 export interface ScheduleRepo {
   forPipeline(pipelineId: number): Promise<ScheduleState[]>;
   /**
    * Makes the pipeline's rows the `wanted` keys: rows already there keep their next tick (and pause), missing ones
-   * are added with theirs, others are removed. `resume` clears every kept row's pause.
+   * are added with theirs, others are removed. With `resumeAfter` (the pipeline's newest execution id), a paused row
+   * resumes at its wanted `nextAt` (the ticks it slept through are not caught up), counting failures afresh.
    */
-  sync(pipelineId: number, wanted: { key: string; nextAt: Date | null }[], resume: boolean): Promise<void>;
+  sync(pipelineId: number, wanted: { key: string; nextAt: Date | null }[], resumeAfter: number | null): Promise<void>;
   /** Unpaused schedules whose tick is at or before `now`, oldest tick first. */
   due(now: Date, limit: number): Promise<ScheduleState[]>;
   /** Moves the next tick from `from` to `to`; false when another replica moved it first. */

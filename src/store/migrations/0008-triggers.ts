@@ -31,6 +31,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('key', 'text', (c) => c.notNull())
     .addColumn('next_at', 'text')
     .addColumn('paused_reason', 'text')
+    // The newest run of the pipeline when the schedule last resumed: its failures in a row are counted after it.
+    .addColumn('failures_after', 'integer', (c) => c.notNull().defaultTo(0))
     .addPrimaryKeyConstraint('schedules_pk', ['pipeline_id', 'key'])
     .execute();
   await db.schema.createIndex('schedules_next_at').on('schedules').column('next_at').execute();
