@@ -1,6 +1,7 @@
 import { AppError, ConflictError, ValidationError } from '../domain/errors.js';
 import { isFinished, type ActionExecution, type Execution } from '../domain/execution.js';
 import { nextStep } from '../domain/execution-plan.js';
+import { runOriginLines } from '../domain/run-origin-line.js';
 import type { Job } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import { buildJobSpec } from './job-spec-builder.js';
@@ -135,10 +136,17 @@ export function createOrchestrator(deps: {
     return gate.pass ? null : gate.reason;
   }
 
-  /** Inside a transaction: the action execution ENQUEUED (from the status it was read with) and its job queued. */
+  /**
+   * Inside a transaction: the action execution ENQUEUED (from the status it was read with) and its job queued.
+   * The first action of a run gets, as its first log lines, what started the run and what it builds.
+   */
   async function queueIn(tx: Store, execution: Execution, ae: ActionExecution, spec: string, delaySeconds: number) {
     const queued = { ...ae, status: 'ENQUEUED' as const, attempts: ae.attempts + 1, errorMessage: null };
     if (!(await tx.executions.updateActionExecution(queued, [ae.status]))) return false;
+    if (ae.attempts === 0 && (await tx.executions.actionExecutions(execution.id))[0]?.id === ae.id) {
+      const asker = (await tx.users.byId(execution.creatorId))?.name ?? 'a removed user';
+      await tx.logs.append(ae.id, await tx.logs.count(ae.id), runOriginLines(execution, asker));
+    }
     await tx.jobs.enqueue({
       actionExecutionId: ae.id,
       executionId: execution.id,

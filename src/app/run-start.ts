@@ -12,7 +12,8 @@ import { DEFAULT_BRANCH, type Project } from '../domain/project.js';
 import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
 import { crashPoint } from './crash-point.js';
 import type { RunInput } from './executions.js';
-import type { Orchestrator } from './orchestrator.js';
+import { executionTopic, type Orchestrator } from './orchestrator.js';
+import type { Notifier } from './ports/notifier.js';
 import type { Clock } from './ports/clock.js';
 import type { RevisionSource } from './ports/revision-source.js';
 import type { Secrets } from './ports/secrets.js';
@@ -51,6 +52,7 @@ export function createRunStarter(deps: {
   revisions: RevisionSource;
   localRepos: LocalRepoRule;
   gate: TriggerGate;
+  notifier: Notifier;
   /** A trigger's run that the pipeline's trigger conditions stopped (nothing is written but the trigger's claim). */
   onHeld?: (pipeline: Pipeline, trigger: ExecutionTrigger, reason: string) => void;
 }) {
@@ -133,6 +135,31 @@ export function createRunStarter(deps: {
   };
 
   /**
+   * Buddy's "skip to the most recent": a push to a ref ends the runs of earlier pushes to it that still wait,
+   * unstarted, behind another run of the pipeline (TERMINATED, saying which run superseded them), so a team pushing
+   * 10 times during a 20-minute build gets one more build, of the newest commit, not 10. Each is ended by a
+   * compare-and-set on ENQUEUED, as the orchestrator starts one: of the two, one wins, and a run that started
+   * builds. A pipeline with `no_skip_to_most_recent` builds every push. Returns the runs ended.
+   */
+  async function supersedeWaitingPushes(tx: Store, pipeline: Pipeline, created: Execution): Promise<number[]> {
+    const ref = created.trigger.ref;
+    if (created.trigger.type !== 'PUSH' || !ref || pipeline.options.no_skip_to_most_recent === true) return [];
+    const waiting = await tx.executions.byTrigger(pipeline.id, { type: 'PUSH', ref, statuses: ['ENQUEUED'] }, 100);
+    const now = deps.clock.now();
+    const ended: number[] = [];
+    for (const run of waiting) {
+      if (run.id === created.id || run.startDate !== null) continue;
+      const errorMessage = `Skipped: run #${created.id} builds a newer push to ${ref} (${created.revision?.sha.slice(0, 7) ?? ''}).`;
+      if (!(await tx.executions.update({ ...run, status: 'TERMINATED', finishDate: now, errorMessage }, ['ENQUEUED'])))
+        continue;
+      for (const a of await tx.executions.actionExecutions(run.id))
+        await tx.executions.updateActionExecution({ ...a, status: 'NOT_EXECUTED', finishDate: now }, [a.status]);
+      ended.push(run.id);
+    }
+    return ended;
+  }
+
+  /**
    * The pipeline's trigger conditions do not hold. Whoever asked (a person, a webhook call) is told, with nothing
    * written; a push or a schedule starts no run, as in Buddy, but its claim is taken (the tick or the ref change
    * is spent, not tried again every second).
@@ -164,10 +191,10 @@ export function createRunStarter(deps: {
       origin.trigger.type !== 'MANUAL' && origin.trigger.ref === null && revision?.branch
         ? { ...origin.trigger, ref: `refs/heads/${revision.branch}` }
         : origin.trigger;
-    const execution = await store
+    const made = await store
       .transaction(async (tx) => {
         if (origin.claim && !(await origin.claim(tx))) return null;
-        return tx.executions.create(
+        const created = await tx.executions.create(
           {
             pipelineId: pipeline.id,
             status: error ? 'FAILED' : 'ENQUEUED',
@@ -210,14 +237,17 @@ export function createRunStarter(deps: {
             },
           })),
         );
+        return { created, superseded: error ? [] : await supersedeWaitingPushes(tx, pipeline, created) };
       })
       .catch((error: unknown) => {
         // The unique index on (pipeline, trigger_key): another replica made the run for this event first.
         if (origin.key && error instanceof ConflictError) return null;
         throw error;
       });
-    if (!execution) return null;
+    if (!made) return null;
+    const { created: execution, superseded } = made;
     crashPoint('run.created');
+    for (const id of superseded) deps.notifier.publish(executionTopic(id));
     if (error) await store.pipelines.update({ ...pipeline, lastExecutionStatus: 'FAILED' });
     else await orchestrator.advance(execution.id);
     return (await store.executions.byId(execution.id))!;

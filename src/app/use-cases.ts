@@ -68,6 +68,7 @@ export function createUseCases(deps: {
     revisions: deps.revisions,
     localRepos: deps.localRepos,
     gate,
+    notifier,
     onHeld: deps.onHeld,
   });
   const scheduler = createScheduler({ store, clock, runs });

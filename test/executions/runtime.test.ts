@@ -231,7 +231,12 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       '[linux/amd64] STEP 1/2: RUN fake step 1',
       '[linux/amd64] STEP 2/2: RUN fake step 2',
     ];
-    expect(log.map(steady)).toEqual([
+    // What started the run comes first, once (not again for the retry).
+    expect(log.slice(0, 2)).toEqual([
+      `Run #${run.body.id} started by admin.`,
+      expect.stringMatching(new RegExp(`^Building ${sha} on \\S+: `)),
+    ]);
+    expect(log.slice(2).map(steady)).toEqual([
       ...attempt,
       `Failed: ${hiccup}`,
       `Attempt 1 failed: ${hiccup}; retrying in 0 s.`,
@@ -307,7 +312,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const done = await waitFor(url, ['SUCCESSFUL', 'FAILED']);
     await runner.stop();
     expect(done.status).toBe('SUCCESSFUL');
-    expect((await api.get(`${url}/action/${done.action_executions[0].action.id}`)).body.log[0]).toBe(
+    expect((await api.get(`${url}/action/${done.action_executions[0].action.id}`)).body.log[2]).toBe(
       `Checking out ${sha.slice(0, 12)} of ${origin}`,
     );
 
