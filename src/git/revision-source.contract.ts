@@ -13,6 +13,8 @@ export interface RevisionSourceUnderContract {
   source: Source;
   tips: { main: string; dev: string };
   older: { sha: string; message: string };
+  /** An annotated tag `v1` on `older`; `dev` changed `app.txt` and nothing else since it left main. */
+  tags: { v1: string };
   /** The same repository behind a password (`password` is the right one). */
   guarded: Source & { user: string; password: string };
   close(): Promise<void>;
@@ -81,6 +83,38 @@ export function runRevisionSourceContract(name: string, make: () => Promise<Revi
       expect(await resolve({}, 'dev')).toMatchObject({ sha: s.tips.dev, branch: 'dev' });
       expect(await resolve({ branch: 'dev', revision: 'HEAD' })).toMatchObject({ sha: s.tips.dev, branch: 'dev' });
       expect(await resolve({}, '')).toMatchObject({ sha: s.tips.main, branch: 'main' });
+    });
+
+    it('lists branches and tags, an annotated tag as the commit it points at', async () => {
+      const refs = await s.revisions.listRefs(s.source);
+      expect(Object.fromEntries(refs)).toEqual({
+        'refs/heads/main': s.tips.main,
+        'refs/heads/dev': s.tips.dev,
+        'refs/tags/v1': s.tags.v1,
+      });
+      expect(Object.fromEntries(await s.revisions.listRefs(s.guarded))).toEqual(Object.fromEntries(refs));
+      const wrong = await rejection(s.revisions.listRefs({ ...s.guarded, password: `${s.guarded.password}-x` }));
+      expect(`${wrong.message}\n${String(wrong.stack)}`).not.toContain(s.guarded.password);
+    });
+
+    it('resolves a tag to its commit', async () => {
+      const key = `contract-${++keys}`;
+      const tagged = await s.revisions.resolve(key, s.source, { branch: null, revision: null, tag: 'v1' }, 'main');
+      expect(tagged.sha).toBe(s.tags.v1);
+      expect(
+        (await rejection(s.revisions.resolve(key, s.source, { branch: null, revision: null, tag: 'v9' }, 'main')))
+          .message,
+      ).toContain('v9');
+    });
+
+    it('lists the files a commit changed since another (three-dot), null when one is not there', async () => {
+      const key = `contract-${++keys}`;
+      await s.revisions.resolve(key, s.source, { branch: 'dev', revision: null }, 'main');
+      expect(await s.revisions.changedFiles(key, s.source, s.tips.main, s.tips.dev)).toEqual(['app.txt']);
+      expect(await s.revisions.changedFiles(key, s.source, s.older.sha, s.tips.main)).toEqual(['app.txt']);
+      expect(await s.revisions.changedFiles(key, s.source, s.tips.dev, s.tips.dev)).toEqual([]);
+      const missing = s.older.sha.replace(/^./, (c) => (c === '0' ? '1' : '0'));
+      expect(await s.revisions.changedFiles(key, s.source, missing, s.tips.dev)).toBeNull();
     });
 
     it('rejects an unknown branch, default branch or commit with a sentence naming it', async () => {

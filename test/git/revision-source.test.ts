@@ -14,6 +14,8 @@ runRevisionSourceContract('git', async () => {
   const main = commit(work, 'main', 'Second commit', { 'app.txt': 'v1\n' });
   git(work, 'checkout', '-q', '-b', 'dev');
   const dev = commit(work, 'dev', 'Dev work', { 'app.txt': 'dev\n' });
+  git(work, 'tag', '-a', 'v1', '-m', 'Release one', older);
+  git(work, 'push', '-q', 'origin', 'refs/tags/v1');
   const served = join(root, 'served');
   git(root, 'clone', '-q', '--bare', origin, join(served, 'repo.git'));
   const password = `pw-${Math.random().toString(36).slice(2)}-Zq9`;
@@ -23,6 +25,7 @@ runRevisionSourceContract('git', async () => {
     source: { url: origin, user: null, password: null },
     tips: { main, dev },
     older: { sha: older, message: olderMessage },
+    tags: { v1: older },
     guarded: { url: `${server.base}/repo.git`, user: 'reader', password },
     async close() {
       await server.close();
