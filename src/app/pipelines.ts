@@ -36,6 +36,10 @@ const watchesGit = (p: Pipeline) => p.events.some((e) => ['PUSH', 'CREATE_REF', 
 /** Triggers Archway cannot act on are refused, never kept as if they worked. */
 function checkTriggers(p: Pick<Pipeline, 'events' | 'triggerConditions'>): void {
   for (const event of p.events) {
+    if (event.type === 'PULL_REQUEST' || event.type === 'EMAIL')
+      throw new ValidationError(
+        `${event.type} events are not supported: Archway reads no ${event.type === 'EMAIL' ? 'mailbox' : "git host's pull requests"}. Use PUSH, CREATE_REF, DELETE_REF, SCHEDULE or WEBHOOK.`,
+      );
     if (event.type === 'SCHEDULE') {
       const schedule = scheduleOf(event);
       if ('error' in schedule) throw new ValidationError(schedule.error);

@@ -157,7 +157,7 @@ describe('SCHEDULE events', () => {
     expect((await api.get(path)).body.events[0].paused_reason).toMatch(/in a row/);
   });
 
-  it('refuse a schedule that cannot run with a 400 saying why, and keep the pipeline as it was', async () => {
+  it('refuse a schedule that cannot run, or an event that cannot fire, with a 400 saying why, keeping the pipeline as it was', async () => {
     const { api, path } = await withPipeline('2026-03-28T12:00:00Z', [{ type: 'SCHEDULE', cron: '0 3 * * *' }]);
     const before = (await api.get(path)).body;
     const bad: [unknown, RegExp][] = [
@@ -168,6 +168,9 @@ describe('SCHEDULE events', () => {
       [{ type: 'SCHEDULE', start_date: '2026-03-28T12:10:00Z', delay: 0 }, /"delay" of the SCHEDULE event/],
       [{ type: 'SCHEDULE', start_date: 'yesterday', delay: 5 }, /"start_date" of the SCHEDULE event/],
       [{ type: 'SCHEDULE' }, /needs "cron"/],
+      // Events Archway has nothing to act on are refused, never kept as if they would fire.
+      [{ type: 'PULL_REQUEST', events: ['opened'] }, /PULL_REQUEST events are not supported/],
+      [{ type: 'EMAIL', prefix: 'ci' }, /EMAIL events are not supported/],
     ];
     for (const [event, message] of bad) {
       const res = await api.patch(path, { events: [event] });
