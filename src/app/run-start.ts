@@ -144,6 +144,8 @@ export function createRunStarter(deps: {
   async function supersedeWaitingPushes(tx: Store, pipeline: Pipeline, created: Execution): Promise<number[]> {
     const ref = created.trigger.ref;
     if (created.trigger.type !== 'PUSH' || !ref || pipeline.options.no_skip_to_most_recent === true) return [];
+    // A deleted ref's run builds the default branch, not the ref: it supersedes nothing (key as git-poller.ts makes it).
+    if (created.triggerKey === `${ref} deleted`) return [];
     const waiting = await tx.executions.byTrigger(pipeline.id, { type: 'PUSH', ref, statuses: ['ENQUEUED'] }, 100);
     const now = deps.clock.now();
     const ended: number[] = [];

@@ -48,7 +48,14 @@ async function setUp(options: Record<string, unknown> = {}) {
     await poll();
     return execFileSync('git', ['-C', repo, 'rev-parse', 'HEAD']).toString().trim();
   };
-  return { api, path, push, agent };
+  /** Work goes on on branch f from here; `deleteF` deletes it (back on main). */
+  const onBranchF = () => execFileSync('git', ['-C', repo, 'checkout', '-q', '-b', 'f']);
+  const deleteF = async () => {
+    execFileSync('git', ['-C', repo, 'checkout', '-q', 'main']);
+    execFileSync('git', ['-C', repo, 'branch', '-q', '-D', 'f']);
+    await poll();
+  };
+  return { api, path, push, agent, onBranchF, deleteF };
 }
 
 const runsOf = async (api: Api, path: string) =>
@@ -94,6 +101,22 @@ describe('pushes while a run of the pipeline builds', () => {
     await until('the newest run to start', async () =>
       (await runsOf(api, path))[2].status === 'INPROGRESS' ? true : undefined,
     );
+  });
+
+  it("leave a waiting push run alone when the ref is deleted (the deletion's run builds the default branch)", async () => {
+    const { api, path, push, onBranchF, deleteF } = await setUp({
+      events: [
+        { type: 'PUSH', refs: ['refs/heads/f'] },
+        { type: 'DELETE_REF', refs: ['refs/heads/f'] },
+      ],
+    });
+    onBranchF();
+    await push('one');
+    await push('two');
+    await deleteF();
+    const runs = await runsOf(api, path);
+    expect(runs.map((r) => r.status)).toEqual(['INPROGRESS', 'ENQUEUED', 'ENQUEUED']);
+    expect(runs.map((r) => r.branch.name)).toEqual(['f', 'f', 'main']);
   });
 
   it('each wait for their own build with no_skip_to_most_recent', async () => {
