@@ -12,17 +12,9 @@ import { performance } from 'node:perf_hooks';
 import { ADMIN_TOKEN, startApi, type Api } from '../../test/support/api-harness.js';
 import { startPostgres } from '../../test/support/postgres.js';
 import { seedRunnablePipeline } from '../../test/support/runnable-pipeline.js';
+import { reportLatency } from '../shared/latency.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
-
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-};
-const report = (name: string, values: number[]) =>
-  console.log(
-    `${name.padEnd(34)} n=${values.length}  p50 ${quantile(values, 0.5).toFixed(1)} ms  p99 ${quantile(values, 0.99).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms`,
-  );
 
 async function main(): Promise<void> {
   const server = await startPostgres();
@@ -90,8 +82,8 @@ async function main(): Promise<void> {
       'slow wakes (iteration: ms):',
       wakes.flatMap((w, i) => (w > 100 ? [`${i}: ${w.toFixed(0)}`] : [])).join(', ') || 'none',
     );
-    report('claim wake-up (queued on A, B)', wakes);
-    report('log line (sent to B, streamed by A)', logs);
+    reportLatency('claim wake-up (queued on A, B)', wakes);
+    reportLatency('log line (sent to B, streamed by A)', logs);
   } finally {
     await Promise.all([a?.close(), b?.close()]);
     await db.drop();

@@ -18,19 +18,11 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { startApi, type Api } from '../../test/support/api-harness.js';
 import { initDockerfileRepo } from '../../test/support/runnable-pipeline.js';
+import { reportLatency } from '../shared/latency.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 50);
 const PROJECTS = Number(process.env.BENCH_PROJECTS ?? 1000);
 const SECRET = 'bench-webhook-secret-0123456789';
-
-const quantile = (values: number[], q: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]!;
-};
-const report = (name: string, values: number[]) =>
-  console.log(
-    `${name.padEnd(34)} n=${values.length}  p50 ${quantile(values, 0.5).toFixed(1)} ms  p99 ${quantile(values, 0.99).toFixed(1)} ms  max ${Math.max(...values).toFixed(1)} ms`,
-  );
 
 function commit(repo: string, n: number): string {
   writeFileSync(join(repo, `f${n}.txt`), String(n));
@@ -102,7 +94,7 @@ async function webhookLatency(work: string): Promise<void> {
         throw new Error(`delivery ${i}: ${res.status} ${JSON.stringify(answer)}`);
     }
     if ((await runCount(api, project.path)) !== RUNS) throw new Error('not one run per delivery');
-    report('webhook push → run (2xx answer)', answers);
+    reportLatency('webhook push → run (2xx answer)', answers);
   } finally {
     await api.close();
   }
@@ -129,7 +121,7 @@ async function pollLatency(work: string): Promise<void> {
       }
       seen.push(performance.now() - committed);
     }
-    report('polled push → run (every 2 s)', seen);
+    reportLatency('polled push → run (every 2 s)', seen);
   } finally {
     await api.close();
   }
