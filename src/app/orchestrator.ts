@@ -64,6 +64,12 @@ export function createOrchestrator(deps: {
     return { pipeline, project, action };
   }
 
+  type ActionContext = Awaited<ReturnType<typeof contextOf>>;
+  const unlessAppError = (error: unknown): null => {
+    if (error instanceof AppError) return null;
+    throw error;
+  };
+
   /**
    * Ends an execution: its status, the actions that never ran, the pipeline's last status, in one transaction and
    * only while the execution still has the status it was read with (false: another step or replica ended it).
@@ -101,9 +107,13 @@ export function createOrchestrator(deps: {
   }
 
   /** The sealed spec of an action execution's job, or the sentence that fails the action (its settings are bad). */
-  async function specFor(execution: Execution, ae: ActionExecution): Promise<{ spec: string } | { error: string }> {
+  async function specFor(
+    execution: Execution,
+    ae: ActionExecution,
+    known: ActionContext | null = null,
+  ): Promise<{ spec: string } | { error: string }> {
     try {
-      const ctx = await contextOf(execution, ae);
+      const ctx = known ?? (await contextOf(execution, ae));
       const scope = await deps.scopes.forAction(ctx, execution);
       const hash = ctx.action.build.integrationHash;
       const integration = hash
@@ -124,8 +134,7 @@ export function createOrchestrator(deps: {
    * Why the action's trigger conditions skip it in this run, or null when it runs (no conditions, or all hold).
    * Evaluated when the action's turn comes, so an earlier action's outcome and the time then are what count.
    */
-  async function skipReason(execution: Execution, ae: ActionExecution): Promise<string | null> {
-    const ctx = await contextOf(execution, ae);
+  async function skipReason(execution: Execution, ctx: ActionContext): Promise<string | null> {
     if (!ctx.action.triggerConditions.length) return null;
     const asker = execution.trigger.type === 'MANUAL' ? await store.users.byId(execution.creatorId) : undefined;
     const gate = await deps.gate.check(ctx.action.triggerConditions, {
@@ -167,11 +176,10 @@ export function createOrchestrator(deps: {
    * execution is a unique violation, rolled back).
    */
   async function enqueue(execution: Execution, ae: ActionExecution, delaySeconds = 0): Promise<boolean> {
-    const skip = await skipReason(execution, ae).catch((error: unknown) => {
-      if (error instanceof AppError) return null; // the spec below fails the action saying why
-      throw error;
-    });
-    if (skip !== null) {
+    // Read once for the conditions and the spec; an AppError here is left for the spec to fail the action with.
+    const ctx = await contextOf(execution, ae).catch(unlessAppError);
+    const skip = ctx && (await skipReason(execution, ctx).catch(unlessAppError));
+    if (skip) {
       const now = clock.now();
       const skipped = { ...ae, status: 'SKIPPED' as const, startDate: now, finishDate: now };
       return !(await store.transaction(async (tx) => {
@@ -180,7 +188,7 @@ export function createOrchestrator(deps: {
         return true;
       }));
     }
-    const made = await specFor(execution, ae);
+    const made = await specFor(execution, ae, ctx);
     if ('error' in made) {
       const now = clock.now();
       const failed = { ...ae, status: 'FAILED' as const, errorMessage: made.error, startDate: now, finishDate: now };
