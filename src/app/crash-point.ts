@@ -1,13 +1,13 @@
 import { ConfigError } from '../domain/errors.js';
 
 /**
- * The step boundaries of the execution state machine: each is right after one transaction committed and before
- * the next write of the same step. A test arms one (ARCHWAY_CRASH_AT=<name>) and the server kills itself with
+ * The step boundaries of the execution state machine and of the trigger loops: each is right after one transaction
+ * committed and before the next write of the same step. A test arms one (ARCHWAY_CRASH_AT=<name>) and the server kills itself with
  * SIGKILL the first time it gets there, which is how `test/scaled/crash-points.suite.ts` (run on SQLite and on
  * PostgreSQL) shows that a crash at any of them leaves nothing stuck once a server starts again (docs/failures.md).
  * Unarmed, a crash point is one comparison.
  */
-export const CRASH_POINTS = [
+export const EXECUTION_CRASH_POINTS = [
   /** The execution row is written (ENQUEUED); the first step has not run. */
   'run.created',
   /** The execution is INPROGRESS; its first action's job is not queued. */
@@ -23,6 +23,14 @@ export const CRASH_POINTS = [
   /** A cancel dropped the queued jobs and flagged the running ones; the execution has not ended. */
   'cancel.recorded',
 ] as const;
+
+/** The trigger loops' boundaries, shown by their own tests (test/triggers/git-crash.test.ts). */
+export const TRIGGER_CRASH_POINTS = [
+  /** A ref's move started its pipelines' runs; the move is not recorded (the next poll sees it again). */
+  'push.runs-started',
+] as const;
+
+export const CRASH_POINTS = [...EXECUTION_CRASH_POINTS, ...TRIGGER_CRASH_POINTS] as const;
 export type CrashPoint = (typeof CRASH_POINTS)[number];
 
 let armed: CrashPoint | null = null;

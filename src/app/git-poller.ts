@@ -1,24 +1,43 @@
 import type { Pipeline, PipelineEvent } from '../domain/pipeline.js';
 import type { Project } from '../domain/project.js';
+import { gitEventKey } from '../domain/git-event-key.js';
 import { branchOf, refsMatch, skipsCi, tagOf } from '../domain/ref-pattern.js';
+import { crashPoint } from './crash-point.js';
 import type { Clock } from './ports/clock.js';
 import type { RevisionSource } from './ports/revision-source.js';
+import type { RecordedRef } from './ports/trigger-repo.js';
 import type { Store } from './ports/store.js';
 import type { RunStarter } from './run-start.js';
 
 /** The events a git change can fire. */
 const GIT_EVENTS = ['PUSH', 'CREATE_REF', 'DELETE_REF'] as const;
 
-/** One ref that moved, appeared or disappeared; `pusher` when a webhook said who. */
-export interface RefChange {
+/** What a push webhook hints: it wakes the poll of its project; the repository, not the payload, says what moved. */
+export interface PushHint {
   ref: string;
   before: string | null;
   after: string | null;
   pusher: string | null;
 }
 
-/** What a push webhook hints: it wakes the poll of its project; the repository, not the payload, says what moved. */
-export type PushHint = RefChange;
+/** One ref that moved, appeared or disappeared (its `move`-th recorded move); `pusher` when a webhook said who. */
+export interface RefChange extends PushHint {
+  move: number;
+}
+
+/** The refs that differ between the record and the remote, each as its next move. */
+function changesBetween(known: Map<string, RecordedRef>, remote: Map<string, string>, hint?: PushHint): RefChange[] {
+  const changes: RefChange[] = [];
+  for (const ref of new Set([...known.keys(), ...remote.keys()])) {
+    const recorded = known.get(ref);
+    const before = recorded?.sha ?? null;
+    const after = remote.get(ref) ?? null;
+    if (before === after) continue;
+    const pusher = hint && hint.ref === ref && hint.after === after ? hint.pusher : null;
+    changes.push({ ref, before, after, pusher, move: (recorded?.moves ?? 0) + 1 });
+  }
+  return changes;
+}
 
 /** The event types of a pipeline that this change fires (a creation fires PUSH too: it is a push of a new ref). */
 function fires(event: PipelineEvent, pipeline: Pipeline, change: RefChange): boolean {
@@ -35,8 +54,10 @@ function fires(event: PipelineEvent, pipeline: Pipeline, change: RefChange): boo
  * ls-remote` every `intervalMs` (its first poll at a random point of the first interval, so N projects do not poll
  * at once); the first poll only records the refs. A replica claims a project's poll by moving its `next_poll_at`
  * (compare-and-set), so two replicas do not both poll it. A change runs each matching pipeline once: the run carries
- * the event's key (`<ref> <sha>`), unique per pipeline in the database, so a change seen twice (two replicas, a poll
- * and a webhook, a replayed webhook) starts one run. A push webhook only wakes the poll of its project.
+ * the key of the ref's move (`gitEventKey`), unique per pipeline in the database, so a move seen twice (two
+ * replicas, a poll and a webhook, a replayed webhook) starts one run, and the move is recorded only after its runs
+ * are made, so a crash in between retries it at the next poll and starts only the runs still missing. A push
+ * webhook only wakes the poll of its project.
  */
 export function createGitPoller(deps: {
   store: Store;
@@ -75,7 +96,7 @@ export function createGitPoller(deps: {
           : { branch, tag, revision: change.after };
       const run = await deps.runs.start(pipeline, project, input, {
         trigger: { type: 'PUSH', ref: change.ref, by: change.pusher },
-        key: `${change.ref} ${change.after ?? 'deleted'}`,
+        key: gitEventKey(change.ref, change.move, change.after),
         creatorId: pipeline.creatorId,
       });
       if (run) started++;
@@ -83,8 +104,12 @@ export function createGitPoller(deps: {
     return started;
   }
 
-  /** Reads the project's refs, records them, and handles each change since the last read. */
-  async function poll(projectId: number, recorded: boolean, hint?: PushHint): Promise<number> {
+  /**
+   * Reads the project's refs and handles each change since the last read; the first read only records them, in
+   * one transaction with the compare-and-set of `recorded`, so of two first reads at once (a tick and a webhook's
+   * poll) one records and the other, seeing it, handles what moved since as any later poll does.
+   */
+  async function poll(projectId: number, hint?: PushHint): Promise<number> {
     const project = await store.projects.find(projectId);
     const pipelines = project?.repository.url ? await store.pipelines.withEvents(GIT_EVENTS, projectId) : [];
     if (!project?.repository.url || !pipelines.length) {
@@ -92,27 +117,24 @@ export function createGitPoller(deps: {
       return 0;
     }
     const remote = await deps.revisions.listRefs(deps.runs.sourceOf(project, project.repository.url));
-    const known = await store.gitRefs.refs(projectId);
-    const changes: RefChange[] = [];
-    for (const ref of new Set([...known.keys(), ...remote.keys()])) {
-      const before = known.get(ref) ?? null;
-      const after = remote.get(ref) ?? null;
-      if (before === after) continue;
-      const pusher = hint && hint.ref === ref && hint.after === after ? hint.pusher : null;
-      changes.push({ ref, before, after, pusher });
-    }
-    if (!recorded) {
-      // The first read only records, except the ref a webhook names (its push is what woke us).
-      for (const c of changes) await store.gitRefs.moveRef(projectId, c.ref, c.before, c.after);
-      await store.gitRefs.markRecorded(projectId);
-      const hinted = changes.find((c) => c.ref === hint?.ref);
-      return hinted ? handle(project, pipelines, { ...hinted, before: hint!.before }) : 0;
+    if (!(await store.gitRefs.pollOf(projectId))?.recorded) {
+      const changes = changesBetween(await store.gitRefs.refs(projectId), remote, hint);
+      const first = await store.transaction(async (tx) => {
+        if (!(await tx.gitRefs.markRecorded(projectId))) return false;
+        for (const c of changes) await tx.gitRefs.moveRef(projectId, c.ref, c.move - 1, c.after);
+        return true;
+      });
+      if (first) {
+        // Except the ref a webhook names: its push is what woke us, and runs (as a push, not a creation).
+        const hinted = changes.find((c) => c.ref === hint?.ref);
+        return hinted ? handle(project, pipelines, { ...hinted, before: hint!.before }) : 0;
+      }
     }
     let started = 0;
-    for (const change of changes) {
+    for (const change of changesBetween(await store.gitRefs.refs(projectId), remote, hint)) {
       started += await handle(project, pipelines, change);
-      const from = known.get(change.ref) ?? null;
-      await store.gitRefs.moveRef(projectId, change.ref, from, change.after);
+      crashPoint('push.runs-started');
+      await store.gitRefs.moveRef(projectId, change.ref, change.move - 1, change.after);
     }
     return started;
   }
@@ -127,7 +149,7 @@ export function createGitPoller(deps: {
         const next = new Date(now.getTime() + deps.intervalMs);
         if (!(await store.gitRefs.claimPoll(due.projectId, due.nextPollAt, next))) continue;
         try {
-          started += await poll(due.projectId, due.recorded);
+          started += await poll(due.projectId);
         } catch (error) {
           failed.push({ projectId: due.projectId, error });
         }
@@ -137,8 +159,7 @@ export function createGitPoller(deps: {
     /** A push webhook for the project: polls it now (its `hint` only names who pushed what it then sees). */
     async pollNow(projectId: number, hint: PushHint): Promise<number> {
       await store.gitRefs.ensurePoll(projectId, clock.now());
-      const state = await store.gitRefs.pollOf(projectId);
-      return poll(projectId, state?.recorded ?? false, hint);
+      return poll(projectId, hint);
     },
     /** Adds the poll of every project with a push pipeline, spread over one interval; drops the others'. */
     async reconcile(): Promise<void> {

@@ -7,6 +7,7 @@ import {
   type ExecutionVariable,
   type Revision,
 } from '../domain/execution.js';
+import { isRefDeletionKey } from '../domain/git-event-key.js';
 import type { Pipeline } from '../domain/pipeline.js';
 import { DEFAULT_BRANCH, type Project } from '../domain/project.js';
 import { checkLocalRepo, type LocalRepoRule } from '../domain/repo-url.js';
@@ -144,8 +145,8 @@ export function createRunStarter(deps: {
   async function supersedeWaitingPushes(tx: Store, pipeline: Pipeline, created: Execution): Promise<number[]> {
     const ref = created.trigger.ref;
     if (created.trigger.type !== 'PUSH' || !ref || pipeline.options.no_skip_to_most_recent === true) return [];
-    // A deleted ref's run builds the default branch, not the ref: it supersedes nothing (key as git-poller.ts makes it).
-    if (created.triggerKey === `${ref} deleted`) return [];
+    // A deleted ref's run builds the default branch, not the ref: it supersedes nothing.
+    if (isRefDeletionKey(created.triggerKey)) return [];
     const waiting = await tx.executions.byTrigger(pipeline.id, { type: 'PUSH', ref, statuses: ['ENQUEUED'] }, 100);
     const now = deps.clock.now();
     const ended: number[] = [];

@@ -9,6 +9,7 @@ import * as jobAttempts from './migrations/0005-job-attempts.js';
 import * as agentWorkspaces from './migrations/0006-agent-workspaces.js';
 import * as stateInvariants from './migrations/0007-state-invariants.js';
 import * as triggers from './migrations/0008-triggers.js';
+import * as gitRefMoves from './migrations/0009-git-ref-moves.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -20,6 +21,7 @@ const MIGRATIONS = {
   '0006-agent-workspaces': agentWorkspaces,
   '0007-state-invariants': stateInvariants,
   '0008-triggers': triggers,
+  '0009-git-ref-moves': gitRefMoves,
 } as const;
 
 function migrator(dialect: DialectAdapter): Migrator {
@@ -47,4 +49,10 @@ export async function migrateToLatest(dialect: DialectAdapter): Promise<void> {
       { cause: error },
     );
   }
+}
+
+/** Applies the migrations up to `name` and no further: for tests of a migration over data an older version wrote. */
+export async function migrateTo(dialect: DialectAdapter, name: keyof typeof MIGRATIONS): Promise<void> {
+  const { error } = await migrator(dialect).migrateTo(name);
+  if (error) throw error instanceof Error ? error : new StoreError(`Database migration to ${name} failed`);
 }

@@ -244,5 +244,8 @@ export interface GitPollsTable {
 export interface GitRefsTable {
   project_id: number;
   ref: string;
-  sha: string;
+  /** Null once the ref was deleted (the row stays, so its count of moves goes on if it comes back). */
+  sha: string | null;
+  /** How many moves of this ref were recorded (a creation, a push, a deletion each count one). */
+  moves: number;
 }

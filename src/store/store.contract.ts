@@ -4,6 +4,7 @@ import { accountContract } from './accounts.contract.js';
 import { integrationContract } from './integrations.contract.js';
 import { resourceContract } from './resources.contract.js';
 import { runContract } from './runs.contract.js';
+import { triggerContract } from './triggers.contract.js';
 import { ALL, newAction, newProject, scene, unique, useStore, type MakeStore } from './contract-fixtures.js';
 import { variableContract } from './variables.contract.js';
 
@@ -18,6 +19,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     variableContract(makeStore);
     integrationContract(makeStore);
     runContract(makeStore);
+    triggerContract(makeStore);
     transactionContract(makeStore);
   });
 }

@@ -108,7 +108,6 @@ export function createGitRefRepo(ctx: RepoContext): GitRefRepo {
       }),
     removePoll: (projectId) =>
       guarded(ctx, 'remove a git poll', async () => {
-        await db.deleteFrom('git_refs').where('project_id', '=', projectId).execute();
         await db.deleteFrom('git_polls').where('project_id', '=', projectId).execute();
       }),
     polls: () =>
@@ -142,50 +141,37 @@ export function createGitRefRepo(ctx: RepoContext): GitRefRepo {
       }),
     markRecorded: (projectId) =>
       guarded(ctx, 'record a git poll', async () => {
-        await db
+        const res = await db
           .updateTable('git_polls')
           .set({ recorded: fromBool(true) })
           .where('project_id', '=', projectId)
-          .execute();
+          .where('recorded', '=', fromBool(false))
+          .executeTakeFirst();
+        return Number(res.numUpdatedRows) === 1;
       }),
     refs: (projectId) =>
       guarded(ctx, 'read git refs', async () => {
         const rows = await db
           .selectFrom('git_refs')
-          .select(['ref', 'sha'])
+          .select(['ref', 'sha', 'moves'])
           .where('project_id', '=', projectId)
           .execute();
-        return new Map(rows.map((r) => [r.ref, r.sha]));
+        return new Map(rows.map((r) => [r.ref, { sha: r.sha, moves: r.moves }]));
       }),
-    moveRef: (projectId, ref, from, to) =>
+    moveRef: (projectId, ref, fromMoves, to) =>
       guarded(ctx, 'move a git ref', async () => {
-        if (from === null) {
-          if (to === null) return false;
-          const res = await db
-            .insertInto('git_refs')
-            .values({ project_id: projectId, ref, sha: to })
-            .onConflict((oc) => oc.columns(['project_id', 'ref']).doNothing())
-            .executeTakeFirst();
-          return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
-        }
-        const res =
-          to === null
-            ? await db
-                .deleteFrom('git_refs')
-                .where('project_id', '=', projectId)
-                .where('ref', '=', ref)
-                .where('sha', '=', from)
-                .executeTakeFirst()
-                .then((r) => r.numDeletedRows)
-            : await db
-                .updateTable('git_refs')
-                .set({ sha: to })
-                .where('project_id', '=', projectId)
-                .where('ref', '=', ref)
-                .where('sha', '=', from)
-                .executeTakeFirst()
-                .then((r) => r.numUpdatedRows);
-        return Number(res) === 1;
+        // One statement for a first sight (insert) and a later move (update where the count is still `fromMoves`).
+        const res = await db
+          .insertInto('git_refs')
+          .values({ project_id: projectId, ref, sha: to, moves: fromMoves + 1 })
+          .onConflict((oc) =>
+            oc
+              .columns(['project_id', 'ref'])
+              .doUpdateSet({ sha: to, moves: fromMoves + 1 })
+              .where('git_refs.moves', '=', fromMoves),
+          )
+          .executeTakeFirst();
+        return Number(res.numInsertedOrUpdatedRows ?? 0) === 1;
       }),
   };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CRASH_POINTS, type CrashPoint } from '../../src/app/crash-point.js';
+import { EXECUTION_CRASH_POINTS, type CrashPoint } from '../../src/app/crash-point.js';
 import { freePort } from '../support/free-port.js';
 import type { PostgresFixture } from '../support/postgres.js';
 import { initDockerfileRepo } from '../support/runnable-pipeline.js';
@@ -58,7 +58,7 @@ export function crashPointSuite(dialect: 'sqlite' | 'postgres', postgres: () => 
       throw new Error('the held action never started');
     }
 
-    it.each(CRASH_POINTS.map((p) => [p]))(
+    it.each(EXECUTION_CRASH_POINTS.map((p) => [p]))(
       'at %s: the next start ends every execution as it would have ended, none run twice',
       async (point: CrashPoint) => {
         const db = dialect === 'postgres' ? await postgres()!.freshDatabase() : null;

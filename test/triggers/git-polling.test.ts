@@ -263,6 +263,42 @@ describe('push triggers by git polling', () => {
     expect(revisions(await s.runs(id))).toEqual([pushed, amended, first]);
   });
 
+  it('a ref moved back to a sha it had is a new push: revert and re-push run again', async () => {
+    const s = await site();
+    const id = await s.pipeline('p', [{ type: 'PUSH', refs: ['refs/heads/main'] }]);
+    await s.recorded();
+    const first = git(s.work, 'rev-parse', 'HEAD');
+    const pushed = commit(s.work, 'a change');
+    await s.poll();
+    git(s.work, 'reset', '-q', '--hard', first);
+    await s.poll();
+    git(s.work, 'reset', '-q', '--hard', pushed);
+    await s.poll();
+    await s.poll();
+    expect(revisions(await s.runs(id))).toEqual([pushed, first, pushed]);
+  });
+
+  it('a branch deleted, recreated at the same sha and deleted again: each creation and deletion runs', async () => {
+    const s = await site();
+    const created = await s.pipeline('on-create', [{ type: 'CREATE_REF', refs: ['refs/heads/feature-*'] }]);
+    const deleted = await s.pipeline('on-delete', [{ type: 'DELETE_REF', refs: ['refs/heads/feature-*'] }]);
+    await s.recorded();
+    const sha = git(s.work, 'rev-parse', 'HEAD');
+    for (let round = 0; round < 2; round++) {
+      git(s.work, 'branch', 'feature-1', sha);
+      await s.poll();
+      git(s.work, 'branch', '-D', 'feature-1');
+      await s.poll();
+    }
+    await s.poll();
+    expect(revisions(await s.runs(created))).toEqual([sha, sha]);
+    expect((await s.runs(deleted)).map((r) => r.trigger.ref)).toEqual(['refs/heads/feature-1', 'refs/heads/feature-1']);
+    expect((await s.api.core.store.gitRefs.refs(s.projectId)).get('refs/heads/feature-1')).toEqual({
+      sha: null,
+      moves: 4,
+    });
+  });
+
   it('two pipelines of one project with matching events: one push starts one run of each, however often polled', async () => {
     const s = await site();
     const a = await s.pipeline('a', [{ type: 'PUSH', refs: ['main'] }]);

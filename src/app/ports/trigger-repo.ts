@@ -1,8 +1,9 @@
 /**
  * What the triggers remember between their wake-ups. Lifecycle: part of the Store. Concurrency: every replica runs
- * the same loops over these rows; each event is claimed by a compare-and-set (a schedule's `next_at`, a project's
- * `next_poll_at`, a ref's sha), written in the transaction that creates the run, so of two replicas seeing the same
- * tick or push one creates the run and the other sees false. Failure: driver errors are StoreError.
+ * the same loops over these rows, and each claims by compare-and-set: a schedule's tick by moving `next_at` in the
+ * transaction that creates its run; a project's poll by moving `next_poll_at`; a ref's move by its count of moves,
+ * recorded after the runs it started (each run carries the move's key, unique per pipeline, so a move seen twice,
+ * or again after a crash before it was recorded, starts each run once). Failure: driver errors are StoreError.
  */
 export interface ScheduleState {
   pipelineId: number;
@@ -38,9 +39,17 @@ export interface GitPoll {
   recorded: boolean;
 }
 
+export interface RecordedRef {
+  /** Null: the ref was deleted. */
+  sha: string | null;
+  /** How many moves of the ref were recorded; the next one is move `moves + 1`. */
+  moves: number;
+}
+
 export interface GitRefRepo {
   /** Adds the project's poll row (first poll at `firstAt`) unless it has one. */
   ensurePoll(projectId: number, firstAt: Date): Promise<void>;
+  /** Drops the project's poll; its recorded refs stay, so their counts of moves go on if it is polled again. */
   removePoll(projectId: number): Promise<void>;
   polls(): Promise<GitPoll[]>;
   pollOf(projectId: number): Promise<GitPoll | undefined>;
@@ -48,12 +57,13 @@ export interface GitRefRepo {
   duePolls(now: Date, limit: number): Promise<GitPoll[]>;
   /** Moves the project's next poll from `from` to `next`; false when another replica claimed this poll. */
   claimPoll(projectId: number, from: Date, next: Date): Promise<boolean>;
-  markRecorded(projectId: number): Promise<void>;
-  /** The refs as last read: ref name → sha. */
-  refs(projectId: number): Promise<Map<string, string>>;
+  /** Marks the project's first read done (compare-and-set); false when another poll made it first. */
+  markRecorded(projectId: number): Promise<boolean>;
+  /** The refs as last read, the deleted ones too: ref name → sha (null: deleted) and how often it moved. */
+  refs(projectId: number): Promise<Map<string, RecordedRef>>;
   /**
-   * Compare-and-set on one ref: `from` null means it must not be recorded yet (it is added), `to` null removes it.
-   * False when the recorded sha was not `from` (another replica took this change).
+   * Records one move of a ref, compare-and-set on its count of moves: `fromMoves` is the count as read (0: never
+   * recorded); `to` null records a deletion. False when the count was not `fromMoves` (another poll took this move).
    */
-  moveRef(projectId: number, ref: string, from: string | null, to: string | null): Promise<boolean>;
+  moveRef(projectId: number, ref: string, fromMoves: number, to: string | null): Promise<boolean>;
 }
