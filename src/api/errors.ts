@@ -69,14 +69,19 @@ const FRAMEWORK_MESSAGES: Record<string, string> = {
   FST_ERR_MAX_PARAM_LENGTH: `A segment of the request path is longer than ${LIMITS.name} characters.`,
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'The request body must be JSON, sent with "Content-Type: application/json".',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'The request body is empty; send a JSON object (at least {}).',
-  FST_ERR_CTP_BODY_TOO_LARGE: 'The request body is larger than the limit of 1 MiB.',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'The request body does not have the length its Content-Length header says.',
 };
 const INVALID_JSON = 'The request body is not valid JSON';
 
-/** The message of a framework error with a 4xx status. */
-function frameworkMessage(error: FastifyError | Error): string {
+/** A body limit in words: 1 MiB, 5 MiB, 64 KiB. */
+const bytesInWords = (n: number) =>
+  n % (1024 * 1024) === 0 ? `${n / (1024 * 1024)} MiB` : `${Math.ceil(n / 1024)} KiB`;
+
+/** The message of a framework error with a 4xx status; a body too large names the limit of its route. */
+function frameworkMessage(error: FastifyError | Error, request: FastifyRequest): string {
   const code = (error as FastifyError).code;
+  if (code === 'FST_ERR_CTP_BODY_TOO_LARGE')
+    return `The request body is larger than the limit of ${bytesInWords(request.routeOptions.bodyLimit ?? 1024 * 1024)}.`;
   const known = code === undefined ? undefined : FRAMEWORK_MESSAGES[code];
   if (known) return known;
   if (code === 'FST_ERR_CTP_INVALID_JSON_BODY')
@@ -87,12 +92,12 @@ function frameworkMessage(error: FastifyError | Error): string {
 }
 
 /** Errors Fastify raises before a route is found (a path that does not decode, a path segment too long). */
-export function handleFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+export function handleFrameworkError(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
   void reply
     .status(status)
     .type('application/json')
-    .send(errorBody(frameworkMessage(error)));
+    .send(errorBody(frameworkMessage(error, request)));
 }
 
 /** The status line and envelope for a request Node's HTTP parser refused (it never reaches Fastify). */
@@ -125,7 +130,7 @@ export function handleError(
     void reply
       .status(status)
       .type('application/json')
-      .send(errorBody(frameworkMessage(error)));
+      .send(errorBody(frameworkMessage(error, request)));
     return;
   }
   request.log.error({ err: error }, 'unhandled error');

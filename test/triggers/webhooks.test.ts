@@ -454,7 +454,9 @@ describe('push webhooks: POST /webhooks/git/:domain/:project_name', () => {
 
     const announced = await post(api, big, headers);
     expect(announced.status, announced.text.slice(0, 300)).toBe(413);
-    expect(announced.body.errors[0].message).toMatch(/larger than the limit/);
+    expect(announced.body.errors[0].message).toBe(
+      `The request body is larger than the limit of ${GIT_WEBHOOK_MAX_BYTES / (1024 * 1024)} MiB.`,
+    );
 
     const chunks = [big.subarray(0, 1 << 20), big.subarray(1 << 20, 3 << 20), big.subarray(3 << 20)];
     // No Content-Length (chunked): refused once what arrived passes the limit.
@@ -760,6 +762,7 @@ describe("Buddy's trigger URL: /app/:domain/:project_name/pipelines/pipeline/:pi
       const res = await answer;
       expect(res.status, `${name}: ${res.text.slice(0, 300)}`).toBe(status);
       expect(res.body.errors[0].message, name).toEqual(expect.any(String));
+      if (status === 413) expect(res.body.errors[0].message, name).toMatch(/limit of 64 KiB\.$/);
     }
     expect(await runsOf(api, path)).toHaveLength(0);
     // 99 variables and the token: at the limit, accepted.
