@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { posix } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isJsonObject, payloadReader, type GitHost, type GitPushHint } from './git-webhook-payloads.js';
@@ -27,9 +27,8 @@ export type GitWebhookResult =
   | { kind: 'invalid'; message: string };
 
 const NO_HOST = 'Not a GitHub, GitLab or Gitea webhook: no X-GitHub-Event, X-Gitlab-Event or X-Gitea-Event header.';
-const NO_SECRET =
-  'The project has no webhook secret, so no webhook can be verified: set its webhook_secret and give the ' +
-  'webhook the same secret.';
+/** Said with every mismatch: a project without a secret (or an unknown one) answers as a wrong secret. */
+const NO_SECRET_HINT = ' (a project without a webhook_secret accepts no webhook)';
 const NOT_JSON = "The webhook body is not a JSON object: set the webhook's content type to application/json.";
 
 /** One header's value, trimmed; undefined when absent, empty, or repeated with different values. */
@@ -67,7 +66,7 @@ function checkSignature(name: string, value: string | undefined, prefix: string,
   const expected = createHmac('sha256', secret).update(body).digest();
   return timingSafeEqual(Buffer.from(hex, 'hex'), expected)
     ? null
-    : `The ${name} signature does not match the body signed with the project's webhook secret.`;
+    : `The ${name} signature does not match the body signed with the project's webhook secret${NO_SECRET_HINT}.`;
 }
 
 /** GitLab sends the secret itself. */
@@ -79,11 +78,13 @@ function checkToken(value: string | undefined, secret: string) {
   const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();
   return timingSafeEqual(digest(value), digest(secret))
     ? null
-    : "The X-Gitlab-Token header does not match the project's webhook secret.";
+    : `The X-Gitlab-Token header does not match the project's webhook secret${NO_SECRET_HINT}.`;
 }
 
-function refusal(delivery: Delivery, headers: WebhookHeaders, body: Buffer, secret: string | null): string | null {
-  if (!secret) return NO_SECRET;
+function refusal(delivery: Delivery, headers: WebhookHeaders, body: Buffer, given: string | null): string | null {
+  // No secret (none set, or no such project): checked against one nobody has, so the answer, and its time, are a
+  // wrong secret's, and an outsider cannot tell which projects exist or have a secret.
+  const secret = given || randomBytes(32).toString('hex');
   switch (delivery.host) {
     case 'github':
       return checkSignature('X-Hub-Signature-256', header(headers, 'x-hub-signature-256'), 'sha256=', body, secret);
@@ -114,7 +115,8 @@ function parseBody(body: Buffer, contentType: string | undefined): unknown {
 
 /**
  * Reads a push webhook from GitHub, GitLab or Gitea/Forgejo: detects the host by its event header, verifies the
- * raw body against the project's secret (in constant time), and only then parses it. A string body is taken as
+ * raw body against the project's secret (in constant time; null: the project has none, or does not exist), and
+ * only then parses it. A string body is taken as
  * UTF-8; pass the Buffer as received, since a body decoded and re-encoded otherwise no longer matches its
  * signature. Never throws; no message names the secret or the expected signature.
  */

@@ -385,7 +385,7 @@ describe('push webhooks: POST /webhooks/git/:domain/:project_name', () => {
     expect(await runsOf(api, path)).toHaveLength(1);
   });
 
-  it('refuses every delivery to a project without a webhook secret, and again once the secret is removed', async () => {
+  it('refuses every delivery to a project without a webhook secret, as to an unknown one, and again once the secret is removed', async () => {
     const { api, repo, path, initial } = await setUp(PUSH_MAIN, null);
     const project = await api.get('/workspaces/acme/projects/site');
     expect(project.body.webhook_secret).toBeNull();
@@ -402,8 +402,16 @@ describe('push webhooks: POST /webhooks/git/:domain/:project_name', () => {
     ];
     for (const res of await Promise.all(attempts)) {
       expect(res.status, res.text).toBe(401);
-      expect(res.body.errors[0].message).toMatch(/no webhook secret/);
+      expect(res.body.errors[0].message).toMatch(
+        /does not match .*a project without a webhook_secret accepts no webhook|has no X-[\w-]+ header/,
+      );
     }
+    // An outsider cannot tell it from a project that does not exist.
+    const [here, nowhere] = await Promise.all([
+      deliver(api, 'github', push, 'a guess'),
+      deliver(api, 'github', push, 'a guess', 'no-such-project'),
+    ]);
+    expect([here.status, here.body]).toEqual([401, nowhere.body]);
     expect(await runsOf(api, path)).toHaveLength(0);
 
     expect((await api.patch('/workspaces/acme/projects/site', { webhook_secret: SECRET })).status).toBe(200);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { Type } from 'typebox';
 import type { WebhookRunRequest } from '../../app/webhook-trigger.js';
 import { UnauthorizedError, ValidationError } from '../../domain/errors.js';
@@ -136,11 +135,9 @@ export function triggerRoutes(app: App, { useCases, urls }: RouteDeps): void {
       async (req, reply) => {
         const { domain, project_name } = req.params;
         const target = await useCases.pushWebhook.target(domain, project_name);
-        // An unknown project answers as a wrong signature: the address space tells an outsider nothing. So it is
-        // verified against a secret nobody has (a null secret would answer "the project has no webhook secret").
+        // An unknown project answers as a wrong signature, as one without a secret does (readGitWebhook).
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-        const secret = target ? target.secret : randomBytes(32).toString('hex');
-        const result = readGitWebhook(req.headers, body, secret);
+        const result = readGitWebhook(req.headers, body, target?.secret ?? null);
         if (result.kind === 'unauthorized') throw new UnauthorizedError(result.message);
         if (result.kind === 'invalid') throw new ValidationError(result.message);
         if (result.kind === 'ignored') return reply.status(202).send({ message: result.reason, runs_started: 0 });
