@@ -4,7 +4,7 @@
 set -uo pipefail
 
 PACKAGES=(buildah qemu-user-static binfmt-support runc skopeo docker-registry apache2-utils
-  uidmap fuse-overlayfs openssl ca-certificates git postgresql)
+  uidmap fuse-overlayfs openssl ca-certificates git postgresql chromium)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

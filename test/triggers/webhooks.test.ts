@@ -190,7 +190,10 @@ const runsOf = async (api: Api, path: string) =>
 
 /** POSTs a delivery to project `project` (site unless told); body and headers as given. */
 const post = (api: Api, body: Buffer | string, headers: Record<string, string>, project = 'site') =>
-  http(api, 'POST', `${WEBHOOKS}/${project}`, { headers, body });
+  http(api, 'POST', `${WEBHOOKS}/${project}`, {
+    headers,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
 
 /** A push of `push` from `host`, signed with `secret`. */
 function deliver(api: Api, host: Host, push: Push, secret = SECRET, project = 'site') {
@@ -331,7 +334,7 @@ describe('push webhooks: POST /webhooks/git/:domain/:project_name', () => {
     const unknown = await deliver(api, 'github', push, 'a guess', 'no-such-project');
     const otherWorkspace = await http(api, 'POST', '/webhooks/git/nowhere/site', {
       headers: headersOf('github', payloadOf('github', push), 'a guess'),
-      body: payloadOf('github', push),
+      body: new Uint8Array(payloadOf('github', push)),
     });
     expect(known.status).toBe(401);
     expect([unknown.status, unknown.body]).toEqual([401, known.body]);
