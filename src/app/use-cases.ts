@@ -22,6 +22,7 @@ import type { Clock } from './ports/clock.js';
 import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import { createProjectUseCases } from './projects.js';
+import { createSessions } from './sessions.js';
 import { createTokenUseCases } from './tokens.js';
 import { createVariableUseCases } from './variables.js';
 import { createWorkspaceUseCases } from './workspaces.js';
@@ -40,6 +41,8 @@ export function createUseCases(deps: {
   /** How often push-triggered projects are polled (0: not at all). */
   gitPollMs?: number;
   defaultRegistry?: DefaultRegistry | null;
+  /** How long a web session may sit idle (default 12 h). */
+  sessionIdleMs?: number;
   /** A trigger's run its pipeline's trigger conditions held back (for the log). */
   onHeld?: (pipeline: Pipeline, trigger: ExecutionTrigger, reason: string) => void;
 }) {
@@ -83,6 +86,7 @@ export function createUseCases(deps: {
   const projects = createProjectUseCases(deps.store, deps.secrets, deps.localRepos);
   const pushWebhook = createPushWebhook({ store, projects, gitPoller });
   const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
+  const tokens = createTokenUseCases(deps.store, deps.secrets, deps.clock);
   return {
     /** For live streams in the API (log lines, execution changes). */
     notifier,
@@ -104,7 +108,8 @@ export function createUseCases(deps: {
     pushWebhook,
     pipelines,
     actions: createActionUseCases(deps.store, deps.secrets, pipelines),
-    tokens: createTokenUseCases(deps.store, deps.secrets, deps.clock),
+    tokens,
+    sessions: createSessions({ store, secrets, clock, tokens, idleMs: deps.sessionIdleMs ?? 12 * 3_600_000 }),
     variables: createVariableUseCases(deps.store, deps.secrets),
     integrations: createIntegrationUseCases(deps.store, deps.secrets),
     users: {

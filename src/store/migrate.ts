@@ -10,6 +10,7 @@ import * as agentWorkspaces from './migrations/0006-agent-workspaces.js';
 import * as stateInvariants from './migrations/0007-state-invariants.js';
 import * as triggers from './migrations/0008-triggers.js';
 import * as gitRefMoves from './migrations/0009-git-ref-moves.js';
+import * as webSessions from './migrations/0010-web-sessions.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -22,6 +23,7 @@ const MIGRATIONS = {
   '0007-state-invariants': stateInvariants,
   '0008-triggers': triggers,
   '0009-git-ref-moves': gitRefMoves,
+  '0010-web-sessions': webSessions,
 } as const;
 
 function migrator(dialect: DialectAdapter): Migrator {

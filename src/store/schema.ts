@@ -21,6 +21,7 @@ export interface Database {
   schedules: SchedulesTable;
   git_polls: GitPollsTable;
   git_refs: GitRefsTable;
+  web_sessions: WebSessionsTable;
 }
 
 export interface UsersTable {
@@ -248,4 +249,15 @@ export interface GitRefsTable {
   sha: string | null;
   /** How many moves of this ref were recorded (a creation, a push, a deletion each count one). */
   moves: number;
+}
+
+export interface WebSessionsTable {
+  id: string;
+  /** sha256 of the cookie's value. */
+  digest: string;
+  token_id: string;
+  user_id: number;
+  csrf: string;
+  created_at: string;
+  last_seen_at: string;
 }

@@ -7,6 +7,7 @@ import { runContract } from './runs.contract.js';
 import { triggerContract } from './triggers.contract.js';
 import { ALL, newAction, newProject, scene, unique, useStore, type MakeStore } from './contract-fixtures.js';
 import { variableContract } from './variables.contract.js';
+import { webSessionContract } from './web-sessions.contract.js';
 
 /**
  * The contract of the `Store` port (app/ports/store.ts), run by every adapter: SQLite always, PostgreSQL when a
@@ -20,6 +21,7 @@ export function runStoreContract(name: string, makeStore: MakeStore): void {
     integrationContract(makeStore);
     runContract(makeStore);
     triggerContract(makeStore);
+    webSessionContract(makeStore);
     transactionContract(makeStore);
   });
 }

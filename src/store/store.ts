@@ -16,6 +16,7 @@ import type { Database } from './schema.js';
 import { createTokenRepo, createUserRepo } from './tokens.js';
 import { createGitRefRepo, createScheduleRepo } from './triggers.js';
 import { createVariableRepo } from './variables.js';
+import { createSessionRepo } from './web-sessions.js';
 import { createWorkspaceRepo } from './workspaces.js';
 
 /**
@@ -75,6 +76,9 @@ function bind(db: Kysely<Database>, dialect: DialectAdapter, isTransaction: bool
     },
     get gitRefs() {
       return repo('gitRefs', createGitRefRepo);
+    },
+    get sessions() {
+      return repo('sessions', createSessionRepo);
     },
     // Nested calls join the open transaction, so use cases compose.
     transaction: (fn) => (isTransaction ? fn(store) : db.transaction().execute((trx) => fn(bind(trx, dialect, true)))),

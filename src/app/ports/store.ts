@@ -11,6 +11,7 @@ import type { JobRepo } from './job-queue.js';
 import type { LogRepo } from './log-repo.js';
 import type { Page } from './page.js';
 import type { GitRefRepo, ScheduleRepo } from './trigger-repo.js';
+import type { SessionRepo } from './session-repo.js';
 
 export type NewWorkspace = Omit<Workspace, 'id' | 'createdAt'>;
 
@@ -171,6 +172,7 @@ export interface Store {
   integrations: IntegrationRepo;
   schedules: ScheduleRepo;
   gitRefs: GitRefRepo;
+  sessions: SessionRepo;
   transaction<T>(fn: (tx: Store) => Promise<T>): Promise<T>;
   /**
    * A transaction that also holds the lock named `key` until it ends, across every process on the database: of two
