@@ -76,7 +76,13 @@ export async function buildApi(opts: ApiOptions) {
   });
   // Failed authentications and agent requests get their own limiters (see auth.ts and agent-routes.ts).
   const failures = createRateLimiter({ max: opts.authFailureLimit ?? 100, windowSeconds: 60 });
-  registerAuth(app, { tokens: opts.useCases.tokens, limiter: createRateLimiter(opts.rateLimit), failures });
+  app.decorate('authFailures', failures);
+  registerAuth(app, {
+    tokens: opts.useCases.tokens,
+    sessions: opts.useCases.sessions,
+    limiter: createRateLimiter(opts.rateLimit),
+    failures,
+  });
 
   // Aborted when close() begins: long-polls answer at once and live log streams end with a reconnect hint, so the
   // in-flight requests Fastify waits for finish and the clients move to another replica.

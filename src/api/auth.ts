@@ -1,13 +1,22 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Caller } from '../app/caller.js';
+import type { Sessions } from '../app/sessions.js';
+import type { WebSession } from '../domain/web-session.js';
 import type { TokenUseCases } from '../app/tokens.js';
 import { ForbiddenError, RateLimitedError, UnauthorizedError } from '../domain/errors.js';
 import { grants, type Scope } from '../domain/scopes.js';
+import { cookieOf, SESSION_COOKIE } from './session-cookie.js';
 import type { RateLimiter } from './rate-limit.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
     caller?: Caller;
+    /** The browser session of a web app page (set with `caller` on routes with `config.web`). */
+    webSession?: WebSession;
+  }
+  interface FastifyInstance {
+    /** Failed authentications per client address, shared by the API, the agent protocol and the web app's login. */
+    authFailures: RateLimiter;
   }
   interface FastifyContextConfig {
     /** The scope a route needs; routes without one (and not public) need only a valid token. */
@@ -16,6 +25,8 @@ declare module 'fastify' {
     public?: boolean;
     /** Agent protocol: authenticated by an agent token in agent-routes.ts instead. */
     agent?: boolean;
+    /** A web app page: authenticated by its session cookie, never a token (the rate limit and scope still apply). */
+    web?: boolean;
   }
 }
 
@@ -36,16 +47,31 @@ function bearerOf(request: FastifyRequest): string | undefined {
  * past the limit (ARCHWAY_AUTH_FAILURE_LIMIT a minute) the address gets 429 with Retry-After until the window ends,
  * whatever token it sends, so tokens cannot be guessed at speed. The request budget is per token id (the bearer is
  * never a key: each random guess would get a bucket of its own), and every authenticated answer carries its headers.
+ * A web page (`config.web`) is authenticated by its session cookie alone, whatever the method (src/web checks the
+ * form's CSRF value on a POST); an API GET or HEAD without a bearer takes the cookie too, so the page's live log
+ * stream and its JSON reads need no token in any URL, while an API write always needs the token.
  */
 export function registerAuth(
   app: FastifyInstance,
-  deps: { tokens: TokenUseCases; limiter: RateLimiter; failures: RateLimiter },
+  deps: { tokens: TokenUseCases; sessions: Sessions; limiter: RateLimiter; failures: RateLimiter },
 ) {
   app.addHook('onRequest', async (request, reply) => {
-    if (request.routeOptions.config.public || request.routeOptions.config.agent) return;
-    request.caller = await countingFailures(deps.failures, request.ip, () =>
-      deps.tokens.authenticate(bearerOf(request), request.ip),
-    );
+    const { config } = request.routeOptions;
+    if (config.public || config.agent) return;
+    request.caller = await countingFailures(deps.failures, request.ip, async (): Promise<Caller> => {
+      if (config.web) {
+        const resolved = await deps.sessions.resolve(cookieOf(request.headers.cookie, SESSION_COOKIE), request.ip);
+        request.webSession = resolved.session;
+        return resolved.caller;
+      }
+      const bearer = bearerOf(request);
+      // A browser reads (the live log stream, a JSON link) with its session; it never writes through the API with
+      // it: a cookie goes with cross-site requests, a bearer token does not, so a write needs the token (no CSRF).
+      const cookie = cookieOf(request.headers.cookie, SESSION_COOKIE);
+      if (bearer === undefined && cookie !== undefined && (request.method === 'GET' || request.method === 'HEAD'))
+        return (await deps.sessions.resolve(cookie, request.ip)).caller;
+      return deps.tokens.authenticate(bearer, request.ip);
+    });
     const state = deps.limiter.hit(`t:${request.caller.token.id}`);
     reply
       .header('X-Rate-Limit-Limit', state.limit)

@@ -1,6 +1,6 @@
 import { isActionType, type Action, type ActionSettings, type ActionVariable } from '../domain/action.js';
 import { validateVariables } from '../domain/action-variable.js';
-import { ValidationError } from '../domain/errors.js';
+import { NotFoundError, ValidationError } from '../domain/errors.js';
 import { invalidTriggerCondition } from '../domain/trigger-conditions.js';
 import { ACTION_TYPES } from '../domain/action.js';
 import { DEFAULT_DOCKERFILE_PATH, validateMultiArchBuild, type MultiArchBuild } from '../domain/multi-arch-build.js';
@@ -145,6 +145,16 @@ export function createActionUseCases(store: Store, secrets: Secrets, pipelines: 
       return { pipeline, action };
     },
     find,
+    /** An action by its id alone within a project (its web page's path names no pipeline), under the caller's reach. */
+    async findInProject(caller: Caller, domain: string, projectName: string, id: number) {
+      const missing = new NotFoundError(`Action ${id} not found in project "${projectName}".`);
+      const action = await store.actions.find(id);
+      if (!action) throw missing;
+      // The same answer whether the action is elsewhere or nowhere: its pipeline's id is not told.
+      return find(caller, domain, projectName, action.pipelineId, id).catch((error: unknown) => {
+        throw error instanceof NotFoundError ? missing : error;
+      });
+    },
     async list(caller: Caller, domain: string, projectName: string, pipelineId: number, page: Page) {
       const pipeline = await pipelines.get(caller, domain, projectName, pipelineId);
       return { pipeline, actions: await store.actions.list(pipeline.id, page) };

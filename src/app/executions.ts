@@ -11,6 +11,7 @@ import type { Secrets } from './ports/secrets.js';
 import type { Store } from './ports/store.js';
 import type { PipelineUseCases } from './pipelines.js';
 import type { RunStarter } from './run-start.js';
+import { settableVariables, type SettableVariable } from './run-variables.js';
 import { crashPoint } from './crash-point.js';
 
 export interface RunInput {
@@ -68,6 +69,23 @@ export function createExecutionUseCases(deps: {
         userEmail: caller.user.email,
       } as const;
       return view((await deps.runs.start(pipeline, project, input, origin))!);
+    },
+    /** What a run form offers for a pipeline: its settable variables (encrypted values withheld). */
+    async runForm(
+      caller: Caller,
+      domain: string,
+      projectName: string,
+      pipelineId: number,
+    ): Promise<{ variables: SettableVariable[] }> {
+      const pipeline = await deps.pipelines.get(caller, domain, projectName, pipelineId);
+      const project = (await store.projects.find(pipeline.projectId))!;
+      return {
+        variables: await settableVariables(store, {
+          workspaceId: project.workspaceId,
+          projectId: project.id,
+          pipelineId: pipeline.id,
+        }),
+      };
     },
     async get(
       caller: Caller,

@@ -43,3 +43,43 @@ export async function checkRunVariables(
       );
   }
 }
+
+/** A variable a run may set, as a run form offers it: an encrypted one's value is never given out. */
+export interface SettableVariable {
+  key: string;
+  value: string | null;
+  encrypted: boolean;
+  description: string | null;
+}
+
+/**
+ * The variables a run form offers for a pipeline: the definitions in force at the pipeline (workspace, project,
+ * pipeline; the innermost wins) that are `settable`, keys in order. Actions' own variables are set per action and
+ * are not offered here (a run may still pass them, under checkRunVariables' rule).
+ */
+export async function settableVariables(
+  store: Store,
+  at: { workspaceId: number; projectId: number; pipelineId: number },
+): Promise<SettableVariable[]> {
+  const inForce = (
+    await store.variables.inForce(at.workspaceId, {
+      projectId: at.projectId,
+      pipelineId: at.pipelineId,
+      actionId: null,
+    })
+  ).sort((a, b) => scopeDepth(a.scope) - scopeDepth(b.scope));
+  const byKey = new Map<string, SettableVariable & { settable: boolean }>();
+  for (const v of inForce)
+    byKey.set(v.key, {
+      key: v.key,
+      value: v.encrypted ? null : v.value,
+      encrypted: v.encrypted,
+      description: v.description,
+      settable: v.settable,
+    });
+  const builtIn = new Set(builtInKeys());
+  return [...byKey.values()]
+    .filter((v) => v.settable && !builtIn.has(v.key))
+    .sort((a, b) => a.key.localeCompare(b.key))
+    .map(({ settable: _settable, ...v }) => v);
+}

@@ -24,6 +24,9 @@ import { createSqliteDialect } from '../store/dialects/sqlite.js';
 import { createKyselyStore } from '../store/store.js';
 import { pendingMigrations } from '../store/migrate.js';
 import { buildApi } from '../api/app.js';
+import { createUrls } from '../api/buddy-json/urls.js';
+import { buildAssets } from '../web/assets.js';
+import { registerWebApp } from '../web/web-app.js';
 import { createGitRevisionSource } from '../git/index.js';
 import { startAgent } from './agent.js';
 import { startBuiltInRegistry } from './builtin-registry.js';
@@ -183,6 +186,18 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     readiness: core.readiness,
   });
   log = app.log;
+  await registerWebApp(app, {
+    useCases: core.useCases,
+    urls: createUrls(config.publicUrl),
+    secure: config.publicUrl.startsWith('https:'),
+    assets: await buildAssets(),
+  });
+  // Sessions that ended without a request to notice are dropped with every sweep.
+  const sessionSweeper = setInterval(
+    () => void core.useCases.sessions.sweep().catch((err: unknown) => app.log.error({ err }, 'session sweep failed')),
+    SWEEP_MS,
+  );
+  sessionSweeper.unref();
   // Jobs whose agent went silent fail as "agent lost"; runs left over from a previous start carry on.
   const reapEveryMs = Math.min(5_000, (config.agentLeaseSeconds * 1000) / 3);
   const reaper = setInterval(
@@ -241,6 +256,7 @@ export async function createServer(config: Config, logger: FastifyBaseLogger | f
     clearInterval(scheduler);
     clearInterval(poller);
     clearInterval(reconciler);
+    clearInterval(sessionSweeper);
     await Promise.all([ticking, polling]);
     await core.close();
     await builtIn?.registry.stop();
