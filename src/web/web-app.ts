@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { UseCases } from '../app/use-cases.js';
-import { AppError, NotFoundError, RateLimitedError, UnauthorizedError } from '../domain/errors.js';
+import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../domain/errors.js';
 import { countingFailures } from '../api/auth.js';
 import type { Urls } from '../api/buddy-json/urls.js';
 import { clearedSessionCookie, cookieOf, SESSION_COOKIE, sessionCookie } from '../api/session-cookie.js';
@@ -101,6 +101,7 @@ export async function registerWebApp(app: FastifyInstance, deps: WebDeps): Promi
         } catch (error) {
           if (error instanceof UnauthorizedError)
             return again(401, 'That token is not valid (unknown, expired or mistyped); paste it again.');
+          if (error instanceof ForbiddenError) return again(403, error.message); // its ip_restrictions
           throw error;
         }
       });

@@ -63,7 +63,10 @@ export async function webLogin(api: Api, token = ADMIN_TOKEN, ip = '127.0.0.1') 
     body: form({ _csrf: csrfOf(loginPage.body)!, token, next: '/app' }),
   });
   const session = setCookie(answer.headers, 'archway_session');
-  if (answer.status !== 303 || !session) throw new Error(`login: ${answer.status} ${answer.body.slice(0, 300)}`);
+  if (answer.status !== 303 || !session)
+    throw new Error(
+      `login: ${answer.status} ${/role="alert">([^<]*)</.exec(answer.body)?.[1] ?? answer.body.slice(0, 300)}`,
+    );
   const cookie = `archway_session=${session}`;
   // The session's CSRF value, from a page's logout form (every page has one, even a page of refusal).
   const home = await request('GET', '/app/my-id', { cookie });
