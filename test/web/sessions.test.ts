@@ -90,7 +90,7 @@ describe('web sessions', () => {
   it('counts failed logins against the address: past the limit, 429 with Retry-After', async () => {
     api = await startApi({ ...QUIET, ARCHWAY_AUTH_FAILURE_LIMIT: '3' });
     const statuses: number[] = [];
-    let last;
+    let last: Awaited<ReturnType<Api['inject']>> | undefined;
     for (let i = 0; i < 5; i++) {
       const page = await api.inject({ url: '/app/login', remoteAddress: '192.0.2.7' });
       last = await api.inject({
@@ -106,7 +106,7 @@ describe('web sessions', () => {
       statuses.push(last.statusCode);
     }
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
-    expect(Number(last.headers['retry-after'])).toBeGreaterThan(0);
-    expect(last.body).toContain('Too many failed authentications');
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last?.body).toContain('Too many failed authentications');
   });
 });
