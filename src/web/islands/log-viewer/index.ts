@@ -169,6 +169,7 @@ export function mountLogViewer(root: HTMLElement, options: LogViewerOptions): Lo
     if (rows.indexOfLine(n) < 0 && view !== null) selectView(null);
     following = false;
     const index = rows.indexOfLine(n);
+    list.resize(rows.rows.length);
     if (index >= 0 && !list.inView(index)) list.scrollToIndex(index);
     schedule();
   }
@@ -249,6 +250,7 @@ export function mountLogViewer(root: HTMLElement, options: LogViewerOptions): Lo
         following = false;
         rows.sync();
         const index = rows.indexOfLine(failing.first);
+        list.resize(rows.rows.length);
         if (index >= 0) list.scrollToIndex(index);
       }
       showState();

@@ -12,6 +12,8 @@ export interface RowRenderer {
 export interface VirtualRows {
   /** Redraws the rows of the visible window (cheap when nothing changed), after scrolling to the end if asked. */
   update(rows: readonly Row[], renderer: RowRenderer, toEnd: boolean): void;
+  /** Makes the scrollable height that of `count` rows (update does it too; a scroll before the next one needs it). */
+  resize(count: number): void;
   scrollToIndex(index: number): void;
   scrollToEnd(): void;
   atEnd(): boolean;
@@ -38,13 +40,15 @@ export function createVirtualRows(scroller: HTMLElement, rowHeight: number): Vir
   let count = 0;
 
   const firstVisible = () => Math.floor(scroller.scrollTop / rowHeight);
+  const resize = (rows: number) => {
+    if (rows === count) return;
+    count = rows;
+    spacer.style.height = `${count * rowHeight}px`; // CSSOM from script: allowed by style-src 'self'
+  };
 
   return {
     update(rows, renderer, toEnd) {
-      if (rows.length !== count) {
-        count = rows.length;
-        spacer.style.height = `${count * rowHeight}px`; // CSSOM from script: allowed by style-src 'self'
-      }
+      resize(rows.length);
       if (toEnd) scroller.scrollTop = scroller.scrollHeight;
       const from = Math.max(0, firstVisible() - OVERSCAN);
       const to = Math.min(rows.length, Math.ceil((scroller.scrollTop + scroller.clientHeight) / rowHeight) + OVERSCAN);
@@ -69,6 +73,7 @@ export function createVirtualRows(scroller: HTMLElement, rowHeight: number): Vir
         else layer.insertBefore(el, cursor);
       }
     },
+    resize,
     scrollToIndex(index) {
       scroller.scrollTop = Math.max(0, index * rowHeight - (scroller.clientHeight - rowHeight) / 2);
     },
