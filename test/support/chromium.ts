@@ -40,7 +40,7 @@ export interface OpenedPage {
    * assert there are none.
    */
   errors: string[];
-  close(): Promise<void>;
+  close: () => Promise<void>;
 }
 
 /** Opens `url` (waiting for `load`) in a new context of `browser`. */
