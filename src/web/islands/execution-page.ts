@@ -5,6 +5,7 @@
  */
 
 import { durationText, STATUS_ICONS, timeText } from '../display.js';
+import { mountLogViewer } from './log-viewer/index.js';
 
 interface ActionExecutionJson {
   action_execution_id: string;
@@ -95,3 +96,12 @@ function followHeader(header: HTMLElement): void {
 
 const header = document.getElementById('execution-header');
 if (header) followHeader(header);
+const log = document.getElementById('log-viewer');
+if (log?.dataset.streamUrl) {
+  log.replaceChildren(); // the no-script note goes
+  mountLogViewer(log, {
+    streamUrl: log.dataset.streamUrl,
+    rawUrl: log.dataset.rawUrl ?? null,
+    finished: log.dataset.finished === 'true',
+  });
+}
