@@ -59,7 +59,16 @@ describe('the log viewer in Chromium', () => {
       .poll(() => page.locator('.lv-tab[data-view="linux/amd64"] .lv-tab-details').textContent())
       .toBe('native · STEP 2/2 · 1 cache hit');
     expect(await arm.locator('.lv-tab-status').textContent()).toBe('● running');
-    await arm.click();
+    // the arrow keys move between tabs (All → amd64 → arm64)
+    await page.locator('.lv-tab[data-view="all"]').focus();
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(() => page.locator('.lv-tab[data-view="linux/amd64"]').getAttribute('aria-selected'))
+      .toBe('true');
+    await page.keyboard.press('ArrowRight');
+    await expect
+      .poll(() => page.evaluate(() => (document.activeElement as HTMLElement).dataset.view))
+      .toBe('linux/arm64');
     expect(await arm.getAttribute('aria-selected')).toBe('true');
     expect(await page.locator('.lv-tab[data-view="all"]').getAttribute('aria-selected')).toBe('false');
     await expect.poll(() => renderedLines(page)).toEqual([2, 4, 7]);
