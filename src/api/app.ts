@@ -3,13 +3,18 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { closeIdleConnectionsOnClose } from './idle-connections.js';
 import type { UseCases } from '../app/use-cases.js';
-import { NotFoundError, ValidationError } from '../domain/errors.js';
-import { safeUrl } from '../log/logger.js';
+import { ValidationError } from '../domain/errors.js';
 import { registerAuth } from './auth.js';
 import { ErrorBody } from './buddy-json/common.js';
 import { createUrls } from './buddy-json/urls.js';
 import { LIMITS } from './buddy-json/limits.js';
-import { clientErrorResponse, describeSchemaIssues, handleError, handleFrameworkError } from './errors.js';
+import {
+  clientErrorResponse,
+  describeSchemaIssues,
+  handleError,
+  handleFrameworkError,
+  noSuchEndpoint,
+} from './errors.js';
 import { createRateLimiter } from './rate-limit.js';
 import { createValidatorCompiler } from './validation.js';
 import { agentRoutes } from './agent-routes.js';
@@ -71,8 +76,7 @@ export async function buildApi(opts: ApiOptions) {
   app.addSchema(ErrorBody);
   app.setErrorHandler(handleError);
   app.setNotFoundHandler((req) => {
-    const path = safeUrl(req.url).split('?')[0] ?? '';
-    throw new NotFoundError(`No such endpoint: ${req.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`);
+    throw noSuchEndpoint(req);
   });
   // Failed authentications and agent requests get their own limiters (see auth.ts and agent-routes.ts).
   const failures = createRateLimiter({ max: opts.authFailureLimit ?? 100, windowSeconds: 60 });

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { AppError, RateLimitedError } from '../domain/errors.js';
+import { AppError, NotFoundError, RateLimitedError } from '../domain/errors.js';
+import { safeUrl } from '../log/logger.js';
 import { CLEAN_TEXT, LIMITS } from './buddy-json/limits.js';
 
 interface SchemaIssue {
@@ -110,6 +111,14 @@ export function clientErrorResponse(error: NodeJS.ErrnoException): string {
         : [400, 'Bad Request', 'The request is not valid HTTP.'];
   const body = JSON.stringify(errorBody(message));
   return `HTTP/1.1 ${status} ${reason}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n${body}`;
+}
+
+/** The 404 of a request no route matched, naming its method and path (not its query, which may hold a token). */
+export function noSuchEndpoint(request: FastifyRequest): NotFoundError {
+  const path = safeUrl(request.url).split('?')[0] ?? '';
+  return new NotFoundError(
+    `No such endpoint: ${request.method} ${path.length > 200 ? `${path.slice(0, 200)}…` : path}`,
+  );
 }
 
 /** The one mapping from errors to HTTP: AppErrors keep their status, 4xx framework errors keep theirs, the rest is 500. */

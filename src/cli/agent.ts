@@ -7,6 +7,7 @@ import { createAgentClient } from '../agent/http-client.js';
 import { createJobWork } from '../agent/job-work.js';
 import { createAgentRunner, type RunnerLog } from '../agent/runner.js';
 import { loadConfig, type Config } from '../config/config.js';
+import { forgetServerSecrets } from '../process/child.js';
 import { createBuildahEngine } from '../engine/buildah/buildah-engine.js';
 import { createGitWorkTrees } from '../git/index.js';
 import { createLogger } from '../log/logger.js';
@@ -54,6 +55,7 @@ export async function runAgentCommand(args: string[]): Promise<number> {
     return 2;
   }
   const config = loadConfig();
+  forgetServerSecrets();
   const logger = createLogger({ level: config.logLevel });
   const runner = await startAgent({ config, server: values.server, token, log: logger });
   logger.info({ server: values.server }, 'agent started');

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { splitRepository } from '../push-targets/index.js';
 import { loadConfig } from '../config/config.js';
+import { forgetServerSecrets } from '../process/child.js';
 import { AppError, ValidationError } from '../domain/errors.js';
 import { DEFAULT_PLATFORMS, isPlatform, PLATFORMS, type Platform } from '../domain/platform.js';
 import { normaliseRepoPath } from '../domain/repo-path.js';
@@ -129,6 +130,7 @@ export async function runBuildCommand(args: string[]): Promise<number> {
   if (v.help) return (void process.stdout.write(USAGE), 0);
   const password = v['password-stdin'] ? readFileSync(0, 'utf8').replace(/\r?\n$/, '') : null;
   const config = loadConfig();
+  forgetServerSecrets();
   const cancel = new AbortController();
   const onSignal = () => cancel.abort();
   process.once('SIGINT', onSignal);

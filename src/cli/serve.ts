@@ -1,4 +1,5 @@
 import { loadConfig } from '../config/config.js';
+import { forgetServerSecrets } from '../process/child.js';
 import { createLogger } from '../log/logger.js';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
@@ -21,6 +22,7 @@ async function checkBuildHost(dataDir: string, logger: Logger): Promise<void> {
 /** `archway serve`: the API server on its embedded default (SQLite in ARCHWAY_DATA_DIR). */
 export async function runServeCommand(): Promise<number> {
   const config = loadConfig();
+  forgetServerSecrets();
   const logger = createLogger({ level: config.logLevel });
   const { app, core, createdToken, registry } = await createServer(config, logger);
   if (registry) {

@@ -1,7 +1,7 @@
 import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runChild, type ChildRunner } from '../process/child.js';
+import { inheritedEnv, runChild, type ChildRunner } from '../process/child.js';
 import { enableHandlerFix, type QemuHandlerName } from './binfmt.js';
 import { errorText, failed, lastLine, passed, type HostCheck } from './host-check.js';
 import { TINY_ELVES } from './tiny-elf.js';
@@ -13,9 +13,9 @@ export interface ForeignBinaryOptions {
   timeoutMs?: number;
 }
 
-/** The parent's environment without QEMU_* variables (QEMU_CPU=arm1176 would make the aarch64 run fail). */
+/** The children's environment without QEMU_* variables (QEMU_CPU=arm1176 would make the aarch64 run fail). */
 function cleanEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('QEMU_')));
+  return Object.fromEntries(Object.entries(inheritedEnv()).filter(([key]) => !key.startsWith('QEMU_')));
 }
 
 function notRecognised(platform: string, handler: string): string {

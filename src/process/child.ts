@@ -46,6 +46,15 @@ export function inheritedEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !SERVER_SECRETS.test(k)));
 }
 
+/**
+ * Removes the server's secrets from process.env once the configuration holds them, so that no child started by
+ * a library (esbuild's service process spawns with the whole environment and takes no env option) inherits them.
+ * /proc/<pid>/environ of this process still shows the environment it was started with; only children change.
+ */
+export function forgetServerSecrets(): void {
+  for (const key of Object.keys(process.env)) if (SERVER_SECRETS.test(key)) delete process.env[key];
+}
+
 /** Output kept in ChildResult is capped; longer output is still streamed whole to the line callbacks. */
 const KEEP_BYTES = 1 << 20;
 

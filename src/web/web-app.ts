@@ -4,6 +4,7 @@ import type { UseCases } from '../app/use-cases.js';
 import { AppError, ForbiddenError, NotFoundError, RateLimitedError, UnauthorizedError } from '../domain/errors.js';
 import { countingFailures } from '../api/auth.js';
 import type { Urls } from '../api/buddy-json/urls.js';
+import { handleError, noSuchEndpoint } from '../api/errors.js';
 import { clearedSessionCookie, cookieOf, SESSION_COOKIE, sessionCookie } from '../api/session-cookie.js';
 import type { Assets } from './assets.js';
 import { FORM_LIMITS, parseForm, text } from './form.js';
@@ -58,8 +59,12 @@ export async function registerWebApp(app: FastifyInstance, deps: WebDeps): Promi
         },
       );
       web.setErrorHandler((error: FastifyError, request, reply) => errorPage(error, request, reply, deps));
+      // A browser gets a page; an API client that reached /app by a path no route matched (a trigger URL with a
+      // mangled project name, say) gets the API's envelope, as everywhere else.
       web.setNotFoundHandler((request, reply) =>
-        sendPage(reply, ErrorPage({ status: 404, message: 'There is no such page.', assets: assets.urls }), 404),
+        wantsHtml(request)
+          ? sendPage(reply, ErrorPage({ status: 404, message: 'There is no such page.', assets: assets.urls }), 404)
+          : handleError(noSuchEndpoint(request), request, reply),
       );
 
       web.get('/assets/:file', { schema: { hide: true }, config: { public: true } }, async (request, reply) => {

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startAgent } from '../../src/cli/agent.js';
 import { createServer } from '../../src/cli/compose.js';
 import { loadConfig } from '../../src/config/config.js';
+import { forgetServerSecrets } from '../../src/process/child.js';
 import { createLogger } from '../../src/log/logger.js';
 import { commit, makeOrigin, serveGit } from '../git/git-fixtures.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
@@ -157,6 +158,7 @@ describe('secret scan: a full run leaks no secret', () => {
       ARCHWAY_INSECURE_REGISTRIES: registry.host,
       ARCHWAY_LOG_LEVEL: 'trace',
     });
+    forgetServerSecrets(); // as `archway serve` does once its configuration holds them
     const server = await createServer(config, serverLog.logger, { claimWaitMs: 1000 });
     app = server.app;
     const baseUrl = await app.listen({ port: 0, host: '127.0.0.1' });
