@@ -127,11 +127,12 @@ const loginCookie = (value: string, secure: boolean) =>
   `${LOGIN_COOKIE}=${value}; Path=/app/login; HttpOnly; SameSite=Strict; Max-Age=3600${secure ? '; Secure' : ''}`;
 
 /**
- * An error as a page: a session that is over (or none) goes to the login form, which comes back here; a refusal,
+ * An error as a page for a browser (an API client gets the API's envelope): a session that is over (or none) goes to the login form, which comes back here; a refusal,
  * a missing resource or bad input shows its message (the API's words) with its status; anything else is a 500
  * whose cause stays in the server's log.
  */
 function errorPage(error: FastifyError, request: FastifyRequest, reply: FastifyReply, deps: WebDeps) {
+  if (!wantsHtml(request)) return handleError(error, request, reply); // an API client: the envelope, a 401
   if (error instanceof UnauthorizedError) {
     reply.header('set-cookie', clearedSessionCookie(deps.secure));
     const back = request.method === 'GET' || request.method === 'HEAD' ? request.url : '/app';

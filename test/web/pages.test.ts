@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApi, type Api } from '../support/api-harness.js';
+import { ADMIN_TOKEN, startApi, type Api } from '../support/api-harness.js';
 import { initDockerfileRepo } from '../support/runnable-pipeline.js';
 import { csrfOf, form, setCookie, webLogin, type WebSession } from '../support/web-session.js';
 
@@ -427,6 +427,22 @@ describe('web app pages', () => {
       const run = await reader.post(`/app/acme/site/pipelines/pipeline/${pipelineId}/run`, { branch: 'main' });
       expect(run.status).toBe(403);
       expect((await reader.get('/app/acme/variables')).status).toBe(403);
+    });
+
+    it('answers an API client that reached /app by an unmatched path in the envelope, a browser with a page', async () => {
+      const url = '/app/no/such/pipelines/pipeline/1/trigger-webhook/extra?token=x';
+      const headers = { accept: 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` };
+      const client = await api.inject({ method: 'GET', url, headers });
+      expect(client.statusCode).toBe(404);
+      expect(client.json()).toEqual({
+        errors: [{ message: 'No such endpoint: GET /app/no/such/pipelines/pipeline/1/trigger-webhook/extra' }],
+      });
+      const anonymous = await api.inject({ method: 'GET', url, headers: { accept: 'application/json' } });
+      expect(anonymous.statusCode).toBe(401);
+      expect(anonymous.json().errors[0].message).toBeTruthy();
+      const browser = await (await webLogin(api)).get(url);
+      expect(browser.status).toBe(404);
+      expect(browser.headers['content-type']).toContain('text/html');
     });
   });
 });
