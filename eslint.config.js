@@ -31,9 +31,9 @@ export default tseslint.config(
   },
   { files: ['eslint.config.js'], ...tseslint.configs.disableTypeChecked },
   {
-    // Tests and benchmarks read JSON answers (`res.json()` is `any`) field by field; typing every answer would
+    // Tests, benchmarks and scripts read JSON answers (`res.json()` is `any`) field by field; typing every answer would
     // repeat the TypeBox schemas they check. The source stays strict.
-    files: ['test/**', 'bench/**', 'src/**/*.test.ts', 'src/**/*.contract.ts'],
+    files: ['test/**', 'bench/**', 'scripts/**', 'src/**/*.test.ts', 'src/**/*.contract.ts'],
     rules: {
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

@@ -61,7 +61,7 @@ export function BuildResult(props: { summary: BuildSummary }) {
         preserveAspectRatio="none"
       >
         {summary.platforms.map((p, i) => {
-          const width = Math.max(2, ((p.seconds ?? 0) / longest) * 290);
+          const width = Math.max(2, ((p.seconds ?? 0) / longest) * 250);
           const cached = p.totalSteps !== null && p.totalSteps > 0 && p.cachedSteps === p.totalSteps;
           const kind = `${p.emulated ? 'bar-emulated' : 'bar-native'}${cached ? ' bar-cached' : ''}`;
           return (
