@@ -50,7 +50,10 @@ try {
       if (n === 2) lines.push(`[${p}] \u001b[32mOK:\u001b[0m 14 MiB in 22 packages`);
       if (i === 0 && n === 3) lines.push(`[${p}] --> 5f0c2a1e9b7d`);
     });
-  platforms.forEach((p, i) => lines.push(`[${p}] ${D(String(i + 1))} in ${times[i]} s, 1 of 3 steps from cache`));
+  const sizes = ['5.2 MiB', '4.9 MiB', '4.6 MiB', '4.4 MiB'];
+  platforms.forEach((p, i) =>
+    lines.push(`[${p}] ${D(String(i + 1))} (${sizes[i]}) in ${times[i]} s, 1 of 3 steps from cache`),
+  );
   lines.push(`Pushed registry.example.com/acme/site:latest (${D('e')})`);
   lines.push(`Verified image index ${D('e')}: ${platforms.join(', ')}`);
   lines.push(`Image index ${D('e')} pushed as registry.example.com/acme/site:latest in 92.6 s`);

@@ -8,6 +8,13 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** A size as people read it in a log: "812 KiB", "12.3 MiB", "1.2 GiB" (powers of 1024, as registries count). */
+export function sizeText(bytes: number): string {
+  if (bytes < 1 << 20) return `${Math.max(1, Math.round(bytes / 1024))} KiB`;
+  if (bytes < 1 << 30) return `${(bytes / (1 << 20)).toFixed(1)} MiB`;
+  return `${(bytes / (1 << 30)).toFixed(1)} GiB`;
+}
+
 /** One log line per engine event that a person reads in the action's log; platform lines carry `[platform]`. */
 export function describeEvent(e: BuildEvent): string | null {
   switch (e.type) {
@@ -24,7 +31,7 @@ export function describeEvent(e: BuildEvent): string | null {
     case 'verified':
       return `Verified image index ${e.digest}: ${e.platforms.join(', ')}`;
     case 'platform-finished':
-      return `[${e.platform}] ${e.digest} in ${seconds(e.durationMs)}, ${e.cachedSteps} of ${e.totalSteps} steps from cache`;
+      return `[${e.platform}] ${e.digest}${e.sizeBytes === null ? '' : ` (${sizeText(e.sizeBytes)})`} in ${seconds(e.durationMs)}, ${e.cachedSteps} of ${e.totalSteps} steps from cache`;
   }
 }
 

@@ -135,6 +135,8 @@ export function runEngineContract(name: string, make: () => Promise<EngineUnderC
         expect(p.totalSteps, p.platform).toBeGreaterThanOrEqual(p.cachedSteps);
         const finished = events.find((e) => e.type === 'platform-finished' && e.platform === p.platform);
         expect(finished).toMatchObject({ digest: p.digest, totalSteps: p.totalSteps, cachedSteps: p.cachedSteps });
+        expect(p.sizeBytes, `${p.platform}: the image's size in the registry`).toBeGreaterThan(0);
+        expect(finished).toMatchObject({ sizeBytes: p.sizeBytes });
       }
       expect(new Set(r.platforms.map((p) => p.digest)).size).toBe(spec.platforms.length);
       expect(r.reused ?? false).toBe(false);

@@ -1,8 +1,13 @@
+import { kindOf, parsePrefix, plainText } from './log/line.js';
 /** What one platform of a build came to, read from the action's log. */
 export interface PlatformOutcome {
   platform: string;
   emulated: boolean | null;
+  /** The agent that built it, when the log names one. */
+  agent: string | null;
   digest: string | null;
+  /** The image's size in the registry as the log says it ("12.3 MiB"), or null (older logs have none). */
+  size: string | null;
   seconds: number | null;
   cachedSteps: number | null;
   totalSteps: number | null;
@@ -17,8 +22,6 @@ export interface BuildSummary {
   platforms: PlatformOutcome[];
 }
 
-const STARTED = /^\[(linux\/[a-z0-9/]+)\] build started \((native|emulated with QEMU)\)$/;
-const FINISHED = /^\[(linux\/[a-z0-9/]+)\] (sha256:[0-9a-f]{64}) in ([\d.]+) s, (\d+) of (\d+) steps from cache$/;
 const INDEX = /^Image index (sha256:[0-9a-f]{64}) (pushed|unchanged, now tagged) as (.+) in ([\d.]+) s$/;
 
 /**
@@ -31,29 +34,33 @@ export function buildSummaryOf(lines: readonly string[]): BuildSummary | null {
   const at = (platform: string) => {
     let p = platforms.get(platform);
     if (!p) {
-      p = { platform, emulated: null, digest: null, seconds: null, cachedSteps: null, totalSteps: null };
+      p = {
+        platform,
+        emulated: null,
+        agent: null,
+        digest: null,
+        size: null,
+        seconds: null,
+        cachedSteps: null,
+        totalSteps: null,
+      };
       platforms.set(platform, p);
     }
     return p;
   };
   const summary: BuildSummary = { indexDigest: null, references: [], reused: false, seconds: null, platforms: [] };
   for (const line of lines) {
-    let m = STARTED.exec(line);
-    if (m) {
-      at(m[1]!).emulated = m[2] !== 'native';
+    const { platform, length } = parsePrefix(line);
+    if (platform) {
+      const kind = kindOf(plainText(line.slice(length)));
+      if (kind.kind === 'started') Object.assign(at(platform), { emulated: kind.emulated, agent: kind.agent });
+      if (kind.kind === 'finished') {
+        const { digest, size, seconds, cachedSteps, totalSteps } = kind;
+        Object.assign(at(platform), { digest, size, seconds, cachedSteps, totalSteps });
+      }
       continue;
     }
-    m = FINISHED.exec(line);
-    if (m) {
-      Object.assign(at(m[1]!), {
-        digest: m[2]!,
-        seconds: Number(m[3]),
-        cachedSteps: Number(m[4]),
-        totalSteps: Number(m[5]),
-      });
-      continue;
-    }
-    m = INDEX.exec(line);
+    const m = INDEX.exec(line);
     if (m) {
       summary.indexDigest = m[1]!;
       summary.reused = m[2] !== 'pushed';

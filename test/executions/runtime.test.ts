@@ -243,7 +243,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
       ...attempt,
       'Pushed 127.0.0.1:5000/team/flaky:v1 (sha256:D)',
       'Verified image index sha256:D: linux/amd64',
-      '[linux/amd64] sha256:D in T s, 0 of 2 steps from cache',
+      '[linux/amd64] sha256:D (2.0 MiB) in T s, 0 of 2 steps from cache',
       'Image index sha256:D pushed as 127.0.0.1:5000/team/flaky:v1 in T s',
     ]);
   });

@@ -58,6 +58,8 @@ export type BuildEvent =
       durationMs: number;
       cachedSteps: number;
       totalSteps: number;
+      /** The image's size in the registry: its config and (compressed) layers, as its manifest lists them. */
+      sizeBytes: number | null;
     }
   | { type: 'pushed'; reference: string; digest: string }
   | { type: 'verified'; digest: string; platforms: Platform[] };
@@ -69,6 +71,8 @@ export interface PlatformResult {
   durationMs: number;
   cachedSteps: number;
   totalSteps: number;
+  /** The image's size in the registry (config and compressed layers); null when it could not be read. */
+  sizeBytes: number | null;
 }
 
 export interface BuildResult {

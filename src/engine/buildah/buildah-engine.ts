@@ -23,7 +23,7 @@ import {
   type ImageStore,
 } from './image-store.js';
 import { createImageStoreUsers } from './image-store-users.js';
-import { pushImageIndex, verifyPushedIndex, type IndexIo } from './index-push.js';
+import { pushImageIndex, verifyPushedIndex, type IndexIo, type PushedPlatform } from './index-push.js';
 import type { UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
 import { prepareBuildRegistries, writeAuthFile } from './registry-access.js';
@@ -72,12 +72,13 @@ async function refreshCredentials(run: BuildRun): Promise<void> {
 }
 
 /** The per-platform results in the requested order, each one also told as a `platform-finished` event. */
-function platformResults(run: BuildRun, built: UnitResult[], digests: Map<Platform, string>): PlatformResult[] {
+function platformResults(run: BuildRun, built: UnitResult[], pushed: Map<Platform, PushedPlatform>): PlatformResult[] {
   return run.spec.platforms.map((p) => {
     const u = built.find((b) => b.platform === p) as UnitResult;
     const r = {
       platform: p,
-      digest: digests.get(p) ?? '',
+      digest: pushed.get(p)?.digest ?? '',
+      sizeBytes: pushed.get(p)?.sizeBytes ?? null,
       emulated: u.emulated,
       durationMs: u.durationMs,
       cachedSteps: u.cachedSteps,

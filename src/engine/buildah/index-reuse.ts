@@ -5,6 +5,7 @@ import { copyIndexArgv, type TlsChoice } from './argv.js';
 import { registryCommandFailure } from './failure.js';
 import type { RememberedBuild } from './build-memo.js';
 import type { BuildEvent, BuildResult, BuildSpec } from '../../app/ports/engine.js';
+import type { PushedPlatform } from './index-push.js';
 import { ImageNotFound, readTagDigest } from './registry-reader.js';
 
 export interface ReuseIo {
@@ -13,7 +14,7 @@ export interface ReuseIo {
   signal: AbortSignal;
   onEvent: (e: BuildEvent) => void;
   /** Reads the index back and checks its platforms (the engine's own verification); digests per platform. */
-  verify: (digest: string) => Promise<Map<Platform, string>>;
+  verify: (digest: string) => Promise<Map<Platform, PushedPlatform>>;
   started: number;
 }
 
@@ -29,7 +30,7 @@ export async function reusePushedIndex(
   remembered: RememberedBuild,
   io: ReuseIo,
 ): Promise<BuildResult | null> {
-  let digests: Map<Platform, string>;
+  let digests: Map<Platform, PushedPlatform>;
   try {
     digests = await io.verify(remembered.indexDigest);
   } catch (error) {
@@ -65,7 +66,8 @@ export async function reusePushedIndex(
     const steps = was?.totalSteps ?? 0;
     const r = {
       platform,
-      digest: digests.get(platform) ?? '',
+      digest: digests.get(platform)?.digest ?? '',
+      sizeBytes: digests.get(platform)?.sizeBytes ?? null,
       emulated: was?.emulated ?? false,
       durationMs: 0,
       cachedSteps: steps,

@@ -91,6 +91,9 @@ function digestOf(...parts: string[]): string {
   return `sha256:${createHash('sha256').update(parts.join('\0')).digest('hex')}`;
 }
 
+/** The size the fake engine reports for an image: 1 MiB a step, so that tests can tell sizes from nothing. */
+const FAKE_STEP_BYTES = 1 << 20;
+
 const HOST: Platform | null = process.arch === 'arm64' ? 'linux/arm64' : process.arch === 'x64' ? 'linux/amd64' : null;
 
 /**
@@ -143,7 +146,14 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
       if (plan.lines === 0 && plan.sleepMs > 0) await sleep(plan.sleepMs, undefined, { signal });
       if (plan.hang && units.length === 0) await sleep(2 ** 31 - 1, undefined, { signal });
       const durationMs = Date.now() - unitStarted;
-      units.push({ platform, emulated: platform !== native, durationMs, cachedSteps: 0, totalSteps: plan.steps });
+      units.push({
+        platform,
+        emulated: platform !== native,
+        durationMs,
+        cachedSteps: 0,
+        totalSteps: plan.steps,
+        sizeBytes: FAKE_STEP_BYTES * plan.steps,
+      });
     }
     const digests = spec.platforms.map((p) => digestOf(repository, p, JSON.stringify(spec.buildArgs)));
     const indexDigest = digestOf(...digests);

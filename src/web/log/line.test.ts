@@ -20,8 +20,13 @@ describe('parseLine', () => {
 
 describe('kindOf', () => {
   it('reads the lines the agent and buildah write', () => {
-    expect(kindOf('build started (emulated with QEMU)')).toEqual({ kind: 'started', emulated: true });
-    expect(kindOf('build started (native)')).toEqual({ kind: 'started', emulated: false });
+    expect(kindOf('build started (emulated with QEMU)')).toEqual({ kind: 'started', emulated: true, agent: null });
+    expect(kindOf('build started (native)')).toEqual({ kind: 'started', emulated: false, agent: null });
+    expect(kindOf('build started on arm box 2 (native)')).toEqual({
+      kind: 'started',
+      emulated: false,
+      agent: 'arm box 2',
+    });
     expect(kindOf('[1/2] STEP 3/7: RUN make')).toEqual({
       kind: 'step',
       stage: 1,
@@ -34,8 +39,14 @@ describe('kindOf', () => {
     expect(kindOf('--> Using cache 0123456789abcdef')).toEqual({ kind: 'cache-hit' });
     expect(kindOf('--> Cache pulled from remote 127.0.0.1:5000/cache:abc')).toEqual({ kind: 'cache-hit' });
     expect(kindOf('--> 0123456789a')).toEqual({ kind: 'other' });
+    expect(kindOf(`sha256:${'a'.repeat(64)} (12.3 MiB) in 12.3 s, 3 of 7 steps from cache`)).toMatchObject({
+      digest: `sha256:${'a'.repeat(64)}`,
+      size: '12.3 MiB',
+    });
     expect(kindOf(`sha256:${'a'.repeat(64)} in 12.3 s, 3 of 7 steps from cache`)).toEqual({
       kind: 'finished',
+      digest: `sha256:${'a'.repeat(64)}`,
+      size: null,
       seconds: 12.3,
       cachedSteps: 3,
       totalSteps: 7,

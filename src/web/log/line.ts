@@ -21,10 +21,18 @@ export interface StepPosition {
 
 /** What a line says about its platform's build, if anything. */
 export type LineKind =
-  | { kind: 'started'; emulated: boolean }
+  | { kind: 'started'; emulated: boolean; agent: string | null }
   | ({ kind: 'step'; instruction: string } & StepPosition)
   | { kind: 'cache-hit' }
-  | { kind: 'finished'; seconds: number; cachedSteps: number; totalSteps: number }
+  | {
+      kind: 'finished';
+      digest: string;
+      /** The image's size as the line says it ("12.3 MiB"); older logs have none. */
+      size: string | null;
+      seconds: number;
+      cachedSteps: number;
+      totalSteps: number;
+    }
   | { kind: 'error' }
   | { kind: 'other' };
 
@@ -50,10 +58,10 @@ export function plainText(text: string): string {
   return text.includes('\x1b') ? text.replace(ANSI, '') : text;
 }
 
-const STARTED = /^build started \((native|emulated with QEMU)\)$/;
+const STARTED = /^build started(?: on (\S.*?))? \((native|emulated with QEMU)\)$/;
 const STEP = /^(?:\[(\d+)\/(\d+)\]\s+)?STEP (\d+)\/(\d+): (.*)$/;
 const CACHE_HIT = /^--> (?:Using cache|Cache pulled from remote) /;
-const FINISHED = /^sha256:[0-9a-f]{64} in ([\d.]+) s, (\d+) of (\d+) steps from cache$/;
+const FINISHED = /^(sha256:[0-9a-f]{64})(?: \(([\d.]+ [KMG]iB)\))? in ([\d.]+) s, (\d+) of (\d+) steps from cache$/;
 
 /** Reads a platform line's plain text (see plainText); shared lines are `other` except for `Error:`. */
 export function kindOf(plain: string): LineKind {
@@ -70,8 +78,16 @@ export function kindOf(plain: string): LineKind {
       instruction: m[5]!,
     };
   m = STARTED.exec(plain);
-  if (m) return { kind: 'started', emulated: m[1] !== 'native' };
+  if (m) return { kind: 'started', emulated: m[2] !== 'native', agent: m[1] ?? null };
   m = FINISHED.exec(plain);
-  if (m) return { kind: 'finished', seconds: Number(m[1]), cachedSteps: Number(m[2]), totalSteps: Number(m[3]) };
+  if (m)
+    return {
+      kind: 'finished',
+      digest: m[1]!,
+      size: m[2] ?? null,
+      seconds: Number(m[3]),
+      cachedSteps: Number(m[4]),
+      totalSteps: Number(m[5]),
+    };
   return { kind: 'other' };
 }

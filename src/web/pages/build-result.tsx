@@ -35,6 +35,7 @@ export function BuildResult(props: { summary: BuildSummary }) {
             <th>Platform</th>
             <th>Ran</th>
             <th>Manifest</th>
+            <th>Size</th>
             <th>Time</th>
             <th>Cache</th>
           </tr>
@@ -43,8 +44,14 @@ export function BuildResult(props: { summary: BuildSummary }) {
           {summary.platforms.map((p) => (
             <tr data-platform={p.platform}>
               <td class="mono">{p.platform}</td>
-              <td>{p.emulated === null ? '—' : p.emulated ? 'emulated (QEMU)' : 'native'}</td>
-              <td class="mono">{p.digest ? `${p.digest.slice(0, 19)}…` : '—'}</td>
+              <td>
+                {p.emulated === null ? '—' : p.emulated ? 'emulated (QEMU)' : 'native'}
+                {p.agent ? ` on ${p.agent}` : ''}
+              </td>
+              <td class="mono" title={p.digest ?? undefined}>
+                {p.digest ? `${p.digest.slice(0, 19)}…` : '—'}
+              </td>
+              <td>{p.size ?? '—'}</td>
               <td>{p.seconds === null ? 'not finished' : durationText(p.seconds * 1000)}</td>
               <td>{p.totalSteps === null ? '—' : `${p.cachedSteps} of ${p.totalSteps} steps`}</td>
             </tr>
