@@ -25,6 +25,7 @@ describe('agent jobs (server side)', () => {
       workspaceIds: null,
       createdAt: new Date(0),
       lastSeenAt: null,
+      platforms: null,
     };
     const job = {
       id: 7,

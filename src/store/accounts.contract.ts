@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { NewToken } from '../app/ports/store.js';
 import { ConflictError } from '../domain/errors.js';
-import { ALL, page, unique, useStore, type MakeStore } from './contract-fixtures.js';
+import { ALL, jobSpec, page, runScene, unique, useStore, type MakeStore } from './contract-fixtures.js';
 
 /** Users, access tokens and agents: the identities behind requests. */
 export function accountContract(makeStore: MakeStore): void {
@@ -109,6 +109,7 @@ function agentContract(makeStore: MakeStore): void {
         workspaceIds: null,
         createdAt: expect.any(Date),
         lastSeenAt: null,
+        platforms: null,
       });
       expect(await store().agents.byTokenHash(`${id}-hash`)).toEqual(made);
       expect(await store().agents.byId(id)).toEqual(made);
@@ -118,6 +119,58 @@ function agentContract(makeStore: MakeStore): void {
       expect((await store().agents.byTokenHash(`${id}-hash`))?.lastSeenAt).toEqual(at);
       await store().agents.remove(id);
       expect(await store().agents.byTokenHash(`${id}-hash`)).toBeUndefined();
+    });
+
+    it('records what an agent reports it runs, with the time it was seen, and keeps it across a touch', async () => {
+      const id = unique('agent');
+      await store().agents.create({ id, name: 'x86 box', labels: [], tokenHash: `${id}-hash` });
+      const at = new Date('2030-01-02T03:04:05.006Z');
+      const platforms = {
+        hostPlatform: 'linux/amd64' as const,
+        native: ['linux/arm64' as const, 'linux/arm/v7' as const],
+        emulated: ['linux/arm64' as const, 'linux/arm/v7' as const, 'linux/arm/v6' as const],
+      };
+      await store().agents.report(id, platforms, at);
+      expect(await store().agents.byId(id)).toMatchObject({ platforms, lastSeenAt: at });
+      await store().agents.touch(id, new Date('2030-01-02T03:05:00.000Z'));
+      expect((await store().agents.byTokenHash(`${id}-hash`))?.platforms).toEqual(platforms);
+      const unknownHost = { hostPlatform: null, native: [], emulated: [] };
+      await store().agents.report(id, unknownHost, at);
+      expect((await store().agents.list()).find((a) => a.id === id)?.platforms).toEqual(unknownHost);
+    });
+
+    it('lists the RUNNING jobs an agent holds, with their execution, pipeline, project and workspace', async () => {
+      const [holder, idle] = [unique('agent'), unique('agent')];
+      for (const id of [holder, idle]) await store().agents.create({ id, name: id, labels: [], tokenHash: `${id}-h` });
+      const run = await runScene(store());
+      const far = new Date('2100-01-01T00:00:00.000Z');
+      const job = await store().jobs.enqueue({
+        actionExecutionId: run.actionExecutionId,
+        executionId: run.executionId,
+        pipelineId: run.pipeline.id,
+        priority: 0,
+        notBefore: new Date('2020-01-01T00:00:00.000Z'),
+        spec: jobSpec(run.executionId, run.actionExecutionId),
+      });
+      expect(await store().agents.held([holder])).toEqual([]);
+      const claimed = await store().jobs.claim(holder, new Date(), far);
+      expect(claimed?.id).toBe(job.id);
+      const held = {
+        agentId: holder,
+        jobId: job.id,
+        attempt: 1,
+        executionId: run.executionId,
+        actionExecutionId: run.actionExecutionId,
+        actionId: run.action.id,
+        pipelineId: run.pipeline.id,
+        projectName: run.project.name,
+        workspaceDomain: run.workspace.domain,
+      };
+      expect(await store().agents.held([holder, idle])).toEqual([held]);
+      expect(await store().agents.held([idle])).toEqual([]);
+      expect(await store().agents.held([])).toEqual([]);
+      await store().jobs.finish(job.id, 1);
+      expect(await store().agents.held([holder])).toEqual([]);
     });
 
     it('keeps the workspaces a scoped agent serves', async () => {

@@ -1,7 +1,19 @@
 import type { Selectable } from 'kysely';
 import type { Agent, AgentRepo } from '../app/ports/agent-repo.js';
+import type { PlatformReport } from '../domain/agent-platforms.js';
+import type { Platform } from '../domain/platform.js';
 import { fromDate, fromJson, guarded, must, toDate, toJson, type RepoContext } from './rows.js';
 import type { AgentsTable } from './schema.js';
+
+/** The last hello's report; null before the first (the native list is written with every report). */
+function toPlatforms(r: Selectable<AgentsTable>): PlatformReport | null {
+  if (r.native_platforms === null) return null;
+  return {
+    hostPlatform: r.host_platform as Platform | null,
+    native: toJson<Platform[]>(r.native_platforms),
+    emulated: r.emulated_platforms === null ? [] : toJson<Platform[]>(r.emulated_platforms),
+  };
+}
 
 /** Registered agents; a token digest identifies one. */
 function toAgent(r: Selectable<AgentsTable>): Agent {
@@ -12,6 +24,7 @@ function toAgent(r: Selectable<AgentsTable>): Agent {
     workspaceIds: r.workspace_ids === null ? null : toJson<number[]>(r.workspace_ids),
     createdAt: toDate(r.created_at),
     lastSeenAt: r.last_seen_at === null ? null : toDate(r.last_seen_at),
+    platforms: toPlatforms(r),
   };
 }
 
@@ -33,6 +46,9 @@ export function createAgentRepo(ctx: RepoContext): AgentRepo {
               workspace_ids: agent.workspaceIds == null ? null : fromJson(agent.workspaceIds),
               created_at: fromDate(new Date()),
               last_seen_at: null,
+              host_platform: null,
+              native_platforms: null,
+              emulated_platforms: null,
             })
             .returningAll()
             .executeTakeFirst();
@@ -62,6 +78,55 @@ export function createAgentRepo(ctx: RepoContext): AgentRepo {
           .set({ last_seen_at: fromDate(at) })
           .where('id', '=', id)
           .execute();
+      }),
+    report: (id, platforms, at) =>
+      guarded(ctx, 'update the agent', async () => {
+        await db
+          .updateTable('agents')
+          .set({
+            host_platform: platforms.hostPlatform,
+            native_platforms: fromJson(platforms.native),
+            emulated_platforms: fromJson(platforms.emulated),
+            last_seen_at: fromDate(at),
+          })
+          .where('id', '=', id)
+          .execute();
+      }),
+    held: (agentIds) =>
+      guarded(ctx, 'read the jobs of the agents', async () => {
+        if (agentIds.length === 0) return [];
+        const rows = await db
+          .selectFrom('jobs as j')
+          .innerJoin('action_executions as ae', 'ae.id', 'j.action_execution_id')
+          .innerJoin('pipelines as p', 'p.id', 'j.pipeline_id')
+          .innerJoin('projects as pr', 'pr.id', 'p.project_id')
+          .innerJoin('workspaces as w', 'w.id', 'pr.workspace_id')
+          .select([
+            'j.agent_id',
+            'j.id',
+            'j.attempt',
+            'j.execution_id',
+            'j.action_execution_id',
+            'ae.action_id',
+            'j.pipeline_id',
+            'pr.name as project_name',
+            'w.domain',
+          ])
+          .where('j.state', '=', 'RUNNING')
+          .where('j.agent_id', 'in', [...agentIds])
+          .orderBy('j.id')
+          .execute();
+        return rows.map((r) => ({
+          agentId: r.agent_id!,
+          jobId: r.id,
+          attempt: r.attempt,
+          executionId: r.execution_id,
+          actionExecutionId: r.action_execution_id,
+          actionId: r.action_id,
+          pipelineId: r.pipeline_id,
+          projectName: r.project_name,
+          workspaceDomain: r.domain,
+        }));
       }),
     remove: (id) =>
       guarded(ctx, 'remove the agent', async () => {

@@ -11,6 +11,7 @@ import * as stateInvariants from './migrations/0007-state-invariants.js';
 import * as triggers from './migrations/0008-triggers.js';
 import * as gitRefMoves from './migrations/0009-git-ref-moves.js';
 import * as webSessions from './migrations/0010-web-sessions.js';
+import * as agentPlatforms from './migrations/0011-agent-platforms.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -24,6 +25,7 @@ const MIGRATIONS = {
   '0008-triggers': triggers,
   '0009-git-ref-moves': gitRefMoves,
   '0010-web-sessions': webSessions,
+  '0011-agent-platforms': agentPlatforms,
 } as const;
 
 function migrator(dialect: DialectAdapter): Migrator {

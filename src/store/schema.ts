@@ -181,6 +181,11 @@ export interface AgentsTable {
   workspace_ids: string | null;
   created_at: string;
   last_seen_at: string | null;
+  /** What the agent reported at its last hello (migration 0011); null until then. */
+  host_platform: string | null;
+  /** JSON arrays of platform strings. */
+  native_platforms: string | null;
+  emulated_platforms: string | null;
 }
 
 export interface VariablesTable {
