@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildEvent, BuildResult, BuildSpec, Engine } from '../app/ports/engine.js';
+import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformImage } from '../app/ports/engine.js';
 import { BUILD_FAILURE_REASONS, BuildError } from '../domain/errors.js';
 
 /** An engine with the specs that make it show each behaviour, made once per contract run. */
@@ -140,6 +140,42 @@ export function runEngineContract(name: string, make: () => Promise<EngineUnderC
       }
       expect(new Set(r.platforms.map((p) => p.digest)).size).toBe(spec.platforms.length);
       expect(r.reused ?? false).toBe(false);
+    });
+
+    it('fans out: buildPlatform pushes each platform by digest and no tag, assembleIndex lists them in the order of the spec under every tag', async () => {
+      const spec = s.succeeding();
+      const platformEvents: BuildEvent[] = [];
+      const images: PlatformImage[] = [];
+      // In reverse: the index follows the spec's order, not the order the platforms finished in.
+      for (const p of [...spec.platforms].reverse())
+        images.push(await s.engine.buildPlatform({ ...spec, platforms: [p] }, (e) => platformEvents.push(e)));
+      for (const image of images) {
+        expect(image.digest, image.platform).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(image.mediaType, image.platform).toMatch(/manifest/);
+        expect(image.manifestSize, image.platform).toBeGreaterThan(0);
+        expect(image.sizeBytes, image.platform).toBeGreaterThan(0);
+        const finished = platformEvents.find((e) => e.type === 'platform-finished' && e.platform === image.platform);
+        expect(finished).toMatchObject({ digest: image.digest, sizeBytes: image.sizeBytes });
+      }
+      expect(platformEvents.filter((e) => e.type === 'pushed' || e.type === 'verified')).toEqual([]);
+      await expect(s.engine.buildPlatform(spec, () => undefined)).rejects.toBeInstanceOf(BuildError);
+
+      const events: BuildEvent[] = [];
+      const r = await s.engine.assembleIndex(spec, images, (e) => events.push(e));
+      expect(r.platforms.map((p) => p.platform)).toEqual(spec.platforms);
+      expect(r.platforms.map((p) => p.digest)).toEqual(
+        spec.platforms.map((p) => images.find((i) => i.platform === p)?.digest),
+      );
+      expect(r.references).toEqual(spec.tags.map((t) => `${spec.registry}/${spec.repository}:${t}`));
+      expect(events.filter((e) => e.type === 'pushed')).toEqual(
+        r.references.map((reference) => ({ type: 'pushed', reference, digest: r.indexDigest })),
+      );
+      expect(events).toContainEqual({ type: 'verified', digest: r.indexDigest, platforms: spec.platforms });
+      expect(events.filter((e) => e.type === 'platform-started')).toEqual([]);
+
+      const short = await s.engine.assembleIndex(spec, images.slice(1), () => undefined).catch((e: unknown) => e);
+      expect(expectBuildError(short).reason).toBe('VERIFY_FAILED');
+      expect(await s.leftovers()).toEqual([]);
     });
 
     it('a cancel through the signal rejects soon with BuildError CANCELLED, leaving nothing behind', async () => {

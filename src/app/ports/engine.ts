@@ -75,6 +75,15 @@ export interface PlatformResult {
   sizeBytes: number | null;
 }
 
+/**
+ * A platform's image pushed by digest with no tag (a platform job of a build fanned out over agents), with what
+ * the index that will list it needs: its manifest's media type and length.
+ */
+export interface PlatformImage extends PlatformResult {
+  mediaType: string;
+  manifestSize: number;
+}
+
 export interface BuildResult {
   /** Digest of the pushed image index (sha256:...). */
   indexDigest: string;
@@ -95,6 +104,20 @@ export interface BuildResult {
  */
 export interface Engine {
   build(spec: BuildSpec, onEvent: (event: BuildEvent) => void): Promise<BuildResult>;
+  /**
+   * Builds the one platform of `spec` (its `platforms` holds exactly one) and pushes the image to the spec's
+   * repository by digest, under no tag: the part of a fanned-out build that runs on one agent.
+   */
+  buildPlatform(spec: BuildSpec, onEvent: (event: BuildEvent) => void): Promise<PlatformImage>;
+  /**
+   * Pushes the index of `images` (already in the spec's repository) under every tag, its entries in the order of
+   * `spec.platforms`, which they must match one for one, then reads it back and verifies it as `build` does.
+   */
+  assembleIndex(
+    spec: BuildSpec,
+    images: readonly PlatformImage[],
+    onEvent: (event: BuildEvent) => void,
+  ): Promise<BuildResult>;
   /** Removes what builds of an earlier process left behind; call once at start, before any build. */
   cleanup(): Promise<void>;
 }

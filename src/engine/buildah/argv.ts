@@ -249,6 +249,28 @@ export function copyFromLayoutArgv(
   return argv;
 }
 
+/** Writes `image` to an OCI layout directory as `ref`, its layers compressed as a push would send them. */
+export function pushToLayoutArgv(store: StoreDirs, image: string, layout: string, ref: string): string[] {
+  return ['buildah', ...storeFlags(store), 'push', '--quiet', image, `oci:${layout}:${ref}`];
+}
+
+/**
+ * Pushes only the image index `ref` of an OCI layout (its images are already in the registry, pushed by digest)
+ * under `destination`, its bytes unchanged; the index digest goes to `digestFile`.
+ */
+export function pushIndexOnlyArgv(
+  layout: string,
+  ref: string,
+  destination: string,
+  o: { authFile: string | null; tls: TlsChoice; digestFile: string },
+): string[] {
+  const argv = ['skopeo', 'copy', '--multi-arch', 'index-only', '--preserve-digests', '--retry-times', '1'];
+  argv.push(...tlsFlags(o.tls, 'dest-'), '--digestfile', o.digestFile);
+  if (o.authFile) argv.push('--dest-authfile', o.authFile);
+  argv.push(`oci:${layout}:${ref}`, `docker://${destination}`);
+  return argv;
+}
+
 /** Every tag of a cache repository for one platform, into a store (MAX cache import). */
 export function pullAllTagsArgv(
   store: StoreDirs,

@@ -2,12 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
+import { BuildError } from '../../domain/errors.js';
 import type { Platform } from '../../domain/platform.js';
 import type {
   BuildEvent,
   BuildResult,
   BuildSpec,
   Engine,
+  PlatformImage,
   PlatformResult,
   RegistryAccess,
   RegistryCredentials,
@@ -23,6 +25,8 @@ import {
   type ImageStore,
 } from './image-store.js';
 import { createImageStoreUsers } from './image-store-users.js';
+import { pushPlatformByDigest } from './digest-push.js';
+import { pushIndexOfImages } from './index-assembly.js';
 import { pushImageIndex, verifyPushedIndex, type IndexIo, type PushedPlatform } from './index-push.js';
 import type { UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
@@ -94,7 +98,52 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
   const unchanged = createUnchangedBuilds(opts.dir, opts.access);
 
   /** One build from pre-flight to verified push; whatever happens, its stores are released and its dir removed. */
-  async function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
+  function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
+    return inBuildDir(spec, onEvent, (base, held) => runBuild(base, held, 'index'));
+  }
+
+  /** One platform from pre-flight to its image pushed by digest (a platform job). */
+  async function buildPlatform(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<PlatformImage> {
+    if (spec.platforms.length !== 1)
+      throw new BuildError('ENGINE_FAILED', `buildPlatform builds one platform, not ${spec.platforms.length}.`);
+    return inBuildDir(spec, onEvent, (base, held) => runBuild(base, held, 'platform'));
+  }
+
+  /** The index of platform images pushed earlier, under every tag, verified (the index job: no build). */
+  function assembleIndex(
+    spec: BuildSpec,
+    images: readonly PlatformImage[],
+    onEvent: (e: BuildEvent) => void,
+  ): Promise<BuildResult> {
+    return inBuildDir(spec, onEvent, async (base) => {
+      const creds = new Map<string, RegistryCredentials>();
+      const fresh = spec.freshCredentials ? await spec.freshCredentials() : spec.credentials;
+      if (fresh) creds.set(spec.registry, fresh);
+      const authFile = creds.size > 0 ? join(base.buildDir, 'auth.json') : null;
+      if (authFile) await writeAuthFile(authFile, creds);
+      const io = { ...base, authFile, env: childEnv(join(base.buildDir, 'tmp'), {}), access: opts.access };
+      const pushed = await pushIndexOfImages(spec, images, io);
+      const verified = await verifyPushedIndex(spec, pushed.indexDigest, io);
+      onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });
+      const platforms = spec.platforms.map((p) => {
+        const { mediaType: _m, manifestSize: _s, ...image } = images.find((i) => i.platform === p) as PlatformImage;
+        const r = { ...image, sizeBytes: verified.get(p)?.sizeBytes ?? image.sizeBytes };
+        onEvent({ type: 'platform-finished', ...r });
+        return r;
+      });
+      return { ...pushed, platforms, durationMs: Date.now() - base.started };
+    });
+  }
+
+  /** Runs `work` in a build dir of its own under the spec's deadline; its stores and dir go away whatever happens. */
+  async function inBuildDir<T>(
+    spec: BuildSpec,
+    onEvent: (e: BuildEvent) => void,
+    work: (
+      base: Pick<BuildRun, 'spec' | 'onEvent' | 'id' | 'buildDir' | 'started' | 'signal'>,
+      held: { stores: Map<Platform, ImageStore> | null },
+    ) => Promise<T>,
+  ): Promise<T> {
     const started = Date.now();
     const id = randomBytes(6).toString('hex');
     const buildDir = join(opts.dir, 'builds', id);
@@ -102,7 +151,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
     const held: { stores: Map<Platform, ImageStore> | null } = { stores: null };
     try {
-      return await runBuild({ spec, onEvent, id, buildDir, started, signal }, held);
+      return await work({ spec, onEvent, id, buildDir, started, signal }, held);
     } catch (error) {
       throw reasonOf(error);
     } finally {
@@ -113,11 +162,26 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
   }
 
-  /** Pre-flight, then an unchanged build's reuse, or the units and their index (`held` gets the stores taken). */
+  /**
+   * Pre-flight, then an unchanged build's reuse, or the units and their index (`held` gets the stores taken);
+   * for one platform of a fanned-out build, its unit and its image pushed by digest (no reuse yet: the
+   * unchanged-build record is an index's).
+   */
   async function runBuild(
     base: Pick<BuildRun, 'spec' | 'onEvent' | 'id' | 'buildDir' | 'started' | 'signal'>,
     held: { stores: Map<Platform, ImageStore> | null },
-  ): Promise<BuildResult> {
+    output: 'index',
+  ): Promise<BuildResult>;
+  async function runBuild(
+    base: Pick<BuildRun, 'spec' | 'onEvent' | 'id' | 'buildDir' | 'started' | 'signal'>,
+    held: { stores: Map<Platform, ImageStore> | null },
+    output: 'platform',
+  ): Promise<PlatformImage>;
+  async function runBuild(
+    base: Pick<BuildRun, 'spec' | 'onEvent' | 'id' | 'buildDir' | 'started' | 'signal'>,
+    held: { stores: Map<Platform, ImageStore> | null },
+    output: 'index' | 'platform',
+  ): Promise<BuildResult | PlatformImage> {
     const { spec, buildDir, signal } = base;
     const creds = new Map<string, RegistryCredentials>(spec.pullCredentials ?? []);
     if (spec.credentials) creds.set(spec.registry, spec.credentials);
@@ -131,7 +195,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const key = spec.cache.mode === 'none' ? null : (spec.cache.key ?? 'default');
     const records = recordRepoFor(spec, authFile, signal, opts.access);
     const run: BuildRun = { ...base, creds, authFile, key, records };
-    const known = key === null ? null : await unchanged.reuseIfUnchanged(spec, key, checked, run);
+    const known =
+      key === null || output === 'platform' ? null : await unchanged.reuseIfUnchanged(spec, key, checked, run);
     if (known?.result) return known.result;
     const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
     const env = childEnv(join(buildDir, 'tmp'), registries.env);
@@ -148,7 +213,26 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       access: opts.access,
       parallel: opts.parallel ?? availableParallelism(),
     };
-    return buildAndPush(run, units, known?.fingerprint ?? null);
+    return output === 'platform'
+      ? buildAndPushPlatform(run, units)
+      : buildAndPush(run, units, known?.fingerprint ?? null);
+  }
+
+  /** The one unit, then its image pushed by digest; its build image is dropped after. */
+  async function buildAndPushPlatform(run: BuildRun, units: UnitsIo): Promise<PlatformImage> {
+    const finished: UnitResult[] = [];
+    try {
+      const [unit] = (await runBuildUnits(run.spec, units, finished)) as [UnitResult];
+      await refreshCredentials(run);
+      const pushed = await pushPlatformByDigest(run.spec, unit, { ...run, env: units.env, access: opts.access });
+      const { platform, emulated, durationMs, cachedSteps, totalSteps } = unit;
+      const result = { platform, emulated, durationMs, cachedSteps, totalSteps, ...pushed };
+      const { mediaType: _m, manifestSize: _s, ...event } = result;
+      run.onEvent({ type: 'platform-finished', ...event });
+      return result;
+    } finally {
+      await dropBuildImages(finished, units.env);
+    }
   }
 
   /** The units, then their index: pushed, verified and remembered; the units' build images are dropped after. */
@@ -195,5 +279,5 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     }
   }
 
-  return { build, cleanup };
+  return { build, buildPlatform, assembleIndex, cleanup };
 }

@@ -2,7 +2,14 @@ import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BuildEvent, BuildResult, BuildSpec, Engine, PlatformResult } from '../../app/ports/engine.js';
+import type {
+  BuildEvent,
+  BuildResult,
+  BuildSpec,
+  Engine,
+  PlatformImage,
+  PlatformResult,
+} from '../../app/ports/engine.js';
 import { BUILD_FAILURE_REASONS, BuildError, type BuildFailureReason } from '../../domain/errors.js';
 import type { Platform } from '../../domain/platform.js';
 import { withDeadline } from '../deadline.js';
@@ -108,8 +115,8 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
   let cleanups = 0;
   let running = 0;
 
-  async function run(spec: BuildSpec, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<BuildResult> {
-    const started = Date.now();
+  /** Pre-flight and the units of `spec`, as the buildah engine tells them; nothing pushed yet. */
+  async function runUnits(spec: BuildSpec, onEvent: (e: BuildEvent) => void, signal: AbortSignal) {
     const repository = `${spec.registry}/${spec.repository}`;
     builds.set(repository, (builds.get(repository) ?? 0) + 1);
     const plan = planOf(spec, builds.get(repository) as number);
@@ -155,21 +162,98 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
         sizeBytes: FAKE_STEP_BYTES * plan.steps,
       });
     }
-    const digests = spec.platforms.map((p) => digestOf(repository, p, JSON.stringify(spec.buildArgs)));
+    const digestOfUnit = (p: Platform) => digestOf(repository, p, JSON.stringify(spec.buildArgs));
+    return { units, plan, fail, repository, digestOfUnit };
+  }
+
+  /** Pushes an index of `digests` under every tag of the spec, as events. */
+  async function pushIndex(
+    spec: BuildSpec,
+    onEvent: (e: BuildEvent) => void,
+    signal: AbortSignal,
+    digests: string[],
+    failPush: (reference: string) => BuildError | null,
+  ): Promise<{ indexDigest: string; references: string[] }> {
+    const repository = `${spec.registry}/${spec.repository}`;
     const indexDigest = digestOf(...digests);
     if (spec.freshCredentials) await spec.freshCredentials();
     const references: string[] = [];
     for (const tag of spec.tags) {
       signal.throwIfAborted();
       const reference = `${repository}:${tag}`;
-      if (plan.failAt?.place === 'push') throw fail('PUSH_DENIED', `Pushing ${reference}`);
+      const failure = failPush(reference);
+      if (failure) throw failure;
       references.push(reference);
       onEvent({ type: 'pushed', reference, digest: indexDigest });
     }
     onEvent({ type: 'verified', digest: indexDigest, platforms: [...spec.platforms] });
+    return { indexDigest, references };
+  }
+
+  async function run(spec: BuildSpec, onEvent: (e: BuildEvent) => void, signal: AbortSignal): Promise<BuildResult> {
+    const started = Date.now();
+    const { units, plan, fail, digestOfUnit } = await runUnits(spec, onEvent, signal);
+    const digests = spec.platforms.map(digestOfUnit);
+    const failPush = (reference: string) =>
+      plan.failAt?.place === 'push' ? fail('PUSH_DENIED', `Pushing ${reference}`) : null;
+    const pushed = await pushIndex(spec, onEvent, signal, digests, failPush);
     const platforms = units.map((u, i) => ({ ...u, digest: digests[i] as string }));
     for (const p of platforms) onEvent({ type: 'platform-finished', ...p });
-    return { indexDigest, references, platforms, durationMs: Date.now() - started };
+    return { ...pushed, platforms, durationMs: Date.now() - started };
+  }
+
+  async function runPlatform(spec: BuildSpec, onEvent: (e: BuildEvent) => void, signal: AbortSignal) {
+    if (spec.platforms.length !== 1)
+      throw new BuildError('ENGINE_FAILED', `buildPlatform builds one platform, not ${spec.platforms.length}.`);
+    const { units, plan, fail, repository, digestOfUnit } = await runUnits(spec, onEvent, signal);
+    const unit = units[0] as Omit<PlatformResult, 'digest'>;
+    if (plan.failAt?.place === 'push')
+      throw fail('PUSH_DENIED', `Pushing ${repository}@${digestOfUnit(unit.platform)}`);
+    const result = { ...unit, digest: digestOfUnit(unit.platform) };
+    onEvent({ type: 'platform-finished', ...result });
+    return { ...result, mediaType: 'application/vnd.oci.image.manifest.v1+json', manifestSize: 512 };
+  }
+
+  async function runIndex(
+    spec: BuildSpec,
+    images: readonly PlatformImage[],
+    onEvent: (e: BuildEvent) => void,
+    signal: AbortSignal,
+  ): Promise<BuildResult> {
+    const started = Date.now();
+    const ordered = spec.platforms.map((p) => images.find((i) => i.platform === p));
+    if (images.length !== spec.platforms.length || ordered.some((i) => i === undefined))
+      throw new BuildError(
+        'VERIFY_FAILED',
+        `The image index must list ${spec.platforms.join(', ')}; the platform builds gave ${images.map((i) => i.platform).join(', ') || 'nothing'}.`,
+      );
+    const platforms = (ordered as PlatformImage[]).map(({ mediaType: _m, manifestSize: _s, ...p }) => p);
+    const pushed = await pushIndex(
+      spec,
+      onEvent,
+      signal,
+      platforms.map((p) => p.digest),
+      () => null,
+    );
+    for (const p of platforms) onEvent({ type: 'platform-finished', ...p });
+    return { ...pushed, platforms, durationMs: Date.now() - started };
+  }
+
+  /** Runs one engine call under the spec's deadline, its failures as the buildah engine's would be. */
+  async function guarded<T>(spec: BuildSpec, work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
+    running++;
+    try {
+      return await work(signal);
+    } catch (error) {
+      const stopped = reasonOf(error);
+      if (stopped instanceof BuildError) throw stopped;
+      const message = String((stopped as Error).message ?? stopped).replace(/\.?$/, '.');
+      throw new BuildError('ENGINE_FAILED', `The fake engine failed: ${message}`, { cause: stopped });
+    } finally {
+      stop();
+      running--;
+    }
   }
 
   return {
@@ -179,21 +263,9 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
     get running() {
       return running;
     },
-    async build(spec, onEvent) {
-      const { signal, stop, reasonOf } = withDeadline(spec.signal, spec.timeoutMs);
-      running++;
-      try {
-        return await run(spec, onEvent, signal);
-      } catch (error) {
-        const stopped = reasonOf(error);
-        if (stopped instanceof BuildError) throw stopped;
-        const message = String((stopped as Error).message ?? stopped).replace(/\.?$/, '.');
-        throw new BuildError('ENGINE_FAILED', `The fake engine failed: ${message}`, { cause: stopped });
-      } finally {
-        stop();
-        running--;
-      }
-    },
+    build: (spec, onEvent) => guarded(spec, (signal) => run(spec, onEvent, signal)),
+    buildPlatform: (spec, onEvent) => guarded(spec, (signal) => runPlatform(spec, onEvent, signal)),
+    assembleIndex: (spec, images, onEvent) => guarded(spec, (signal) => runIndex(spec, images, onEvent, signal)),
     async cleanup() {
       cleanups++;
     },
