@@ -1,0 +1,30 @@
+import type { EffectivePlatforms } from './agent-platforms.js';
+import type { Platform } from './platform.js';
+
+/** How long a platform job waits for a known native agent before any agent may emulate it (ARCHWAY_NATIVE_WAIT_SECONDS). */
+export const DEFAULT_NATIVE_WAIT_MS = 60_000;
+
+/** Whether the agent can build `platform` at all: natively by routing, on its own machine, or under QEMU. */
+export function canBuild(agent: EffectivePlatforms, platform: Platform): boolean {
+  return agent.native.includes(platform) || agent.hostPlatform === platform || agent.emulated.includes(platform);
+}
+
+/**
+ * Whether `agent` may claim a platform job for `platform` now, and how routing counts it. A native agent may
+ * always. Any other agent that can build it may once no known agent is native for it, or once the job has
+ * waited `nativeWaitMs` for one (0: at once): a native machine is 11-24x faster than QEMU for CPU-bound steps
+ * (README), so a minute's wait pays for itself on any build longer than a few seconds under emulation, and a
+ * native agent that is known but busy or gone does not hold the build up longer than that.
+ */
+export function claimRoute(
+  platform: Platform,
+  agent: EffectivePlatforms,
+  known: readonly EffectivePlatforms[],
+  waitedMs: number,
+  nativeWaitMs: number,
+): 'native' | 'fallback' | null {
+  if (agent.native.includes(platform)) return 'native';
+  if (!canBuild(agent, platform)) return null;
+  const nativeKnown = known.some((a) => a.native.includes(platform));
+  return !nativeKnown || waitedMs >= nativeWaitMs ? 'fallback' : null;
+}
