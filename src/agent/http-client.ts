@@ -1,5 +1,15 @@
+import type { PlatformReport } from '../domain/agent-platforms.js';
 import { AppError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
+
+/** The server's answer to a hello: what routing will use for this agent (its `platform=` labels win). */
+export interface HelloAnswer {
+  id: string;
+  name: string;
+  host_platform: string | null;
+  native_platforms: string[];
+  emulated_platforms: string[];
+}
 
 export interface ClaimedJob {
   jobId: number;
@@ -46,6 +56,17 @@ export function createAgentClient(opts: { server: string; token: string; claimTi
     return JSON.parse(text) as T;
   }
   return {
+    hello: async (platforms: PlatformReport, signal?: AbortSignal) =>
+      (await post<HelloAnswer>(
+        '/agent/v1/hello',
+        {
+          host_platform: platforms.hostPlatform,
+          native_platforms: platforms.native,
+          emulated_platforms: platforms.emulated,
+        },
+        10_000,
+        signal,
+      ))!,
     claim: (signal?: AbortSignal) =>
       post<ClaimedJob>('/agent/v1/jobs/claim', {}, opts.claimTimeoutMs ?? 40_000, signal),
     heartbeat: async (jobId: number, attempt: number, progress?: number) =>

@@ -1,6 +1,8 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobWork } from '../app/ports/job-work.js';
+import type { PlatformReport } from '../domain/agent-platforms.js';
 import { BuildError } from '../domain/errors.js';
 import { AgentProtocolError, type AgentClient, type ClaimedJob } from './http-client.js';
 import { createLogShipper } from './log-shipper.js';
@@ -11,10 +13,17 @@ export interface RunnerLog {
 }
 
 const HEARTBEAT_MS = 10_000;
+/** Hello retries: 1 s, 2 s, 4 s … at most 30 s apart, for as long as the agent runs. */
+const HELLO_RETRY = { firstMs: 1_000, maxMs: 30_000 };
+/** How long the first claim waits for the hello (so routing knows the agent), at most. */
+const HELLO_WAIT_MS = 10_000;
 
 /**
- * The agent loop: claim -> work -> finish, one job at a time, heartbeats every 10 s (a `cancel` answer aborts
- * the work). Lifecycle: `start()` once, `stop()` aborts the current job and waits for the loop to end.
+ * The agent loop: hello (what it runs), then claim -> work -> finish, one job at a time, heartbeats every 10 s (a
+ * `cancel` answer aborts the work). The hello is retried with backoff while the server cannot be reached or
+ * answers 429/5xx; the first claim waits for it at most `helloWaitMs`, and a hello that never succeeds only costs
+ * a warning in the log: builds go on. Lifecycle: `start()` once, `stop()` aborts the current job and waits for
+ * the loop (and the hello's retries) to end.
  */
 export function createAgentRunner(opts: {
   client: AgentClient;
@@ -22,9 +31,51 @@ export function createAgentRunner(opts: {
   workDir: string;
   log: RunnerLog;
   heartbeatMs?: number;
+  /** What this agent runs (its host checks); absent: no hello is sent. */
+  platforms?: () => Promise<PlatformReport>;
+  helloWaitMs?: number;
+  helloRetry?: { firstMs: number; maxMs: number };
 }) {
   const stopping = new AbortController();
   let loop: Promise<void> | undefined;
+  const pause = (ms: number) => sleep(ms, undefined, { signal: stopping.signal }).catch(() => undefined);
+
+  /** True when the server recorded the hello; false when it refused it or the agent stopped. Never throws. */
+  async function hello(platforms: () => Promise<PlatformReport>): Promise<boolean> {
+    let report: PlatformReport;
+    try {
+      report = await platforms();
+    } catch (error) {
+      opts.log.warn({ err: error }, 'could not tell what this agent runs; no hello sent');
+      return false;
+    }
+    const retry = opts.helloRetry ?? HELLO_RETRY;
+    for (let wait = retry.firstMs; !stopping.signal.aborted; wait = Math.min(retry.maxMs, wait * 2)) {
+      try {
+        const answer = await opts.client.hello(report, stopping.signal);
+        opts.log.info(
+          {
+            hostPlatform: report.hostPlatform,
+            reportedNative: report.native,
+            emulated: answer.emulated_platforms,
+            routedAsNative: answer.native_platforms,
+          },
+          'told the server what this agent runs',
+        );
+        return true;
+      } catch (error) {
+        if (stopping.signal.aborted) return false;
+        const status = error instanceof AgentProtocolError ? error.serverStatus : undefined;
+        if (status !== undefined && status !== 429 && status < 500) {
+          opts.log.warn({ err: error }, 'the server refused the hello; building without it');
+          return false;
+        }
+        opts.log.warn({ err: error, retryInMs: wait }, 'hello failed; retrying');
+        await pause(wait);
+      }
+    }
+    return false;
+  }
 
   async function runJob({ jobId, attempt, spec }: ClaimedJob): Promise<void> {
     const dir = join(opts.workDir, `job-${jobId}-${attempt}`);
@@ -72,6 +123,12 @@ export function createAgentRunner(opts: {
   }
 
   async function run(): Promise<void> {
+    const greeting = opts.platforms ? hello(opts.platforms) : Promise.resolve(true);
+    await Promise.race([greeting, pause(opts.helloWaitMs ?? HELLO_WAIT_MS)]);
+    await Promise.all([greeting, claimLoop()]);
+  }
+
+  async function claimLoop(): Promise<void> {
     while (!stopping.signal.aborted) {
       try {
         const job = await opts.client.claim(stopping.signal);
@@ -79,7 +136,7 @@ export function createAgentRunner(opts: {
       } catch (error) {
         if (stopping.signal.aborted) return;
         opts.log.warn({ err: error }, 'claim failed; retrying in 2 s');
-        await new Promise((r) => setTimeout(r, 2000));
+        await pause(2000);
       }
     }
   }

@@ -1,11 +1,13 @@
 import { Type } from 'typebox';
-import type { Agent } from '../app/ports/agent-repo.js';
+import type { Agent, HeldJob } from '../app/ports/agent-repo.js';
 import { RateLimitedError, UnauthorizedError } from '../domain/errors.js';
+import { PLATFORMS } from '../domain/platform.js';
 import type { RateLimiter } from './rate-limit.js';
 import type { AgentUseCases, AgentView } from '../app/agents.js';
 import { errorResponses, type App, type RouteDeps } from './routes/deps.js';
 import { callerOf, countingFailures } from './auth.js';
 import { LIMITS, Name, Text } from './buddy-json/limits.js';
+import { paths, type Urls } from './buddy-json/urls.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,6 +18,14 @@ declare module 'fastify' {
 const CLAIM_WAIT_MS = 25_000;
 const JobParams = Type.Object({ id: Type.Integer() });
 const Attempt = { attempt: Type.Integer({ minimum: 1 }) };
+const PlatformJson = Type.Enum([...PLATFORMS]);
+const PlatformList = Type.Array(PlatformJson, { maxItems: PLATFORMS.length * 2 });
+/** What an agent runs, as it says at start and as the list shows it (the native set there is the effective one). */
+const PlatformsJson = {
+  host_platform: Type.Union([PlatformJson, Type.Null()]),
+  native_platforms: PlatformList,
+  emulated_platforms: PlatformList,
+};
 
 /**
  * The agent protocol (always HTTP, also for the built-in agent): claim (long-poll), heartbeat, logs, finish.
@@ -23,7 +33,7 @@ const Attempt = { attempt: Type.Integer({ minimum: 1 }) };
  */
 export function agentRoutes(
   app: App,
-  { useCases, closing }: RouteDeps,
+  { useCases, closing, urls }: RouteDeps,
   opts: { claimWaitMs?: number; failures: RateLimiter; limiter: RateLimiter },
 ): void {
   const jobs = useCases.agentJobs;
@@ -44,6 +54,15 @@ export function agentRoutes(
     });
     const s = scoped as unknown as App;
     const config = { agent: true };
+    // At start: what the agent runs. Answered with what routing will use (its platform= labels win).
+    s.post('/agent/v1/hello', { schema: { hide: true, body: Type.Object(PlatformsJson) }, config }, async (req) => {
+      const seen = await jobs.hello(agent(req), {
+        hostPlatform: req.body.host_platform,
+        native: [...new Set(req.body.native_platforms)],
+        emulated: [...new Set(req.body.emulated_platforms)],
+      });
+      return agentJson(urls)(await useCases.agents.asSeen(seen));
+    });
     s.post('/agent/v1/jobs/claim', { schema: { hide: true }, config }, async (req, reply) => {
       const controller = new AbortController();
       // The response's close, not the request's: since Node 16 a request emits 'close' as soon as its body has
@@ -114,7 +133,7 @@ export function agentRoutes(
       },
     );
   });
-  agentRegistry(app, useCases.agents);
+  agentRegistry(app, useCases.agents, urls);
 }
 
 const AgentJson = Type.Object({
@@ -125,18 +144,56 @@ const AgentJson = Type.Object({
   workspaces: Type.Union([Type.Array(Type.String()), Type.Null()]),
   created_at: Type.String(),
   last_seen_at: Type.Union([Type.String(), Type.Null()]),
+  /** The same time as last_seen_at (the name issue 14 gives it). */
+  last_seen: Type.Union([Type.String(), Type.Null()]),
+  /** Seen in the last 60 s: counted for routing. */
+  known: Type.Boolean(),
+  ...PlatformsJson,
+  /** The RUNNING jobs it holds now. */
+  building: Type.Array(
+    Type.Object({
+      job_id: Type.Integer(),
+      attempt: Type.Integer(),
+      execution_id: Type.Integer(),
+      action_execution_id: Type.Integer(),
+      action_id: Type.Integer(),
+      pipeline_id: Type.Integer(),
+      project_name: Type.String(),
+      workspace_domain: Type.String(),
+      /** The execution in the API. */
+      url: Type.String(),
+    }),
+  ),
 });
-const agentJson = (a: AgentView) => ({
+const heldJson = (urls: Urls) => (j: HeldJob) => ({
+  job_id: j.jobId,
+  attempt: j.attempt,
+  execution_id: j.executionId,
+  action_execution_id: j.actionExecutionId,
+  action_id: j.actionId,
+  pipeline_id: j.pipelineId,
+  project_name: j.projectName,
+  workspace_domain: j.workspaceDomain,
+  url: urls.api(`${paths.pipeline(j.workspaceDomain, j.projectName, j.pipelineId)}/executions/${j.executionId}`),
+});
+const agentJson = (urls: Urls) => (a: AgentView) => ({
   id: a.id,
   name: a.name,
   labels: a.labels,
   workspaces: a.workspaces,
   created_at: a.createdAt.toISOString(),
   last_seen_at: a.lastSeenAt?.toISOString() ?? null,
+  last_seen: a.lastSeenAt?.toISOString() ?? null,
+  known: a.known,
+  host_platform: a.effective.hostPlatform,
+  native_platforms: a.effective.native,
+  emulated_platforms: a.effective.emulated,
+  building: a.building.map(heldJson(urls)),
 });
 
 /** Registering, listing and deleting agents: user tokens with WORKSPACES_MANAGE, within their workspaces. */
-function agentRegistry(app: App, agents: AgentUseCases): void {
+function agentRegistry(app: App, agents: AgentUseCases, urls: Urls): void {
+  const toJson = agentJson(urls);
   const tags = ['Agents'];
   const config = { scope: 'WORKSPACES_MANAGE' as const };
   const AgentParams = Type.Object({ id: Text(100) });
@@ -160,18 +217,18 @@ function agentRegistry(app: App, agents: AgentUseCases): void {
         labels: req.body.labels ?? [],
         ...(req.body.workspaces && { workspaces: req.body.workspaces }),
       });
-      return reply.status(201).send({ ...agentJson(agent), token });
+      return reply.status(201).send({ ...toJson(agent), token });
     },
   );
   app.get(
     '/agent/v1/agents',
     { schema: { tags, response: { 200: Type.Object({ agents: Type.Array(AgentJson) }), ...errorResponses } }, config },
-    async (req) => ({ agents: (await agents.list(callerOf(req))).map(agentJson) }),
+    async (req) => ({ agents: (await agents.list(callerOf(req))).map(toJson) }),
   );
   app.get(
     '/agent/v1/agents/:id',
     { schema: { tags, params: AgentParams, response: { 200: AgentJson, ...errorResponses } }, config },
-    async (req) => agentJson(await agents.get(callerOf(req), req.params.id)),
+    async (req) => toJson(await agents.get(callerOf(req), req.params.id)),
   );
   app.delete(
     '/agent/v1/agents/:id',

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
+import type { PlatformReport } from '../domain/agent-platforms.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createMasker, maskSecrets } from '../domain/secret-masking.js';
 import { openJobSpec } from './sealed-job-spec.js';
@@ -112,6 +113,14 @@ export function createAgentJobs(deps: {
       if (!agent) throw new UnauthorizedError('Missing or invalid agent token.');
       return agent;
     },
+    /** The agent's hello at start: what it runs, recorded with the time it was seen. */
+    async hello(agent: Agent, platforms: PlatformReport): Promise<Agent> {
+      const now = clock.now();
+      await store.agents.report(agent.id, platforms, now);
+      return { ...agent, platforms, lastSeenAt: now };
+    },
+    /** The time agents are seen by (`lastSeenAt`), so that "seen in the last 60 s" reads the same clock. */
+    now: () => clock.now(),
     /** Long-poll: a job as soon as one is runnable, or undefined after `waitMs`. */
     async claim(agent: Agent, waitMs: number, signal?: AbortSignal) {
       const deadline = Date.now() + waitMs;
@@ -136,6 +145,8 @@ export function createAgentJobs(deps: {
       const now = clock.now();
       const job = await store.jobs.renew(jobId, attempt, new Date(now.getTime() + LEASE_MS), now);
       if (!job) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
+      // A busy agent claims nothing for as long as its job runs: its heartbeats keep it seen (known).
+      await store.agents.touch(agent.id, now);
       if (progress !== undefined) {
         const ae = await store.executions.actionExecution(job.actionExecutionId);
         // Only while INPROGRESS: a late heartbeat never puts a finished action back.

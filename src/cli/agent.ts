@@ -1,4 +1,5 @@
 import { rm } from 'node:fs/promises';
+import { machine } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createEngineBuildRunner } from '../agent/engine-build.js';
@@ -11,12 +12,46 @@ import { forgetServerSecrets } from '../process/child.js';
 import { createBuildahEngine } from '../engine/buildah/buildah-engine.js';
 import { createGitWorkTrees } from '../git/index.js';
 import { createLogger } from '../log/logger.js';
+import { platformOfMachine, platformReport, type PlatformReport } from '../domain/agent-platforms.js';
+import type { Platform } from '../domain/platform.js';
+import { checkForeignBinary, type ForeignBinaryOptions } from '../host/foreign-binary.js';
+import type { QemuHandlerName } from '../host/binfmt.js';
+
+/** The platforms each QEMU handler's foreign-binary check stands for (qemu-arm runs arm/v7 and arm/v6). */
+const HANDLER_PLATFORMS: ReadonlyArray<{ handler: QemuHandlerName; platforms: readonly Platform[] }> = [
+  { handler: 'qemu-aarch64', platforms: ['linux/arm64'] },
+  { handler: 'qemu-arm', platforms: ['linux/arm/v7', 'linux/arm/v6'] },
+];
+
+/**
+ * What this machine runs: its host platform from `uname -m`, the native set (`override` or the host's), and the
+ * other platforms whose tiny foreign binary runs through binfmt (the check `archway doctor` makes). A handler
+ * that serves the host's own platform is not tried.
+ */
+export async function detectPlatforms(
+  override: readonly Platform[] | null,
+  o: { machine?: string; check?: typeof checkForeignBinary; checkOptions?: ForeignBinaryOptions } = {},
+): Promise<PlatformReport> {
+  const host = platformOfMachine(o.machine ?? machine());
+  const check = o.check ?? checkForeignBinary;
+  const tried = HANDLER_PLATFORMS.filter((h) => host === null || !h.platforms.includes(host));
+  const results = await Promise.all(tried.map((h) => check(h.handler, o.checkOptions)));
+  const runs = tried.flatMap((h, i) => (results[i]!.ok ? h.platforms : []));
+  return platformReport(host, override, runs);
+}
 
 /**
  * An agent wired with the real parts: git work trees, the buildah engine, all under `<data dir>/agent` and
  * `<data dir>/engine`. Used by `archway agent` and by `archway serve`'s built-in agent (over loopback HTTP).
  */
-export async function startAgent(o: { config: Readonly<Config>; server: string; token: string; log: RunnerLog }) {
+export async function startAgent(o: {
+  config: Readonly<Config>;
+  server: string;
+  token: string;
+  log: RunnerLog;
+  /** What it reports at its hello; default: `detectPlatforms` with the config's ARCHWAY_AGENT_PLATFORMS. */
+  platforms?: () => Promise<PlatformReport>;
+}) {
   const engine = createBuildahEngine({
     dir: join(o.config.dataDir, 'engine'),
     access: { insecure: o.config.insecureRegistries, caDir: o.config.registryCaDir },
@@ -35,6 +70,7 @@ export async function startAgent(o: { config: Readonly<Config>; server: string; 
     workDir: join(o.config.dataDir, 'agent', 'jobs'),
     log: o.log,
     heartbeatMs,
+    platforms: o.platforms ?? (() => detectPlatforms(o.config.agentPlatforms)),
   });
   runner.start();
   return runner;

@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
+import { parsePlatformList } from '../domain/agent-platforms.js';
 import { ConfigError } from '../domain/errors.js';
+import type { Platform } from '../domain/platform.js';
 
 export interface Config {
   port: number;
@@ -39,6 +41,11 @@ export interface Config {
    * ARCHWAY_BUILTIN_REGISTRY=0 turns it off; ARCHWAY_BUILTIN_REGISTRY_ADDR is its host:port (127.0.0.1:5000).
    */
   builtInRegistry: { enabled: boolean; addr: string };
+  /**
+   * The platforms an agent (`archway agent`, the built-in one) reports as native for routing instead of its host's
+   * (ARCHWAY_AGENT_PLATFORMS, e.g. `linux/arm64,linux/arm/v7`); null: the host's. A bad value refuses to start.
+   */
+  agentPlatforms: readonly Platform[] | null;
   /** A test hook: the step boundary at which the server kills itself (ARCHWAY_CRASH_AT; app/crash-point.ts). */
   crashAt: string | null;
 }
@@ -90,6 +97,15 @@ function checkScaledMode(env: NodeJS.ProcessEnv): void {
     );
 }
 
+function agentPlatforms(env: NodeJS.ProcessEnv): readonly Platform[] | null {
+  try {
+    const list = parsePlatformList('ARCHWAY_AGENT_PLATFORMS', env.ARCHWAY_AGENT_PLATFORMS);
+    return list && Object.freeze(list);
+  } catch (error) {
+    throw new ConfigError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
+}
+
 /** Reads the environment into a validated, frozen Config. Throws ConfigError naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   const scaled = Boolean(env.ARCHWAY_DATABASE_URL);
@@ -128,6 +144,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       enabled: flag(env.ARCHWAY_BUILTIN_REGISTRY, !scaled),
       addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
     }),
+    agentPlatforms: agentPlatforms(env),
     crashAt: env.ARCHWAY_CRASH_AT || null,
   });
 }

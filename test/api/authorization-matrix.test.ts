@@ -102,6 +102,11 @@ const ROUTES: Record<string, Entry> = {
   'GET /agent/v1/agents/:id': { guard: 'WORKSPACES_MANAGE', ok: 200 },
   'DELETE /agent/v1/agents/:id': { guard: 'WORKSPACES_MANAGE', ok: 204 },
 
+  'POST /agent/v1/hello': {
+    guard: 'agent',
+    ok: 200,
+    body: { host_platform: 'linux/amd64', native_platforms: ['linux/amd64'], emulated_platforms: ['linux/arm64'] },
+  },
   'POST /agent/v1/jobs/claim': { guard: 'agent', ok: 200 },
   'POST /agent/v1/jobs/:id/heartbeat': { guard: 'agent', ok: 200, body: { attempt: 1, progress: 50 } },
   'POST /agent/v1/jobs/:id/logs': { guard: 'agent', ok: 200, body: { attempt: 1, offset: 0, lines: ['hello'] } },
@@ -404,7 +409,7 @@ describe('authorization matrix over every route', () => {
     it.each(POSITIVE_ORDER)('%s', async (key) => {
       const { guard, ok } = entryOf(key);
       const method = methodOf(key);
-      if (guard === 'agent' && key !== 'POST /agent/v1/jobs/claim') {
+      if (guard === 'agent' && pathOf(key).startsWith('/agent/v1/jobs/:id/')) {
         // The job is RUNNING for the first agent now: another agent's token is refused and writes nothing.
         const before = snapshotOf(db);
         expect.soft(await send(key, `Bearer ${tokens.bystander}`), "another agent's token").toBe(409);
