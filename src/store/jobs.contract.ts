@@ -26,7 +26,7 @@ async function execution(store: Store, n: number) {
     actions.map((a, i) => newActionExecution(a, i)),
   );
   const aeIds = (await store.executions.actionExecutions(made.id)).map((ae) => ae.id);
-  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore'>> = {}) =>
+  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore' | 'kind' | 'platform'>> = {}) =>
     store.jobs.enqueue({
       actionExecutionId: aeIds[i]!,
       executionId: made.id,
@@ -64,6 +64,62 @@ export function jobContract(makeStore: MakeStore): void {
       expect((await enqueue(0)).state).toBe('QUEUED'); // a retry, once the first is done
     });
 
+    it('keeps one live job per part of a fanned-out build: each PLATFORM once, one INDEX, beside no BUILD', async () => {
+      await drain(store());
+      const { aeIds, enqueue } = await execution(store(), 1);
+      const arm = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' });
+      const amd = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/amd64' });
+      await expect(enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' })).rejects.toBeInstanceOf(ConflictError);
+      const index = await enqueue(0, { kind: 'INDEX' });
+      await expect(enqueue(0, { kind: 'INDEX' })).rejects.toBeInstanceOf(ConflictError);
+      expect([arm, amd, index].map((j) => [j.kind, j.platform, j.logReceived, j.outcome, j.result])).toEqual([
+        ['PLATFORM', 'linux/arm64', 0, null, null],
+        ['PLATFORM', 'linux/amd64', 0, null, null],
+        ['INDEX', null, 0, null, null],
+      ]);
+      expect((await store().jobs.ofActionExecution(aeIds[0]!)).map((j) => j.id)).toEqual([arm.id, amd.id, index.id]);
+    });
+
+    it('offers runnable jobs most urgent first, and claims one by id once (compare-and-set)', async () => {
+      await drain(store());
+      const { enqueue, workspaceId } = await execution(store(), 3);
+      const low = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' });
+      const high = await enqueue(1, { priority: 2 });
+      await enqueue(2, { notBefore: FAR });
+      const now = new Date();
+      expect((await store().jobs.candidates(now, null, 10)).map((j) => j.id)).toEqual([high.id, low.id]);
+      expect((await store().jobs.candidates(now, [workspaceId], 1)).map((j) => j.id)).toEqual([high.id]);
+      expect(await store().jobs.candidates(now, [workspaceId + 1000], 10)).toEqual([]);
+      expect(await store().jobs.candidates(now, [], 10)).toEqual([]);
+      const races = await Promise.all(['a', 'b', 'c'].map((agent) => store().jobs.claimById(low.id, agent, FAR)));
+      const won = races.filter((j): j is Job => j !== undefined);
+      expect(won).toHaveLength(1);
+      expect(won[0]).toMatchObject({ state: 'RUNNING', attempt: 1, kind: 'PLATFORM', logReceived: 0 });
+      await store().jobs.addReceived(low.id, 1, 7);
+      await store().jobs.addReceived(low.id, 2, 100); // a stale attempt counts nothing
+      expect((await store().jobs.byId(low.id))?.logReceived).toBe(7);
+    });
+
+    it('keeps how a job ended and what a PLATFORM job pushed', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 1);
+      const job = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v7' });
+      const claimed = (await store().jobs.claimById(job.id, 'a', FAR))!;
+      const image = {
+        platform: 'linux/arm/v7' as const,
+        digest: `sha256:${'7'.repeat(64)}`,
+        emulated: true,
+        durationMs: 1234,
+        cachedSteps: 1,
+        totalSteps: 3,
+        sizeBytes: 4096,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        manifestSize: 765,
+      };
+      expect(await store().jobs.finish(job.id, claimed.attempt, 'SUCCESSFUL', image)).toBe(true);
+      expect(await store().jobs.byId(job.id)).toMatchObject({ state: 'DONE', outcome: 'SUCCESSFUL', result: image });
+    });
+
     it('enqueues a QUEUED job at attempt 0 with its spec', async () => {
       await drain(store());
       const { executionId, aeIds, enqueue } = await execution(store(), 1);
@@ -84,6 +140,11 @@ export function jobContract(makeStore: MakeStore): void {
         cancelRequested: false,
         spec: jobSpec(executionId, aeIds[0]!),
         createdAt: expect.any(Date),
+        kind: 'BUILD',
+        platform: null,
+        logReceived: 0,
+        outcome: null,
+        result: null,
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
       expect(await store().jobs.byId(job.id + 1000)).toBeUndefined();

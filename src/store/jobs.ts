@@ -1,5 +1,7 @@
 import { sql, type Selectable } from 'kysely';
-import type { Job, JobRepo } from '../app/ports/job-queue.js';
+import type { PlatformImage } from '../app/ports/engine.js';
+import type { Job, JobKind, JobOutcomeStatus, JobRepo } from '../app/ports/job-queue.js';
+import type { Platform } from '../domain/platform.js';
 import { fromBool, fromDate, guarded, must, toBool, toDate, type RepoContext } from './rows.js';
 import type { JobsTable } from './schema.js';
 
@@ -20,6 +22,11 @@ function toJob(r: Selectable<JobsTable>): Job {
     cancelRequested: toBool(r.cancel_requested),
     spec: r.spec,
     createdAt: toDate(r.created_at),
+    kind: r.kind as JobKind,
+    platform: r.platform as Platform | null,
+    logReceived: r.log_received,
+    outcome: r.outcome as JobOutcomeStatus | null,
+    result: r.result === null ? null : (JSON.parse(r.result) as PlatformImage),
   };
 }
 
@@ -30,6 +37,23 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
     const row = await db.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirst();
     return row && toJob(row);
   };
+  /** The pipelines of the workspaces an agent serves. */
+  const scopedTo = (workspaceIds: readonly number[]) =>
+    db
+      .selectFrom('pipelines')
+      .innerJoin('projects', 'projects.id', 'pipelines.project_id')
+      .select('pipelines.id')
+      .where('projects.workspace_id', 'in', workspaceIds.length > 0 ? workspaceIds : [0]);
+  /** A claim's writes: the next attempt under a lease, its log base, no lines received yet. */
+  const claimed = (agentId: string, leaseUntil: Date) => ({
+    state: 'RUNNING',
+    agent_id: agentId,
+    lease_until: fromDate(leaseUntil),
+    started_at: null,
+    attempt: sql<number>`attempt + 1`,
+    log_base: sql<number>`(select coalesce(max(seq) + 1, 0) from log_lines where log_lines.action_execution_id = jobs.action_execution_id)`,
+    log_received: 0,
+  });
   return {
     enqueue: (job) =>
       guarded(
@@ -52,6 +76,10 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
               cancel_requested: 0,
               spec: job.spec,
               created_at: fromDate(new Date()),
+              kind: job.kind ?? 'BUILD',
+              platform: job.platform ?? null,
+              outcome: null,
+              result: null,
             })
             .returningAll()
             .executeTakeFirst();
@@ -59,35 +87,49 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
         },
         'This action execution already has a job queued or running.',
       ),
+    candidates: (now, workspaceIds, limit) =>
+      guarded(ctx, 'find runnable jobs', async () => {
+        if (workspaceIds?.length === 0) return [];
+        const rows = await db
+          .selectFrom('jobs')
+          .selectAll()
+          .where('state', '=', 'QUEUED')
+          .where('not_before', '<=', fromDate(now))
+          .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scopedTo(workspaceIds ?? [])))
+          .orderBy('priority', 'desc')
+          .orderBy('id')
+          .limit(limit)
+          .execute();
+        return rows.map(toJob);
+      }),
+    claimById: (id, agentId, leaseUntil) =>
+      guarded(ctx, 'claim a job', async () => {
+        const row = await db
+          .updateTable('jobs')
+          .set(claimed(agentId, leaseUntil))
+          .where('id', '=', id)
+          .where('state', '=', 'QUEUED')
+          .returningAll()
+          .executeTakeFirst();
+        return row && toJob(row);
+      }),
     claim: (agentId, now, leaseUntil, workspaceIds = null) =>
       guarded(ctx, 'claim a job', async () => {
         // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
         // replicas skip the rows others are taking instead of waiting on them.
         if (workspaceIds?.length === 0) return undefined;
-        const scoped = db
-          .selectFrom('pipelines')
-          .innerJoin('projects', 'projects.id', 'pipelines.project_id')
-          .select('pipelines.id')
-          .where('projects.workspace_id', 'in', workspaceIds ?? [0]);
         const pick = db
           .selectFrom('jobs')
           .select('id')
           .where('state', '=', 'QUEUED')
           .where('not_before', '<=', fromDate(now))
-          .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scoped))
+          .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scopedTo(workspaceIds ?? [])))
           .orderBy('priority', 'desc')
           .orderBy('id')
           .limit(1);
         const row = await db
           .updateTable('jobs')
-          .set({
-            state: 'RUNNING',
-            agent_id: agentId,
-            lease_until: fromDate(leaseUntil),
-            started_at: null,
-            attempt: sql`attempt + 1`,
-            log_base: sql`(select coalesce(max(seq) + 1, 0) from log_lines where log_lines.action_execution_id = jobs.action_execution_id)`,
-          })
+          .set(claimed(agentId, leaseUntil))
           .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick)
           .where('state', '=', 'QUEUED')
           .returningAll()
@@ -149,18 +191,45 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .executeTakeFirst();
         return Number(res.numUpdatedRows) === 1;
       }),
-    finish: (id, attempt) =>
+    finish: (id, attempt, outcome, result) =>
       guarded(ctx, 'finish the job', async () => {
         // The spec holds opened secrets: it goes as soon as the job is done.
         const res = await db
           .updateTable('jobs')
-          .set({ state: 'DONE', lease_until: null, spec: '' })
+          .set({
+            state: 'DONE',
+            lease_until: null,
+            spec: '',
+            outcome: outcome ?? null,
+            result: result ? JSON.stringify(result) : null,
+          })
           .where('id', '=', id)
           .where('attempt', '=', attempt)
           .where('state', '=', 'RUNNING')
           .executeTakeFirst();
         return Number(res.numUpdatedRows) === 1;
       }),
+    addReceived: (id, attempt, lines) =>
+      guarded(ctx, 'count the lines received', async () => {
+        await db
+          .updateTable('jobs')
+          .set({ log_received: sql`log_received + ${lines}` })
+          .where('id', '=', id)
+          .where('attempt', '=', attempt)
+          .where('state', '=', 'RUNNING')
+          .execute();
+      }),
+    ofActionExecution: (actionExecutionId) =>
+      guarded(ctx, 'read the jobs', async () =>
+        (
+          await db
+            .selectFrom('jobs')
+            .selectAll()
+            .where('action_execution_id', '=', actionExecutionId)
+            .orderBy('id')
+            .execute()
+        ).map(toJob),
+      ),
     requestCancel: (executionId) =>
       guarded(ctx, 'cancel jobs', async () => {
         await db

@@ -12,6 +12,7 @@ import * as triggers from './migrations/0008-triggers.js';
 import * as gitRefMoves from './migrations/0009-git-ref-moves.js';
 import * as webSessions from './migrations/0010-web-sessions.js';
 import * as agentPlatforms from './migrations/0011-agent-platforms.js';
+import * as platformJobs from './migrations/0012-platform-jobs.js';
 
 /** Migrations live in code, in order; each gets the dialect's capabilities. */
 const MIGRATIONS = {
@@ -26,6 +27,7 @@ const MIGRATIONS = {
   '0009-git-ref-moves': gitRefMoves,
   '0010-web-sessions': webSessions,
   '0011-agent-platforms': agentPlatforms,
+  '0012-platform-jobs': platformJobs,
 } as const;
 
 function migrator(dialect: DialectAdapter): Migrator {

@@ -164,6 +164,15 @@ export interface JobsTable {
   /** JSON JobSpec: holds opened secrets, so it is deleted when the job is done. */
   spec: string;
   created_at: string;
+  /** BUILD (the whole action), PLATFORM (one platform of a fanned-out build) or INDEX (its index, after them). */
+  kind: Generated<string>;
+  platform: string | null;
+  /** Lines this attempt sent (a part appends at the log's end: parts run side by side). */
+  log_received: Generated<number>;
+  /** How the DONE job ended: SUCCESSFUL, FAILED or TERMINATED; null before. */
+  outcome: string | null;
+  /** JSON: what a SUCCESSFUL PLATFORM job pushed (its PlatformImage); null otherwise. */
+  result: string | null;
 }
 
 export interface LogLinesTable {

@@ -1,5 +1,15 @@
+import type { Platform } from '../../domain/platform.js';
+import type { PlatformImage } from './engine.js';
+
 /** One action execution handed to agents: QUEUED until claimed, RUNNING under a lease, DONE. */
 export type JobState = 'QUEUED' | 'RUNNING' | 'DONE';
+
+/**
+ * Which part of its action execution a job is: the whole action (BUILD), or, for a build fanned out over agents,
+ * one platform of it (PLATFORM) or the index of those platforms, queued once they all succeeded (INDEX).
+ */
+export type JobKind = 'BUILD' | 'PLATFORM' | 'INDEX';
+export type JobOutcomeStatus = 'SUCCESSFUL' | 'FAILED' | 'TERMINATED';
 
 export interface Job {
   id: number;
@@ -24,6 +34,15 @@ export interface Job {
    */
   spec: string;
   createdAt: Date;
+  kind: JobKind;
+  /** The platform of a PLATFORM job; null for the others. */
+  platform: Platform | null;
+  /** Lines this attempt sent so far: a batch at a smaller offset is a resend, one past it a gap. */
+  logReceived: number;
+  /** How the job ended, once DONE. */
+  outcome: JobOutcomeStatus | null;
+  /** The image a SUCCESSFUL PLATFORM job pushed by digest. */
+  result: PlatformImage | null;
 }
 
 /**
@@ -36,9 +55,30 @@ export interface JobRepo {
   enqueue(
     job: Omit<
       Job,
-      'id' | 'state' | 'agentId' | 'leaseUntil' | 'startedAt' | 'logBase' | 'cancelRequested' | 'createdAt' | 'attempt'
-    >,
+      | 'id'
+      | 'state'
+      | 'agentId'
+      | 'leaseUntil'
+      | 'startedAt'
+      | 'logBase'
+      | 'cancelRequested'
+      | 'createdAt'
+      | 'attempt'
+      | 'kind'
+      | 'platform'
+      | 'logReceived'
+      | 'outcome'
+      | 'result'
+    > &
+      Partial<Pick<Job, 'kind' | 'platform'>>,
   ): Promise<Job>;
+  /** Runnable QUEUED jobs (of one of `workspaceIds` when not null), most urgent first: what a claim chooses from. */
+  candidates(now: Date, workspaceIds: readonly number[] | null, limit: number): Promise<Job[]>;
+  /**
+   * Takes that QUEUED job (compare-and-set: undefined when another claimer took it first), bumping its attempt,
+   * setting the lease and the attempt's log base, and counting no lines received yet.
+   */
+  claimById(id: number, agentId: string, leaseUntil: Date): Promise<Job | undefined>;
   /** Takes the most urgent runnable job (of one of `workspaceIds` when not null), bumping its attempt, setting the lease and the attempt's log base. */
   claim(
     agentId: string,
@@ -60,8 +100,15 @@ export interface JobRepo {
   markStarted(id: number, attempt: number, now: Date): Promise<void>;
   /** Puts a RUNNING job at this attempt back in the queue (its agent never got it); false when the attempt is stale. */
   release(id: number, attempt: number): Promise<boolean>;
-  /** Marks a RUNNING job at this attempt DONE; false when the attempt is stale. */
-  finish(id: number, attempt: number): Promise<boolean>;
+  /**
+   * Marks a RUNNING job at this attempt DONE with how it ended (and, for a PLATFORM job, what it pushed); false
+   * when the attempt is stale.
+   */
+  finish(id: number, attempt: number, outcome?: JobOutcomeStatus, result?: PlatformImage | null): Promise<boolean>;
+  /** Counts `lines` more lines received from this RUNNING attempt. */
+  addReceived(id: number, attempt: number, lines: number): Promise<void>;
+  /** Every job an action execution ever had (each try's BUILD job, or its parts), oldest first. */
+  ofActionExecution(actionExecutionId: number): Promise<Job[]>;
   requestCancel(executionId: number): Promise<void>;
   /** Drops QUEUED jobs of the execution; returns their action execution ids. */
   dropQueued(executionId: number): Promise<number[]>;
