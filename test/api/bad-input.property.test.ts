@@ -59,6 +59,24 @@ const AGENT_OPERATIONS: Operation[] = ['heartbeat', 'logs', 'finish'].map((verb)
   },
 }));
 
+const PLATFORM = { enum: ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/arm/v6'] };
+/** The agent's hello at start: what it runs. */
+const HELLO_OPERATION: Operation = {
+  method: 'POST',
+  path: '/agent/v1/hello',
+  agent: true,
+  params: [],
+  body: {
+    type: 'object',
+    required: ['host_platform', 'native_platforms', 'emulated_platforms'],
+    properties: {
+      host_platform: { anyOf: [PLATFORM, { type: 'null' }] },
+      native_platforms: { type: 'array', items: PLATFORM, maxItems: 8 },
+      emulated_platforms: { type: 'array', items: PLATFORM, maxItems: 8 },
+    },
+  },
+};
+
 /**
  * Bodies each route accepts on the seed, the base that mutations start from so that they reach the use cases
  * (a route not listed starts from fields its schema allows).
@@ -94,6 +112,11 @@ const GOOD_BODIES: Record<string, Record<string, unknown>> = {
   'PATCH /workspaces/{domain}/integrations/{hash_id}': { name: 'hub3' },
   'POST /user/tokens': { name: 'another', scopes: ['WORKSPACE'], expires_in: 30 },
   'POST /agent/v1/agents': { name: 'another-agent', labels: ['platform=linux/amd64'] },
+  'POST /agent/v1/hello': {
+    host_platform: 'linux/amd64',
+    native_platforms: ['linux/amd64'],
+    emulated_platforms: ['linux/arm64', 'linux/arm/v7'],
+  },
   'POST /agent/v1/jobs/{id}/heartbeat': { attempt: 1, progress: 50 },
   'POST /agent/v1/jobs/{id}/logs': { attempt: 1, offset: 0, lines: ['x'] },
   'POST /agent/v1/jobs/{id}/finish': { attempt: 1, status: 'FAILED', error: 'e' },
@@ -296,7 +319,7 @@ describe('bad input on every route: < 500, the envelope, nothing written', () =>
       ARCHWAY_AUTH_FAILURE_LIMIT: '1000000',
       ARCHWAY_GIT_POLL_SECONDS: '0',
     });
-    ops = [...operationsOf((await api.get('/openapi.json')).body), ...AGENT_OPERATIONS];
+    ops = [...operationsOf((await api.get('/openapi.json')).body), ...AGENT_OPERATIONS, HELLO_OPERATION];
     adminTokenId = (await api.get('/user/token')).body.id;
     await buildSeed();
     db = new Database(join(api.dataDir, 'archway.db'), { readonly: true, fileMustExist: true });
