@@ -26,7 +26,10 @@ async function execution(store: Store, n: number) {
     actions.map((a, i) => newActionExecution(a, i)),
   );
   const aeIds = (await store.executions.actionExecutions(made.id)).map((ae) => ae.id);
-  const enqueue = (i: number, over: Partial<Pick<Job, 'priority' | 'notBefore' | 'kind' | 'platform'>> = {}) =>
+  const enqueue = (
+    i: number,
+    over: Partial<Pick<Job, 'priority' | 'notBefore' | 'kind' | 'platform' | 'inputs'>> = {},
+  ) =>
     store.jobs.enqueue({
       actionExecutionId: aeIds[i]!,
       executionId: made.id,
@@ -116,8 +119,18 @@ export function jobContract(makeStore: MakeStore): void {
         mediaType: 'application/vnd.oci.image.manifest.v1+json',
         manifestSize: 765,
       };
-      expect(await store().jobs.finish(job.id, claimed.attempt, 'SUCCESSFUL', image)).toBe(true);
+      expect(await store().jobs.finish(job.id, claimed.attempt, { outcome: 'SUCCESSFUL', result: image })).toBe(true);
       expect(await store().jobs.byId(job.id)).toMatchObject({ state: 'DONE', outcome: 'SUCCESSFUL', result: image });
+      const failing = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v6', inputs: 'sha256:abc' });
+      expect(failing.inputs).toBe('sha256:abc');
+      const second = (await store().jobs.claimById(failing.id, 'b', FAR))!;
+      await store().jobs.finish(failing.id, second.attempt, { outcome: 'FAILED', error: 'RUN false exited 1.' });
+      expect(await store().jobs.byId(failing.id)).toMatchObject({
+        outcome: 'FAILED',
+        error: 'RUN false exited 1.',
+        result: null,
+        inputs: 'sha256:abc',
+      });
     });
 
     it('enqueues a QUEUED job at attempt 0 with its spec', async () => {
@@ -145,6 +158,8 @@ export function jobContract(makeStore: MakeStore): void {
         logReceived: 0,
         outcome: null,
         result: null,
+        error: null,
+        inputs: null,
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
       expect(await store().jobs.byId(job.id + 1000)).toBeUndefined();

@@ -27,6 +27,8 @@ function toJob(r: Selectable<JobsTable>): Job {
     logReceived: r.log_received,
     outcome: r.outcome as JobOutcomeStatus | null,
     result: r.result === null ? null : (JSON.parse(r.result) as PlatformImage),
+    error: r.error,
+    inputs: r.inputs,
   };
 }
 
@@ -80,6 +82,8 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
               platform: job.platform ?? null,
               outcome: null,
               result: null,
+              error: null,
+              inputs: job.inputs ?? null,
             })
             .returningAll()
             .executeTakeFirst();
@@ -191,7 +195,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .executeTakeFirst();
         return Number(res.numUpdatedRows) === 1;
       }),
-    finish: (id, attempt, outcome, result) =>
+    finish: (id, attempt, end) =>
       guarded(ctx, 'finish the job', async () => {
         // The spec holds opened secrets: it goes as soon as the job is done.
         const res = await db
@@ -200,8 +204,9 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
             state: 'DONE',
             lease_until: null,
             spec: '',
-            outcome: outcome ?? null,
-            result: result ? JSON.stringify(result) : null,
+            outcome: end?.outcome ?? null,
+            error: end?.error ?? null,
+            result: end?.result ? JSON.stringify(end.result) : null,
           })
           .where('id', '=', id)
           .where('attempt', '=', attempt)

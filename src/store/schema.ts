@@ -173,6 +173,10 @@ export interface JobsTable {
   outcome: string | null;
   /** JSON: what a SUCCESSFUL PLATFORM job pushed (its PlatformImage); null otherwise. */
   result: string | null;
+  /** Why the DONE job failed, as its agent said. */
+  error: string | null;
+  /** sha256 of what a PLATFORM job builds: a retry reuses its image only while this is the same. */
+  inputs: string | null;
 }
 
 export interface LogLinesTable {

@@ -43,6 +43,10 @@ export interface Job {
   outcome: JobOutcomeStatus | null;
   /** The image a SUCCESSFUL PLATFORM job pushed by digest. */
   result: PlatformImage | null;
+  /** Why it failed, once DONE. */
+  error: string | null;
+  /** A digest of what a PLATFORM job builds (revision, settings, platform): a retry reuses its image while equal. */
+  inputs: string | null;
 }
 
 /**
@@ -69,8 +73,10 @@ export interface JobRepo {
       | 'logReceived'
       | 'outcome'
       | 'result'
+      | 'error'
+      | 'inputs'
     > &
-      Partial<Pick<Job, 'kind' | 'platform'>>,
+      Partial<Pick<Job, 'kind' | 'platform' | 'inputs'>>,
   ): Promise<Job>;
   /** Runnable QUEUED jobs (of one of `workspaceIds` when not null), most urgent first: what a claim chooses from. */
   candidates(now: Date, workspaceIds: readonly number[] | null, limit: number): Promise<Job[]>;
@@ -104,7 +110,11 @@ export interface JobRepo {
    * Marks a RUNNING job at this attempt DONE with how it ended (and, for a PLATFORM job, what it pushed); false
    * when the attempt is stale.
    */
-  finish(id: number, attempt: number, outcome?: JobOutcomeStatus, result?: PlatformImage | null): Promise<boolean>;
+  finish(
+    id: number,
+    attempt: number,
+    end?: { outcome: JobOutcomeStatus; error?: string | null; result?: PlatformImage | null },
+  ): Promise<boolean>;
   /** Counts `lines` more lines received from this RUNNING attempt. */
   addReceived(id: number, attempt: number, lines: number): Promise<void>;
   /** Every job an action execution ever had (each try's BUILD job, or its parts), oldest first. */

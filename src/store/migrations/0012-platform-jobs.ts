@@ -3,8 +3,9 @@ import { sql, type Kysely } from 'kysely';
 /**
  * A build fanned out over agents (issue 14): an action execution's jobs are then one PLATFORM job per target
  * platform and one INDEX job after them, instead of its one BUILD job. `kind` and `platform` say which part a job
- * is; `outcome` and `result` keep how a DONE job ended and, for a PLATFORM job, the image it pushed by digest (what
- * the INDEX job lists, and what a retry reuses); `log_received` counts the lines an attempt sent, since parts
+ * is; `outcome`, `error` and `result` keep how a DONE job ended and, for a PLATFORM job, the image it pushed by
+ * digest (what the INDEX job lists); `inputs` is a digest of what a PLATFORM job builds (revision, settings,
+ * platform), so a retry reuses an image only when nothing it was built from changed; `log_received` counts the lines an attempt sent, since parts
  * running side by side append to one log at its end. The one-live-job invariant becomes one live job per part:
  * the same partial unique index over (action execution, kind, platform), in the same SQL on both dialects.
  */
@@ -20,6 +21,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.alterTable('jobs').addColumn('outcome', 'text').execute();
   await db.schema.alterTable('jobs').addColumn('result', 'text').execute();
+  await db.schema.alterTable('jobs').addColumn('error', 'text').execute();
+  await db.schema.alterTable('jobs').addColumn('inputs', 'text').execute();
   await db.schema.dropIndex('jobs_one_live_per_action_execution').execute();
   await sql`create unique index jobs_one_live_per_part on jobs (action_execution_id, kind, coalesce(platform, '')) where state in ('QUEUED', 'RUNNING')`.execute(
     db,
