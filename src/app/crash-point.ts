@@ -18,6 +18,7 @@ export const EXECUTION_CRASH_POINTS = [
   'job.claimed',
   /** A job is DONE with its action's outcome; the next step has not run. */
   'job.finished',
+  'part.finished',
   /** An execution has its final status; the pipeline's next waiting run has not been started. */
   'execution.finished',
   /** A cancel dropped the queued jobs and flagged the running ones; the execution has not ended. */

@@ -6,7 +6,10 @@ import type { Job } from './ports/job-queue.js';
 import type { Notifier } from './ports/notifier.js';
 import { buildJobSpec } from './job-spec-builder.js';
 import { sealJobSpec } from './sealed-job-spec.js';
-import type { DefaultRegistry } from '../domain/job-spec.js';
+import type { DefaultRegistry, JobSpec } from '../domain/job-spec.js';
+import { isKnown } from '../domain/agent-platforms.js';
+import type { PlatformImage } from '../domain/platform-image.js';
+import { fansOut, indexLive, latestParts, partInputs, partsState, reusable, type FanOutMode } from './build-parts.js';
 import { openIntegration } from './integrations.js';
 import type { Clock } from './ports/clock.js';
 import type { Secrets } from './ports/secrets.js';
@@ -26,6 +29,14 @@ const WITH_JOB: readonly ActionExecution['status'][] = ['ENQUEUED', 'INPROGRESS'
 export interface JobOutcome {
   status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED';
   error?: string | null;
+  /** What a PLATFORM job pushed by digest, when it succeeded. */
+  result?: PlatformImage | null;
+}
+
+/** How a fanned-out build's next try is queued: the platforms to build, and the images kept from earlier tries. */
+interface PartsPlan {
+  build: Array<{ platform: JobSpec['build']['platforms'][number]; inputs: string }>;
+  reused: PlatformImage[];
 }
 
 /**
@@ -41,8 +52,11 @@ export function createOrchestrator(deps: {
   scopes: VariableScopes;
   gate: TriggerGate;
   defaultRegistry?: DefaultRegistry | null;
+  /** ARCHWAY_FANOUT: whether a multi-platform build becomes one job per platform (build-parts.ts). */
+  fanOut?: FanOutMode;
 }) {
   const { store, notifier, clock } = deps;
+  const fanOutMode = deps.fanOut ?? 'auto';
   const chains = new Map<number, Promise<unknown>>();
 
   /** Runs `fn` after every earlier step of the same pipeline (an in-process lock). */
@@ -111,7 +125,7 @@ export function createOrchestrator(deps: {
     execution: Execution,
     ae: ActionExecution,
     known: ActionContext | null = null,
-  ): Promise<{ spec: string } | { error: string }> {
+  ): Promise<{ spec: JobSpec } | { error: string }> {
     try {
       const ctx = known ?? (await contextOf(execution, ae));
       const scope = await deps.scopes.forAction(ctx, execution);
@@ -123,7 +137,7 @@ export function createOrchestrator(deps: {
         { ...ctx, execution, actionExecutionId: ae.id, ...scope, integration, defaultRegistry: deps.defaultRegistry },
         deps.secrets,
       );
-      return { spec: sealJobSpec(deps.secrets, spec) };
+      return { spec };
     } catch (error) {
       if (!(error instanceof AppError)) throw error;
       return { error: error.message };
@@ -149,14 +163,21 @@ export function createOrchestrator(deps: {
    * Inside a transaction: the action execution ENQUEUED (from the status it was read with) and its job queued.
    * The first action of a run gets, as its first log lines, what started the run and what it builds.
    */
-  async function queueIn(tx: Store, execution: Execution, ae: ActionExecution, spec: string, delaySeconds: number) {
+  async function queueIn(
+    tx: Store,
+    execution: Execution,
+    ae: ActionExecution,
+    spec: JobSpec,
+    delaySeconds: number,
+    parts: PartsPlan | null,
+  ) {
     const queued = { ...ae, status: 'ENQUEUED' as const, attempts: ae.attempts + 1, errorMessage: null };
     if (!(await tx.executions.updateActionExecution(queued, [ae.status]))) return false;
     if (ae.attempts === 0 && (await tx.executions.actionExecutions(execution.id))[0]?.id === ae.id) {
       const asker = (await tx.users.byId(execution.creatorId))?.name ?? 'a removed user';
       await tx.logs.append(ae.id, await tx.logs.count(ae.id), runOriginLines(execution, asker));
     }
-    await tx.jobs.enqueue({
+    const job = {
       actionExecutionId: ae.id,
       executionId: execution.id,
       pipelineId: execution.pipelineId,
@@ -165,9 +186,56 @@ export function createOrchestrator(deps: {
       // measured to a few milliseconds, and a `not_before` of "now" on one was in another's future (measured by
       // bench/scaled: 6 of 100 cross-replica claims then waited for the 1 s re-poll instead of the wake-up).
       notBefore: new Date(clock.now().getTime() + (delaySeconds > 0 ? delaySeconds * 1000 : -CLOCK_SLACK_MS)),
-      spec,
-    });
+    };
+    if (!parts) {
+      await tx.jobs.enqueue({ ...job, spec: sealJobSpec(deps.secrets, spec) });
+      return true;
+    }
+    if (parts.reused.length > 0)
+      await tx.logs.append(
+        ae.id,
+        await tx.logs.count(ae.id),
+        parts.reused.map(
+          (i) => `[${i.platform}] ${i.digest} reused: built from the same revision and settings by an earlier try`,
+        ),
+      );
+    for (const { platform, inputs } of parts.build) {
+      const part = { ...spec, part: { kind: 'PLATFORM' as const, platform } };
+      await tx.jobs.enqueue({ ...job, kind: 'PLATFORM', platform, inputs, spec: sealJobSpec(deps.secrets, part) });
+    }
+    if (parts.build.length === 0) await enqueueIndex(tx, job, spec, parts.reused);
     return true;
+  }
+
+  /** The INDEX job of a fanned-out build, listing `images` (in the order of the spec's platforms). */
+  async function enqueueIndex(
+    tx: Store,
+    job: Pick<Job, 'actionExecutionId' | 'executionId' | 'pipelineId' | 'priority' | 'notBefore'>,
+    spec: JobSpec,
+    images: PlatformImage[],
+  ) {
+    const part = { ...spec, part: { kind: 'INDEX' as const, images } };
+    await tx.jobs.enqueue({ ...job, kind: 'INDEX', spec: sealJobSpec(deps.secrets, part) });
+  }
+
+  /**
+   * Whether this try of the action fans out, and then what it builds: every platform but those an earlier try
+   * of the same action execution built from the very same inputs (their images are reused).
+   */
+  async function partsPlan(ae: ActionExecution, spec: JobSpec): Promise<PartsPlan | null> {
+    const now = clock.now();
+    const known =
+      fanOutMode === 'auto' ? (await store.agents.list()).filter((a) => isKnown(a.lastSeenAt, now)).length : 0;
+    if (!fansOut(spec, fanOutMode, known)) return null;
+    const latest = latestParts(await store.jobs.ofActionExecution(ae.id));
+    const plan: PartsPlan = { build: [], reused: [] };
+    for (const platform of spec.build.platforms) {
+      const inputs = partInputs(spec, platform);
+      const image = reusable(latest.get(platform), inputs);
+      if (image) plan.reused.push(image);
+      else plan.build.push({ platform, inputs });
+    }
+    return plan;
   }
 
   /**
@@ -194,8 +262,9 @@ export function createOrchestrator(deps: {
       const failed = { ...ae, status: 'FAILED' as const, errorMessage: made.error, startDate: now, finishDate: now };
       return !(await store.executions.updateActionExecution(failed, [ae.status]));
     }
+    const parts = await partsPlan(ae, made.spec);
     try {
-      await store.transaction((tx) => queueIn(tx, execution, ae, made.spec, delaySeconds));
+      await store.transaction((tx) => queueIn(tx, execution, ae, made.spec, delaySeconds, parts));
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
     }
@@ -264,10 +333,126 @@ export function createOrchestrator(deps: {
   async function jobFinished(job: Job, outcome: JobOutcome): Promise<boolean> {
     const ae = await store.executions.actionExecution(job.actionExecutionId);
     const execution = await store.executions.byId(job.executionId);
-    if (!ae || !execution) return store.jobs.finish(job.id, job.attempt);
+    const end = { outcome: outcome.status, error: outcome.error ?? null, result: outcome.result ?? null };
+    if (!ae || !execution) return store.jobs.finish(job.id, job.attempt, end);
+    if (job.kind === 'PLATFORM') return partFinished(job, end, execution, ae);
+    return actionJobFinished(job, outcome, execution, ae);
+  }
+
+  /**
+   * A platform part ended: the job DONE with what it pushed, and when it did not succeed its sibling parts
+   * stopped, in one transaction (the issue's "a failed platform fails the action and cancels its siblings");
+   * then the action moves on once every part is done (`settleParts`).
+   */
+  async function partFinished(
+    job: Job,
+    end: { outcome: JobOutcome['status']; error: string | null; result: PlatformImage | null },
+    execution: Execution,
+    ae: ActionExecution,
+  ): Promise<boolean> {
+    const done = await store.transaction(async (tx) => {
+      if (!(await tx.jobs.finish(job.id, job.attempt, end))) return false;
+      if (end.outcome !== 'SUCCESSFUL') await tx.jobs.cancelParts(ae.id, `Cancelled: ${job.platform} did not build.`);
+      return true;
+    });
+    if (!done) return false;
+    crashPoint('part.finished');
+    notifier.publish(executionTopic(execution.id));
+    await settleParts(execution.id, ae.id);
+    return true;
+  }
+
+  /**
+   * The step after a fanned-out build's parts: nothing while one runs; the INDEX job once all succeeded; else a
+   * retry of what did not succeed (RETRY and retry_count rebuild only those), or the action's end. Idempotent and
+   * compare-and-set throughout: called after each part ends and by the sweep.
+   */
+  async function settleParts(executionId: number, aeId: number): Promise<void> {
+    const execution = await store.executions.byId(executionId);
+    const ae = await store.executions.actionExecution(aeId);
+    if (!execution || !ae || !WITH_JOB.includes(ae.status)) return;
+    const jobs = await store.jobs.ofActionExecution(ae.id);
+    if (jobs.some((j) => j.state !== 'DONE')) return;
+    const made = await specFor(execution, ae);
+    const state =
+      'spec' in made ? partsState(made.spec.build.platforms, jobs) : { kind: 'failed' as const, error: made.error };
+    if (state.kind === 'running') {
+      // Every job is DONE yet a platform has none: the action's platforms changed during the run.
+      return void (await endAction(execution, ae, 'FAILED', "The action's platforms changed while it ran; RETRY it."));
+    }
+    const now = clock.now();
+    if (state.kind === 'succeeded' && 'spec' in made) {
+      if (indexLive(jobs)) return;
+      const queued = await store
+        .transaction(async (tx) => {
+          // The compare-and-set that makes one of two settling replicas queue the index.
+          if (!(await tx.executions.updateActionExecution({ ...ae, progress: 95 }, ['INPROGRESS']))) return false;
+          const job = {
+            actionExecutionId: ae.id,
+            executionId: execution.id,
+            pipelineId: execution.pipelineId,
+            priority: PRIORITY[execution.priority],
+            notBefore: new Date(now.getTime() - CLOCK_SLACK_MS),
+          };
+          await enqueueIndex(tx, job, made.spec, state.images);
+          return true;
+        })
+        .catch((error: unknown) => {
+          if (error instanceof ConflictError) return false;
+          throw error;
+        });
+      if (queued) notifier.publish(JOBS_TOPIC);
+      return;
+    }
+    const error = state.kind === 'failed' ? state.error : 'The action failed.';
+    const cancelled =
+      ae.status === 'TERMINATING' || (state.kind === 'failed' && 'cancelled' in state && state.cancelled);
+    if (!cancelled && 'spec' in made && ae.attempts <= ae.action.retryCount) {
+      const parts = await partsPlan(ae, made.spec);
+      const note = `Attempt ${ae.attempts} failed: ${error}; retrying in ${ae.action.retryInterval} s.`;
+      const retried = await store
+        .transaction(async (tx) => {
+          await tx.logs.append(ae.id, await tx.logs.count(ae.id), [note]);
+          // Another settle took this step first: its note stays, this one is rolled back.
+          if (!(await queueIn(tx, execution, ae, made.spec, ae.action.retryInterval, parts)))
+            throw new ConflictError('The retry was queued by another step.');
+          return true;
+        })
+        .catch((e: unknown) => {
+          if (e instanceof ConflictError) return false;
+          throw e;
+        });
+      if (retried) notifier.publish(JOBS_TOPIC);
+      return;
+    }
+    await endAction(execution, ae, cancelled ? 'TERMINATED' : 'FAILED', error);
+  }
+
+  /** Ends an action that has no live job (compare-and-set), then the execution's next step. */
+  async function endAction(
+    execution: Execution,
+    ae: ActionExecution,
+    status: 'FAILED' | 'TERMINATED',
+    errorMessage: string,
+  ): Promise<void> {
+    const ended = { ...ae, status, progress: 100, finishDate: clock.now(), errorMessage };
+    if (await store.executions.updateActionExecution(ended, WITH_JOB)) {
+      notifier.publish(executionTopic(execution.id));
+      await advance(execution.id);
+    }
+  }
+
+  /** A BUILD or INDEX job ended: the action's outcome, or its retry. */
+  async function actionJobFinished(
+    job: Job,
+    outcome: JobOutcome,
+    execution: Execution,
+    ae: ActionExecution,
+  ): Promise<boolean> {
     const cancelled = ae.status === 'TERMINATING' || outcome.status === 'TERMINATED';
     const retry = !cancelled && outcome.status === 'FAILED' && ae.attempts <= ae.action.retryCount;
     const made = retry ? await specFor(execution, ae) : null;
+    const parts = made && 'spec' in made ? await partsPlan(ae, made.spec) : null;
     const now = clock.now();
     const errorMessage = cancelled
       ? (outcome.error ?? 'Cancelled.')
@@ -276,11 +461,12 @@ export function createOrchestrator(deps: {
         : null;
     const ended = { ...ae, status: cancelled ? 'TERMINATED' : outcome.status, progress: 100, finishDate: now };
     const done = await store.transaction(async (tx) => {
-      if (!(await tx.jobs.finish(job.id, job.attempt))) return false;
+      const end = { outcome: outcome.status, error: outcome.error ?? null };
+      if (!(await tx.jobs.finish(job.id, job.attempt, end))) return false;
       if (made && 'spec' in made) {
         const note = `Attempt ${ae.attempts} failed: ${outcome.error ?? 'unknown error'}; retrying in ${ae.action.retryInterval} s.`;
         await tx.logs.append(ae.id, await tx.logs.count(ae.id), [note]);
-        await queueIn(tx, execution, ae, made.spec, ae.action.retryInterval);
+        await queueIn(tx, execution, ae, made.spec, ae.action.retryInterval, parts);
         return true;
       }
       const error = made && 'error' in made ? made.error : errorMessage;
@@ -307,6 +493,13 @@ export function createOrchestrator(deps: {
       for (const ae of await store.executions.actionExecutions(execution.id)) {
         if (!WITH_JOB.includes(ae.status)) continue;
         if (await store.jobs.live(ae.id)) continue;
+        const jobs = await store.jobs.ofActionExecution(ae.id);
+        if (ae.status !== 'ENQUEUED' && jobs.some((j) => j.kind === 'PLATFORM')) {
+          // A fanned-out build whose parts all ended but whose next step was lost: take that step now.
+          await settleParts(execution.id, ae.id).catch(() => undefined);
+          healed++;
+          continue;
+        }
         const now = clock.now();
         const fix: ActionExecution =
           ae.status === 'ENQUEUED'
@@ -327,6 +520,6 @@ export function createOrchestrator(deps: {
     return healed;
   }
 
-  return { advance, jobFinished, enqueue, finishExecution, serial, sweep };
+  return { advance, jobFinished, enqueue, finishExecution, serial, sweep, settleParts };
 }
 export type Orchestrator = ReturnType<typeof createOrchestrator>;

@@ -1,6 +1,7 @@
 import type { Secret } from './secret-masking.js';
 import type { DockerRegistry } from './multi-arch-build.js';
 import type { Platform } from './platform.js';
+import type { PlatformImage } from './platform-image.js';
 
 /**
  * Where the image goes, as the action says it after variable resolution, with the password and the
@@ -56,12 +57,20 @@ export interface JobSpec {
   };
   /** FILE variables written into the work tree for the run and removed after it. */
   files: Array<{ path: string; content: string; mode: number }>;
+  /** The part of a build fanned out over agents this job is; absent: the whole build, all platforms, one job. */
+  part?: BuildPart;
   /**
    * Values to mask in every log line (encrypted variables, passwords); a login with its password also masks the
    * base64 of `user:password` that Basic auth and docker auth files carry.
    */
   mask: Secret[];
 }
+
+/**
+ * A part of a fanned-out build: one platform built and pushed by digest (the job's spec still names every
+ * platform, for the log and the cache), or the index of the images the platform parts pushed.
+ */
+export type BuildPart = { kind: 'PLATFORM'; platform: Platform } | { kind: 'INDEX'; images: PlatformImage[] };
 
 /** Archway's own registry (embedded mode): where an action with a bare repository and no registry pushes. */
 export interface DefaultRegistry {

@@ -103,6 +103,24 @@ export function jobContract(makeStore: MakeStore): void {
       expect((await store().jobs.byId(low.id))?.logReceived).toBe(7);
     });
 
+    it("stops the other parts of an action execution: running ones flagged, queued ones ended; other actions' jobs untouched", async () => {
+      await drain(store());
+      const { aeIds, enqueue } = await execution(store(), 2);
+      const running = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' });
+      const queued = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v7' });
+      const other = await enqueue(1);
+      await store().jobs.claimById(running.id, 'a', FAR);
+      await store().jobs.cancelParts(aeIds[0]!, 'Cancelled: linux/amd64 failed.');
+      expect(await store().jobs.byId(running.id)).toMatchObject({ state: 'RUNNING', cancelRequested: true });
+      expect(await store().jobs.byId(queued.id)).toMatchObject({
+        state: 'DONE',
+        outcome: 'TERMINATED',
+        error: 'Cancelled: linux/amd64 failed.',
+        spec: '',
+      });
+      expect(await store().jobs.byId(other.id)).toMatchObject({ state: 'QUEUED', cancelRequested: false });
+    });
+
     it('keeps how a job ended and what a PLATFORM job pushed', async () => {
       await drain(store());
       const { enqueue } = await execution(store(), 1);

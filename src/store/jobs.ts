@@ -244,6 +244,21 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .where('state', '!=', 'DONE')
           .execute();
       }),
+    cancelParts: (actionExecutionId, error) =>
+      guarded(ctx, 'cancel the other parts', async () => {
+        await db
+          .updateTable('jobs')
+          .set({ cancel_requested: fromBool(true) })
+          .where('action_execution_id', '=', actionExecutionId)
+          .where('state', '=', 'RUNNING')
+          .execute();
+        await db
+          .updateTable('jobs')
+          .set({ state: 'DONE', spec: '', outcome: 'TERMINATED', error })
+          .where('action_execution_id', '=', actionExecutionId)
+          .where('state', '=', 'QUEUED')
+          .execute();
+      }),
     dropQueued: (executionId) =>
       guarded(ctx, 'drop queued jobs', async () => {
         const rows = await db

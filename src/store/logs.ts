@@ -15,7 +15,26 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
       .executeTakeFirst();
     return row?.last == null ? 0 : Number(row.last) + 1;
   };
+  const insert = async (id: number, start: number, lines: string[]) => {
+    // In chunks: SQLite limits bound parameters per statement.
+    for (let i = 0; i < lines.length; i += 200) {
+      // A resend racing the first send may have written these seqs already: the first one's lines stay.
+      await db
+        .insertInto('log_lines')
+        .values(lines.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line })))
+        .onConflict((oc) => oc.columns(['action_execution_id', 'seq']).doNothing())
+        .execute();
+    }
+  };
   return {
+    appendAtEnd: (id, lines) =>
+      guarded(ctx, 'append log lines', async () => {
+        if (ctx.dialect.rowLocks)
+          await db.selectFrom('action_executions').select('id').where('id', '=', id).forUpdate().execute();
+        const start = await count(id);
+        await insert(id, start, lines);
+        return start + lines.length;
+      }),
     append: (id, offset, lines) =>
       guarded(ctx, 'append log lines', async () => {
         const have = await count(id);
@@ -24,17 +43,8 @@ export function createLogRepo(ctx: RepoContext): LogRepo {
             `Log offset ${offset} is past the end of the log (${have} lines); resend from ${have}.`,
           );
         const fresh = lines.slice(have - offset);
-        const start = have;
-        // Insert in chunks: SQLite limits bound parameters per statement.
-        for (let i = 0; i < fresh.length; i += 200) {
-          // A resend racing the first send may have written these seqs already: the first one's lines stay.
-          await db
-            .insertInto('log_lines')
-            .values(fresh.slice(i, i + 200).map((line, j) => ({ action_execution_id: id, seq: start + i + j, line })))
-            .onConflict((oc) => oc.columns(['action_execution_id', 'seq']).doNothing())
-            .execute();
-        }
-        return start + fresh.length;
+        await insert(id, have, fresh);
+        return have + fresh.length;
       }),
     read: (id, offset, limit) =>
       guarded(ctx, 'read log lines', async () =>

@@ -197,6 +197,26 @@ function logContract(makeStore: MakeStore): void {
       expect(await store().logs.read(id, 0, 1000)).toEqual(lines(0, 50));
     });
 
+    it('appends side by side at the end: writers in concurrent transactions lose no line and keep their order', async () => {
+      const { actionExecutionId: id } = await runScene(store());
+      const writer = (name: string) => async () => {
+        for (let batch = 0; batch < 5; batch++)
+          await store().transaction((tx) =>
+            tx.logs.appendAtEnd(
+              id,
+              [0, 1, 2, 3].map((i) => `[${name}] ${batch * 4 + i}`),
+            ),
+          );
+      };
+      await Promise.all(['a', 'b', 'c'].map((name) => writer(name)()));
+      const log = await store().logs.read(id, 0, 1000);
+      expect(log).toHaveLength(60);
+      for (const name of ['a', 'b', 'c'])
+        expect(log.filter((l) => l.startsWith(`[${name}]`))).toEqual(
+          Array.from({ length: 20 }, (_, i) => `[${name}] ${i}`),
+        );
+    });
+
     it('goes with its action execution', async () => {
       const s = await runScene(store());
       await store().logs.append(s.actionExecutionId, 0, ['x']);

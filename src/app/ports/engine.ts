@@ -1,4 +1,7 @@
 import type { Platform } from '../../domain/platform.js';
+import type { PlatformImage, PlatformResult } from '../../domain/platform-image.js';
+
+export type { PlatformImage, PlatformResult } from '../../domain/platform-image.js';
 
 /** Credentials for one registry host, opened from the store or given on the command line. */
 export interface RegistryCredentials {
@@ -63,26 +66,6 @@ export type BuildEvent =
     }
   | { type: 'pushed'; reference: string; digest: string }
   | { type: 'verified'; digest: string; platforms: Platform[] };
-
-export interface PlatformResult {
-  platform: Platform;
-  digest: string;
-  emulated: boolean;
-  durationMs: number;
-  cachedSteps: number;
-  totalSteps: number;
-  /** The image's size in the registry (config and compressed layers); null when it could not be read. */
-  sizeBytes: number | null;
-}
-
-/**
- * A platform's image pushed by digest with no tag (a platform job of a build fanned out over agents), with what
- * the index that will list it needs: its manifest's media type and length.
- */
-export interface PlatformImage extends PlatformResult {
-  mediaType: string;
-  manifestSize: number;
-}
 
 export interface BuildResult {
   /** Digest of the pushed image index (sha256:...). */

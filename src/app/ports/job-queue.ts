@@ -120,6 +120,11 @@ export interface JobRepo {
   /** Every job an action execution ever had (each try's BUILD job, or its parts), oldest first. */
   ofActionExecution(actionExecutionId: number): Promise<Job[]>;
   requestCancel(executionId: number): Promise<void>;
+  /**
+   * Stops the other parts of a fanned-out build whose part failed: RUNNING ones are flagged for cancel, QUEUED ones
+   * end at once (DONE, TERMINATED, with `error`).
+   */
+  cancelParts(actionExecutionId: number, error: string): Promise<void>;
   /** Drops QUEUED jobs of the execution; returns their action execution ids. */
   dropQueued(executionId: number): Promise<number[]>;
   /** RUNNING jobs whose lease ended before `now`. */

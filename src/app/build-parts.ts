@@ -1,0 +1,74 @@
+import { createHash } from 'node:crypto';
+import type { JobSpec } from '../domain/job-spec.js';
+import type { Platform } from '../domain/platform.js';
+import type { PlatformImage } from '../domain/platform-image.js';
+import type { Job } from './ports/job-queue.js';
+
+/**
+ * A build fanned out over agents: one PLATFORM job per target platform, then one INDEX job once they all
+ * succeeded. This module holds the decisions; the orchestrator applies them in its transactions.
+ *
+ * `ARCHWAY_FANOUT`: `auto` (the default) fans out while more than one agent is known, since on one machine the
+ * parts only add the index job's push (about 0.15 s) and lose the units' parallel builds inside one engine;
+ * `on` always (even with one agent: the parts then run one after another); `off` never.
+ */
+export type FanOutMode = 'auto' | 'on' | 'off';
+
+export function fansOut(spec: JobSpec, mode: FanOutMode, knownAgents: number): boolean {
+  if (spec.part || spec.build.platforms.length < 2) return false;
+  return mode === 'on' || (mode === 'auto' && knownAgents > 1);
+}
+
+/**
+ * A digest of everything a platform's image is built from — the revision, the build settings, the FILE variables
+ * and the platform — but not the registry credentials: a retry reuses an image only while this is unchanged.
+ */
+export function partInputs(spec: JobSpec, platform: Platform): string {
+  const { target, ...build } = spec.build;
+  const where = { registry: target.registry, repository: target.repository, dockerRegistry: target.dockerRegistry };
+  const text = JSON.stringify({ sha: spec.sha, build, where, files: spec.files, platform });
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+/** The newest PLATFORM job of each platform: the current try's part, or the reused one of an earlier try. */
+export function latestParts(jobs: readonly Job[]): Map<Platform, Job> {
+  const latest = new Map<Platform, Job>();
+  for (const job of jobs) if (job.kind === 'PLATFORM' && job.platform) latest.set(job.platform, job);
+  return latest;
+}
+
+/** A platform image an earlier part pushed that this try may reuse: it succeeded from the very same inputs. */
+export function reusable(job: Job | undefined, inputs: string): PlatformImage | null {
+  return job?.state === 'DONE' && job.outcome === 'SUCCESSFUL' && job.inputs === inputs ? job.result : null;
+}
+
+export type PartsState =
+  | { kind: 'running' }
+  | { kind: 'succeeded'; images: PlatformImage[] }
+  | { kind: 'failed'; error: string; cancelled: boolean };
+
+/**
+ * Where the parts of `platforms` stand: still running while any is not DONE; succeeded when every one did (the
+ * images in the order of `platforms`); else failed, with the first failure's words (a part cancelled because a
+ * sibling failed says less than the failure itself).
+ */
+export function partsState(platforms: readonly Platform[], jobs: readonly Job[]): PartsState {
+  const latest = latestParts(jobs);
+  const parts = platforms.map((p) => latest.get(p));
+  if (parts.some((j) => !j || j.state !== 'DONE')) return { kind: 'running' };
+  const done = parts as Job[];
+  if (done.every((j) => j.outcome === 'SUCCESSFUL' && j.result))
+    return { kind: 'succeeded', images: done.map((j) => j.result as PlatformImage) };
+  const failed = done.find((j) => j.outcome === 'FAILED') ?? done.find((j) => j.outcome !== 'SUCCESSFUL');
+  const error = `[${failed?.platform}] ${failed?.error ?? 'The platform failed.'}`;
+  return { kind: 'failed', error, cancelled: !done.some((j) => j.outcome === 'FAILED') };
+}
+
+/**
+ * Whether an INDEX job is queued or running. Two parts ending at once may both see every part done; the one-live-
+ * INDEX index makes the second enqueue a conflict, and an enqueue after the first INDEX already ended is refused
+ * by the action's compare-and-set (it is no longer INPROGRESS).
+ */
+export function indexLive(jobs: readonly Job[]): boolean {
+  return jobs.some((j) => j.kind === 'INDEX' && j.state !== 'DONE');
+}
