@@ -1,6 +1,6 @@
 import type { Platform } from '../domain/platform.js';
 import { BuildError } from '../domain/errors.js';
-import type { BuildEvent, Engine } from '../app/ports/engine.js';
+import type { BuildEvent, BuildSpec, Engine } from '../app/ports/engine.js';
 import type { CredentialSource, RegistryResolver } from '../app/ports/registry-target.js';
 import type { BuildRequest, BuildRunner } from '../app/ports/job-work.js';
 
@@ -16,12 +16,12 @@ export function sizeText(bytes: number): string {
 }
 
 /** One log line per engine event that a person reads in the action's log; platform lines carry `[platform]`. */
-export function describeEvent(e: BuildEvent): string | null {
+export function describeEvent(e: BuildEvent, agentName?: string): string | null {
   switch (e.type) {
     case 'preflight':
       return e.message;
     case 'platform-started':
-      return `[${e.platform}] build started (${e.emulated ? 'emulated with QEMU' : 'native'})`;
+      return `[${e.platform}] build started${agentName ? ` on ${agentName}` : ''} (${e.emulated ? 'emulated with QEMU' : 'native'})`;
     case 'step':
       return null; // the step line itself arrives as a log event
     case 'log':
@@ -43,7 +43,7 @@ export function createEngineBuildRunner(engine: Engine, resolve: RegistryResolve
   return async (r: BuildRequest) => {
     const done = new Map<Platform, number>();
     const onEvent = (e: BuildEvent) => {
-      const line = describeEvent(e);
+      const line = describeEvent(e, r.agentName);
       if (line !== null) r.log(line);
       if (e.type === 'step') {
         done.set(e.platform, e.step / e.steps);
@@ -61,38 +61,44 @@ export function createEngineBuildRunner(engine: Engine, resolve: RegistryResolve
           return { username: t.username, password: t.password };
         }
       : undefined;
-    const result = await engine
-      .build(
-        {
-          repoRoot: r.repoRoot,
-          contextDir: r.contextDir,
-          dockerfile: r.dockerfile,
-          targetStage: r.spec.targetStage,
-          buildArgs: r.spec.buildArgs,
-          secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
-          platforms: r.spec.platforms,
-          registry: target.host,
-          repository: target.repositoryPath,
-          tags: r.spec.tags,
-          credentials: fresh ? await fresh() : null,
-          freshCredentials: fresh,
-          cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
-          timeoutMs: r.timeoutMs,
-          signal: r.signal,
-        },
-        onEvent,
-      )
-      .catch((error: unknown) => {
-        // The registry's own words say "denied"; the target knows the likelier cause (e.g. no gcr.io repository yet).
-        if (error instanceof BuildError && error.reason === 'PUSH_DENIED' && target.pushDeniedHint) {
-          throw new BuildError('PUSH_DENIED', `${error.message} ${target.pushDeniedHint}`, { cause: error });
-        }
-        throw error;
-      });
+    const spec: BuildSpec = {
+      repoRoot: r.repoRoot,
+      contextDir: r.contextDir,
+      dockerfile: r.dockerfile,
+      targetStage: r.spec.targetStage,
+      buildArgs: r.spec.buildArgs,
+      secret: r.spec.secret && r.secretFile ? { id: r.spec.secret.id, file: r.secretFile } : null,
+      platforms: r.spec.platforms,
+      registry: target.host,
+      repository: target.repositoryPath,
+      tags: r.spec.tags,
+      credentials: fresh ? await fresh() : null,
+      freshCredentials: fresh,
+      cache: { mode: r.spec.cacheMode, key: r.cacheKey, clear: r.clearCache },
+      timeoutMs: r.timeoutMs,
+      signal: r.signal,
+    };
+    const hinted = (error: unknown): never => {
+      // The registry's own words say "denied"; the target knows the likelier cause (e.g. no gcr.io repository yet).
+      if (error instanceof BuildError && error.reason === 'PUSH_DENIED' && target.pushDeniedHint) {
+        throw new BuildError('PUSH_DENIED', `${error.message} ${target.pushDeniedHint}`, { cause: error });
+      }
+      throw error;
+    };
+    if (r.part?.kind === 'PLATFORM') {
+      const image = await engine.buildPlatform({ ...spec, platforms: [r.part.platform] }, onEvent).catch(hinted);
+      r.progress(100);
+      r.log(`[${image.platform}] pushed by digest as ${target.host}/${target.repositoryPath}@${image.digest}`);
+      return image;
+    }
+    const result = await (
+      r.part?.kind === 'INDEX' ? engine.assembleIndex(spec, r.part.images, onEvent) : engine.build(spec, onEvent)
+    ).catch(hinted);
     r.progress(100);
     const how = result.reused ? 'unchanged, now tagged' : 'pushed';
     r.log(
       `Image index ${result.indexDigest} ${how} as ${result.references.join(', ')} in ${seconds(result.durationMs)}`,
     );
+    return null;
   };
 }

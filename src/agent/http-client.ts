@@ -1,6 +1,7 @@
 import type { PlatformReport } from '../domain/agent-platforms.js';
 import { AppError } from '../domain/errors.js';
 import type { JobSpec } from '../domain/job-spec.js';
+import type { PlatformImage } from '../domain/platform-image.js';
 
 /** The server's answer to a hello: what routing will use for this agent (its `platform=` labels win). */
 export interface HelloAnswer {
@@ -15,6 +16,8 @@ export interface ClaimedJob {
   jobId: number;
   attempt: number;
   spec: JobSpec;
+  /** This agent's name as the server knows it (older servers do not send it). */
+  agentName?: string;
 }
 
 /** The server answered a protocol call with an error; `serverStatus` is its HTTP status (409: a stale attempt). */
@@ -76,8 +79,13 @@ export function createAgentClient(opts: { server: string; token: string; claimTi
     logs: async (jobId: number, attempt: number, offset: number, lines: string[]) =>
       (await post<{ next: number }>(`/agent/v1/jobs/${jobId}/logs`, { attempt, offset, lines }))?.next ??
       offset + lines.length,
-    finish: (jobId: number, attempt: number, status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED', error: string | null) =>
-      post<void>(`/agent/v1/jobs/${jobId}/finish`, { attempt, status, error }),
+    finish: (
+      jobId: number,
+      attempt: number,
+      status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED',
+      error: string | null,
+      result: PlatformImage | null = null,
+    ) => post<void>(`/agent/v1/jobs/${jobId}/finish`, { attempt, status, error, ...(result && { result }) }),
   };
 }
 export type AgentClient = ReturnType<typeof createAgentClient>;

@@ -37,7 +37,7 @@ describe('job work: FILE variables', () => {
     const seen: string[] = [];
     const work = createJobWork({
       trees,
-      build: async (r: BuildRequest) => void seen.push(readFileSync(join(r.repoRoot, path), 'utf8')),
+      build: async (r: BuildRequest) => (seen.push(readFileSync(join(r.repoRoot, path), 'utf8')), null),
     });
     const ctx = { dir, log: () => undefined, signal: new AbortController().signal, progress: () => undefined };
     return work(spec(path), ctx).then(() => seen);

@@ -1,6 +1,7 @@
 import { lstat, mkdir, realpath, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, sep } from 'node:path';
-import type { BuildRunner, JobWork } from '../app/ports/job-work.js';
+import type { BuildRequest, BuildRunner, JobWork } from '../app/ports/job-work.js';
+import type { JobSpec } from '../domain/job-spec.js';
 import type { WorkTrees } from '../app/ports/work-trees.js';
 import { BuildError, ValidationError } from '../domain/errors.js';
 
@@ -36,10 +37,39 @@ async function makeParentsInside(root: string, path: string): Promise<void> {
   }
 }
 
+/** The build request of an INDEX part: no work tree (its paths point nowhere it reads). */
+function indexOnly(
+  spec: JobSpec,
+  dir: string,
+  signal: AbortSignal,
+  log: (line: string) => void,
+  progress: (p: number) => void,
+): BuildRequest {
+  return {
+    spec: spec.build,
+    repoRoot: dir,
+    contextDir: dir,
+    dockerfile: join(dir, 'Dockerfile'),
+    secretFile: null,
+    workDir: dir,
+    cacheKey: spec.cacheKey,
+    clearCache: false,
+    timeoutMs: spec.timeoutSeconds === null ? null : spec.timeoutSeconds * 1000,
+    signal,
+    mask: spec.mask,
+    log,
+    progress,
+  };
+}
+
 /** Checkout, FILE variables, build, cleanup: one job on this agent. */
 export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): JobWork {
-  return async (spec, { dir, log, signal, progress }) => {
+  return async (spec, { dir, log, signal, progress, agentName }) => {
     const src = join(dir, 'src');
+    if (spec.part?.kind === 'INDEX') {
+      // The index of images already pushed: nothing of the repository is read.
+      return deps.build({ ...indexOnly(spec, dir, signal, log, progress), part: spec.part, agentName });
+    }
     if (spec.refresh) await deps.trees.forget(spec.projectKey);
     log(`Checking out ${spec.sha.slice(0, 12)} of ${spec.repository.url}`);
     await deps.trees.materialize(spec.projectKey, spec.repository, spec.sha, src);
@@ -63,7 +93,7 @@ export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): J
             `"secret_src" ${b.secret.srcPath} is neither a file in the repository nor a FILE variable of the action.`,
           );
       }
-      await deps.build({
+      return await deps.build({
         spec: b,
         repoRoot: src,
         contextDir: join(src, b.contextPath),
@@ -77,6 +107,8 @@ export function createJobWork(deps: { trees: WorkTrees; build: BuildRunner }): J
         mask: spec.mask,
         log,
         progress,
+        part: spec.part,
+        agentName,
       });
     } finally {
       for (const f of written) await rm(f, { force: true });

@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { JobWork } from '../app/ports/job-work.js';
 import type { PlatformReport } from '../domain/agent-platforms.js';
 import { BuildError } from '../domain/errors.js';
+import type { PlatformImage } from '../domain/platform-image.js';
 import { AgentProtocolError, type AgentClient, type ClaimedJob } from './http-client.js';
 import { createLogShipper } from './log-shipper.js';
 
@@ -77,7 +78,7 @@ export function createAgentRunner(opts: {
     return false;
   }
 
-  async function runJob({ jobId, attempt, spec }: ClaimedJob): Promise<void> {
+  async function runJob({ jobId, attempt, spec, agentName }: ClaimedJob): Promise<void> {
     const dir = join(opts.workDir, `job-${jobId}-${attempt}`);
     const shipper = createLogShipper(opts.client, jobId, attempt, spec.mask);
     const cancel = new AbortController();
@@ -98,18 +99,22 @@ export function createAgentRunner(opts: {
     const beat = setInterval(() => void heartbeat(), opts.heartbeatMs ?? HEARTBEAT_MS);
     let status: 'SUCCESSFUL' | 'FAILED' | 'TERMINATED' = 'SUCCESSFUL';
     let error: string | null = null;
+    let result: PlatformImage | null = null;
+    // A platform part's own lines go in its lane of the one log its siblings share.
+    const lane = spec.part?.kind === 'PLATFORM' ? `[${spec.part.platform}] ` : '';
     try {
       await mkdir(dir, { recursive: true, mode: 0o700 });
-      await opts.work(spec, {
+      result = await opts.work(spec, {
         dir,
         log: (l) => shipper.line(l),
         signal: cancel.signal,
         progress: (p) => (progress = p),
+        agentName,
       });
     } catch (e) {
       status = cancel.signal.aborted ? 'TERMINATED' : 'FAILED';
       error = e instanceof Error ? e.message : String(e);
-      shipper.line(status === 'TERMINATED' ? `Terminated: ${error}` : `Failed: ${error}`);
+      shipper.line(`${lane}${status === 'TERMINATED' ? 'Terminated' : 'Failed'}: ${error}`);
     } finally {
       clearInterval(beat);
       stopping.signal.removeEventListener('abort', onStop);
@@ -117,7 +122,7 @@ export function createAgentRunner(opts: {
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
     }
     await opts.client
-      .finish(jobId, attempt, status, error)
+      .finish(jobId, attempt, status, error, result)
       .catch((e: unknown) => opts.log.warn({ err: e, jobId }, 'could not report the end of a job'));
     opts.log.info({ jobId, attempt, status }, 'job finished');
   }

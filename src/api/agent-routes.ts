@@ -19,6 +19,21 @@ const CLAIM_WAIT_MS = 25_000;
 const JobParams = Type.Object({ id: Type.Integer() });
 const Attempt = { attempt: Type.Integer({ minimum: 1 }) };
 const PlatformJson = Type.Enum([...PLATFORMS]);
+const Digest = Type.String({ pattern: '^sha256:[0-9a-f]{64}$' });
+const PlatformImageJson = Type.Object(
+  {
+    platform: PlatformJson,
+    digest: Digest,
+    emulated: Type.Boolean(),
+    durationMs: Type.Integer({ minimum: 0 }),
+    cachedSteps: Type.Integer({ minimum: 0 }),
+    totalSteps: Type.Integer({ minimum: 0 }),
+    sizeBytes: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    mediaType: Type.String({ maxLength: 200, pattern: '^[a-z0-9.+/-]+$' }),
+    manifestSize: Type.Integer({ minimum: 1, maximum: 4 * 1024 * 1024 }),
+  },
+  { additionalProperties: false },
+);
 const PlatformList = Type.Array(PlatformJson, { maxItems: PLATFORMS.length * 2 });
 /** What an agent runs, as it says at start and as the list shows it (the native set there is the effective one). */
 const PlatformsJson = {
@@ -120,6 +135,8 @@ export function agentRoutes(
             ...Attempt,
             status: Type.Enum(['SUCCESSFUL', 'FAILED', 'TERMINATED']),
             error: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+            /** What a platform part pushed by digest (its agent says; the index job verifies it in the registry). */
+            result: Type.Optional(Type.Union([PlatformImageJson, Type.Null()])),
           }),
         },
         config,
@@ -128,6 +145,7 @@ export function agentRoutes(
         await jobs.finish(agent(req), req.params.id, req.body.attempt, {
           status: req.body.status,
           error: req.body.error ?? null,
+          result: req.body.result ?? null,
         });
         return reply.status(204).send();
       },

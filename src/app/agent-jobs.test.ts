@@ -35,6 +35,8 @@ describe('agent jobs (server side)', () => {
       state: 'RUNNING',
       startedAt: new Date(0),
       logBase: 0,
+      logReceived: 0,
+      kind: 'BUILD',
       spec: sealJobSpec(secrets, { mask: [password] } as JobSpec),
     } as unknown as Job;
     const appended: string[] = [];
@@ -44,12 +46,13 @@ describe('agent jobs (server side)', () => {
         byId: async () => job,
         lockRunning: async () => job,
         markStarted: async () => {},
+        addReceived: async () => {},
         finish: async () => true,
       },
       logs: {
-        append: async (_id: number, at: number, lines: string[]) => {
+        appendAtEnd: async (_id: number, lines: string[]) => {
           appended.push(...lines);
-          return at + lines.length;
+          return appended.length;
         },
       },
       transaction: <T>(fn: (tx: Store) => Promise<T>) => fn(store),
@@ -67,6 +70,6 @@ describe('agent jobs (server side)', () => {
     await jobs.appendLogs(agent, 7, 1, 0, [`curl -u bot:${encoded} https://x`, `plain ${password}`, 'clean']);
     expect(appended).toEqual(['curl -u bot:*** https://x', 'plain ***', 'clean']);
     await jobs.finish(agent, 7, 1, { status: 'FAILED', error: `push to https://r.io?p=${encoded} failed` });
-    expect(finished).toEqual([{ status: 'FAILED', error: 'push to https://r.io?p=*** failed' }]);
+    expect(finished).toEqual([{ status: 'FAILED', error: 'push to https://r.io?p=*** failed', result: null }]);
   });
 });

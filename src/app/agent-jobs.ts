@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { ConflictError, NotFoundError, UnauthorizedError } from '../domain/errors.js';
-import type { PlatformReport } from '../domain/agent-platforms.js';
+import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
+import { isKnown, type PlatformReport } from '../domain/agent-platforms.js';
+import { claimRoute, DEFAULT_NATIVE_WAIT_MS, routingPlatforms } from '../domain/platform-routing.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createMasker, maskSecrets } from '../domain/secret-masking.js';
 import { openJobSpec } from './sealed-job-spec.js';
@@ -21,6 +22,10 @@ export const DEFAULT_LEASE_MS = 30_000;
  */
 export const MAX_UNSTARTED_CLAIMS = 3;
 export const logTopic = (actionExecutionId: number) => `log:${actionExecutionId}`;
+/** A platform part whose agent was lost goes back to the queue this many times before it fails the action. */
+export const MAX_PART_CLAIMS = 3;
+/** Runnable jobs a claim looks at: enough to pass the platform parts this agent should leave to a native one. */
+const CANDIDATES = 50;
 
 /** The server side of the agent protocol: agent tokens, claim (long-poll), heartbeat, logs, finish, the reaper. */
 export function createAgentJobs(deps: {
@@ -30,6 +35,8 @@ export function createAgentJobs(deps: {
   notifier: Notifier;
   orchestrator: Orchestrator;
   leaseMs?: number;
+  /** How long a platform part waits for a known native agent (ARCHWAY_NATIVE_WAIT_SECONDS). */
+  nativeWaitMs?: number;
 }) {
   const { store, clock, notifier, orchestrator } = deps;
   const LEASE_MS = deps.leaseMs ?? DEFAULT_LEASE_MS;
@@ -50,11 +57,35 @@ export function createAgentJobs(deps: {
     return job;
   }
 
-  async function tryClaim(agent: Agent): Promise<{ jobId: number; attempt: number; spec: JobSpec } | undefined> {
+  /**
+   * The most urgent runnable job this agent may take, taken (compare-and-set): any BUILD or INDEX job; a PLATFORM
+   * part as `claimRoute` says (native first, emulated once no native agent is known or after the wait).
+   */
+  async function claimFor(agent: Agent, tx: Store, now: Date): Promise<Job | undefined> {
+    const leaseUntil = new Date(now.getTime() + LEASE_MS);
+    const me = routingPlatforms(agent.labels, agent.platforms);
+    let known: ReturnType<typeof routingPlatforms>[] | null = null;
+    for (const job of await tx.jobs.candidates(now, agent.workspaceIds, CANDIDATES)) {
+      if (job.kind === 'PLATFORM' && job.platform) {
+        known ??= (await tx.agents.list())
+          .filter((a) => a.id === agent.id || isKnown(a.lastSeenAt, now))
+          .map((a) => routingPlatforms(a.labels, a.platforms));
+        const waited = now.getTime() - Math.max(job.createdAt.getTime(), job.notBefore.getTime());
+        if (!claimRoute(job.platform, me, known, waited, deps.nativeWaitMs ?? DEFAULT_NATIVE_WAIT_MS)) continue;
+      }
+      const claimed = await tx.jobs.claimById(job.id, agent.id, leaseUntil);
+      if (claimed) return claimed;
+    }
+    return undefined;
+  }
+
+  async function tryClaim(
+    agent: Agent,
+  ): Promise<{ jobId: number; attempt: number; spec: JobSpec; agentName: string } | undefined> {
     const now = clock.now();
     // The claim and the action's INPROGRESS in one transaction: a crash leaves both or neither.
     const job = await store.transaction(async (tx) => {
-      const claimed = await tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS), agent.workspaceIds);
+      const claimed = await claimFor(agent, tx, now);
       const ae = claimed && (await tx.executions.actionExecution(claimed.actionExecutionId));
       if (ae) {
         const started = { ...ae, status: 'INPROGRESS' as const, startDate: ae.startDate ?? now, progress: 0 };
@@ -65,7 +96,12 @@ export function createAgentJobs(deps: {
     if (!job) return undefined;
     crashPoint('job.claimed');
     notifier.publish(executionTopic(job.executionId));
-    return { jobId: job.id, attempt: job.attempt, spec: openJobSpec(deps.secrets, job.spec, job.actionExecutionId) };
+    return {
+      jobId: job.id,
+      attempt: job.attempt,
+      spec: openJobSpec(deps.secrets, job.spec, job.actionExecutionId),
+      agentName: agent.name,
+    };
   }
 
   /** A job its agent never started goes back to the queue (a cancelled one ends instead); a stale attempt is left alone. */
@@ -79,7 +115,9 @@ export function createAgentJobs(deps: {
     await store
       .transaction(async (tx) => {
         const ae = await tx.executions.actionExecution(job.actionExecutionId);
-        if (ae) await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' }, ['INPROGRESS']);
+        // A platform part leaves the action INPROGRESS: its sibling parts may be running.
+        if (ae && job.kind !== 'PLATFORM')
+          await tx.executions.updateActionExecution({ ...ae, status: 'ENQUEUED' }, ['INPROGRESS']);
         if (!(await tx.jobs.release(job.id, job.attempt)))
           throw new ConflictError(`Job ${job.id} attempt ${job.attempt} is stale.`);
       })
@@ -178,24 +216,36 @@ export function createAgentJobs(deps: {
         const job = locked;
         // A job that logged is started: it is never handed to another agent, which would log the same part again.
         if (job.startedAt === null) await tx.jobs.markStarted(jobId, attempt, clock.now());
-        // The agent counts from 0; its attempt's lines go after what the log held when it claimed the job.
-        const mask = createMasker(openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask);
-        const next = await tx.logs.append(
-          job.actionExecutionId,
-          job.logBase + offset,
-          lines.map((l) => mask(l)),
-        );
-        return { job, next };
+        // The agent counts its attempt's lines from 0: a batch before what it sent so far is a resend (only its
+        // new lines count), one past it a gap. They go at the log's end, where parts running side by side meet.
+        if (offset > job.logReceived)
+          throw new ConflictError(
+            `Log offset ${offset} is past the lines received (${job.logReceived}); resend from ${job.logReceived}.`,
+          );
+        const fresh = lines.slice(job.logReceived - offset);
+        if (fresh.length > 0) {
+          const mask = createMasker(openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask);
+          await tx.logs.appendAtEnd(
+            job.actionExecutionId,
+            fresh.map((l) => mask(l)),
+          );
+          await tx.jobs.addReceived(jobId, attempt, fresh.length);
+        }
+        return { job, next: job.logReceived + fresh.length };
       });
       notifier.publish(logTopic(job.actionExecutionId));
-      return { next: next - job.logBase };
+      return { next };
     },
     async finish(agent: Agent, jobId: number, attempt: number, outcome: JobOutcome): Promise<void> {
       const job = await running(agent, jobId, attempt);
+      const result = job.kind === 'PLATFORM' && outcome.status === 'SUCCESSFUL' ? (outcome.result ?? null) : null;
+      if (job.kind === 'PLATFORM' && outcome.status === 'SUCCESSFUL' && result?.platform !== job.platform)
+        throw new ValidationError(`Job ${jobId} builds ${job.platform}: its result must be that platform's image.`);
       const finished = await orchestrator.jobFinished(job, {
         status: outcome.status,
         error:
           outcome.error && maskSecrets(outcome.error, openJobSpec(deps.secrets, job.spec, job.actionExecutionId).mask),
+        result,
       });
       if (!finished) throw new ConflictError(`Job ${jobId} attempt ${attempt} is stale.`);
     },
@@ -207,6 +257,17 @@ export function createAgentJobs(deps: {
       const expired = await store.jobs.expired(clock.now());
       for (const job of expired) {
         if (job.startedAt === null && job.attempt < MAX_UNSTARTED_CLAIMS) {
+          await putBack(job);
+          continue;
+        }
+        if (job.kind === 'PLATFORM' && job.attempt < MAX_PART_CLAIMS && !job.cancelRequested) {
+          // An agent lost in the middle of one platform: that platform only goes back to the queue.
+          await store.transaction((tx) =>
+            tx.logs.appendAtEnd(job.actionExecutionId, [
+              `[${job.platform}] Agent "${job.agentId}" was lost (no heartbeat for ${LEASE_MS / 1000} s); ${job.platform} is queued again.`,
+            ]),
+          );
+          notifier.publish(logTopic(job.actionExecutionId));
           await putBack(job);
           continue;
         }

@@ -2,18 +2,13 @@ import { createHash } from 'node:crypto';
 import type { JobSpec } from '../domain/job-spec.js';
 import type { Platform } from '../domain/platform.js';
 import type { PlatformImage } from '../domain/platform-image.js';
+import type { FanOutMode } from '../domain/platform-routing.js';
 import type { Job } from './ports/job-queue.js';
 
 /**
  * A build fanned out over agents: one PLATFORM job per target platform, then one INDEX job once they all
  * succeeded. This module holds the decisions; the orchestrator applies them in its transactions.
- *
- * `ARCHWAY_FANOUT`: `auto` (the default) fans out while more than one agent is known, since on one machine the
- * parts only add the index job's push (about 0.15 s) and lose the units' parallel builds inside one engine;
- * `on` always (even with one agent: the parts then run one after another); `off` never.
  */
-export type FanOutMode = 'auto' | 'on' | 'off';
-
 export function fansOut(spec: JobSpec, mode: FanOutMode, knownAgents: number): boolean {
   if (spec.part || spec.build.platforms.length < 2) return false;
   return mode === 'on' || (mode === 'auto' && knownAgents > 1);

@@ -120,7 +120,8 @@ export function createExecutionUseCases(deps: {
           const dropped = await tx.jobs.dropQueued(execution.id);
           await tx.jobs.requestCancel(execution.id);
           for (const ae of await tx.executions.actionExecutions(execution.id)) {
-            if (dropped.includes(ae.id))
+            // A fanned-out build whose other parts still run ends when they have stopped (TERMINATING).
+            if (dropped.includes(ae.id) && !(await tx.jobs.live(ae.id)))
               await tx.executions.updateActionExecution({ ...ae, status: 'TERMINATED', finishDate: deps.clock.now() }, [
                 ae.status,
               ]);

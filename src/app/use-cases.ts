@@ -1,3 +1,4 @@
+import type { FanOutMode } from '../domain/platform-routing.js';
 import type { LocalRepoRule } from '../domain/repo-url.js';
 import type { DefaultRegistry } from '../domain/job-spec.js';
 import { createActionUseCases } from './actions.js';
@@ -38,6 +39,10 @@ export function createUseCases(deps: {
   revisions: RevisionSource;
   variableLayers: VariableLayers;
   leaseMs?: number;
+  /** ARCHWAY_FANOUT (domain/platform-routing.ts). */
+  fanOut?: FanOutMode;
+  /** ARCHWAY_NATIVE_WAIT_SECONDS, in milliseconds. */
+  nativeWaitMs?: number;
   /** How often push-triggered projects are polled (0: not at all). */
   gitPollMs?: number;
   defaultRegistry?: DefaultRegistry | null;
@@ -62,6 +67,7 @@ export function createUseCases(deps: {
     scopes,
     gate,
     defaultRegistry: deps.defaultRegistry,
+    fanOut: deps.fanOut,
   });
   const runs = createRunStarter({
     store,
@@ -85,7 +91,15 @@ export function createUseCases(deps: {
   const webhookTrigger = createWebhookTrigger({ store, pipelines, runs });
   const projects = createProjectUseCases(deps.store, deps.secrets, deps.localRepos);
   const pushWebhook = createPushWebhook({ store, projects, gitPoller });
-  const agentJobs = createAgentJobs({ store, secrets, clock, notifier, orchestrator, leaseMs: deps.leaseMs });
+  const agentJobs = createAgentJobs({
+    store,
+    secrets,
+    clock,
+    notifier,
+    orchestrator,
+    leaseMs: deps.leaseMs,
+    nativeWaitMs: deps.nativeWaitMs,
+  });
   const tokens = createTokenUseCases(deps.store, deps.secrets, deps.clock);
   return {
     /** For live streams in the API (log lines, execution changes). */

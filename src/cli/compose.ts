@@ -110,6 +110,8 @@ export async function openCore(
     revisions: overrides.revisions ?? createGitRevisionSource({ mirrorsDir: join(config.dataDir, 'git') }),
     variableLayers: overrides.variableLayers ?? createStoredVariableLayers(store, secrets),
     leaseMs: config.agentLeaseSeconds * 1000,
+    fanOut: config.fanOut,
+    nativeWaitMs: config.nativeWaitSeconds * 1000,
     gitPollMs: config.gitPollSeconds * 1000,
     defaultRegistry,
     onHeld,

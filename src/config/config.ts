@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { parsePlatformList } from '../domain/agent-platforms.js';
 import { ConfigError } from '../domain/errors.js';
 import type { Platform } from '../domain/platform.js';
+import type { FanOutMode } from '../domain/platform-routing.js';
 
 export interface Config {
   port: number;
@@ -46,8 +47,24 @@ export interface Config {
    * (ARCHWAY_AGENT_PLATFORMS, e.g. `linux/arm64,linux/arm/v7`); null: the host's. A bad value refuses to start.
    */
   agentPlatforms: readonly Platform[] | null;
+  /**
+   * Whether a multi-platform build becomes one job per platform plus an index job (ARCHWAY_FANOUT): `auto` (the
+   * default) while more than one agent is known, `on` always, `off` never (one job builds every platform).
+   */
+  fanOut: FanOutMode;
+  /** How long a platform job waits for a known native agent before another may emulate it (ARCHWAY_NATIVE_WAIT_SECONDS). */
+  nativeWaitSeconds: number;
   /** A test hook: the step boundary at which the server kills itself (ARCHWAY_CRASH_AT; app/crash-point.ts). */
   crashAt: string | null;
+}
+
+const FAN_OUT_MODES: readonly FanOutMode[] = ['auto', 'on', 'off'];
+
+function fanOut(raw: string | undefined): FanOutMode {
+  if (raw === undefined || raw === '') return 'auto';
+  if (!(FAN_OUT_MODES as readonly string[]).includes(raw))
+    throw new ConfigError(`ARCHWAY_FANOUT must be one of ${FAN_OUT_MODES.join(', ')} (got "${raw}").`);
+  return raw as FanOutMode;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -145,6 +162,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       addr: env.ARCHWAY_BUILTIN_REGISTRY_ADDR || '127.0.0.1:5000',
     }),
     agentPlatforms: agentPlatforms(env),
+    fanOut: fanOut(env.ARCHWAY_FANOUT),
+    nativeWaitSeconds: integer(env, 'ARCHWAY_NATIVE_WAIT_SECONDS', 60, 0, 86_400),
     crashAt: env.ARCHWAY_CRASH_AT || null,
   });
 }

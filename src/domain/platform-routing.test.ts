@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EffectivePlatforms } from './agent-platforms.js';
 import { PLATFORMS, type Platform } from './platform.js';
-import { canBuild, claimRoute } from './platform-routing.js';
+import { canBuild, claimRoute, routingPlatforms } from './platform-routing.js';
 
 const platform = fc.constantFrom(...PLATFORMS);
 const platforms = fc.subarray([...PLATFORMS]);
@@ -65,5 +65,14 @@ describe('claimRoute', () => {
     // The arm agent stopped (no longer known): arm64 goes to the x86 agent at once; while known, after the wait.
     expect(claimRoute('linux/arm64', x86, [x86], 0, WAIT)).toBe('fallback');
     expect(route('linux/arm64', x86, WAIT)).toBe('fallback');
+  });
+
+  it('offers every platform, after the natives, to an agent that never said what it runs and has no label', () => {
+    const silent = routingPlatforms([], null);
+    const arm = routingPlatforms([], { hostPlatform: 'linux/arm64', native: ['linux/arm64'], emulated: [] });
+    for (const p of PLATFORMS) expect(canBuild(silent, p)).toBe(true);
+    expect(claimRoute('linux/arm64', silent, [silent, arm], 0, WAIT)).toBeNull();
+    expect(claimRoute('linux/amd64', silent, [silent, arm], 0, WAIT)).toBe('fallback');
+    expect(routingPlatforms(['platform=linux/arm/v7'], null).emulated).toEqual([]);
   });
 });

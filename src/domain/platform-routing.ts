@@ -1,8 +1,27 @@
-import type { EffectivePlatforms } from './agent-platforms.js';
-import type { Platform } from './platform.js';
+import { effectivePlatforms, type EffectivePlatforms, type PlatformReport } from './agent-platforms.js';
+import { PLATFORMS, type Platform } from './platform.js';
+
+/**
+ * Whether a multi-platform build becomes one job per platform and an index job (ARCHWAY_FANOUT): `auto` (the
+ * default) while more than one agent is known, since on one machine the parts only add the index job's push (about
+ * 0.15 s) and lose the engine's parallel units; `on` always (even with one agent: the parts then run one after
+ * another); `off` never.
+ */
+export type FanOutMode = 'auto' | 'on' | 'off';
 
 /** How long a platform job waits for a known native agent before any agent may emulate it (ARCHWAY_NATIVE_WAIT_SECONDS). */
 export const DEFAULT_NATIVE_WAIT_MS = 60_000;
+
+/**
+ * What routing counts an agent as running. An agent that never said (an older agent, or one whose hello failed)
+ * and has no `platform=` label is offered every platform as a fallback, as before agents reported: it builds them
+ * as it always did, just never ahead of a native agent.
+ */
+export function routingPlatforms(labels: readonly string[], report: PlatformReport | null): EffectivePlatforms {
+  const effective = effectivePlatforms(labels, report);
+  if (report === null && effective.native.length === 0) return { ...effective, emulated: [...PLATFORMS] };
+  return effective;
+}
 
 /** Whether the agent can build `platform` at all: natively by routing, on its own machine, or under QEMU. */
 export function canBuild(agent: EffectivePlatforms, platform: Platform): boolean {

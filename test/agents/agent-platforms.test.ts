@@ -203,7 +203,7 @@ describe('agents say what they run', () => {
     const warnings: string[] = [];
     const runner = createAgentRunner({
       client: counted,
-      work: async () => undefined,
+      work: async () => null,
       workDir: api.dataDir,
       log: { info: () => undefined, warn: (_o, msg) => warnings.push(msg) },
       platforms: async () => ({ hostPlatform: 'linux/arm64', native: ['linux/arm64'], emulated: [] }),
@@ -245,7 +245,7 @@ describe('agents say what they run', () => {
     const client = createAgentClient({ server: api.baseUrl, token: made.token });
     const runner = createAgentRunner({
       client: { ...client, claim: (s?: AbortSignal) => (claims++, client.claim(s)) },
-      work: async () => undefined,
+      work: async () => null,
       workDir: api.dataDir,
       log: quietLog,
       platforms: async () => {

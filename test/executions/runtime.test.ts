@@ -227,7 +227,7 @@ describe('executions: run, logs, cancel, retry, serialisation, lost agents', () 
     const attempt = [
       `Checking out ${sha.slice(0, 12)} of ${origin}`,
       'Fake engine: linux/amd64 for 127.0.0.1:5000/team/flaky',
-      '[linux/amd64] build started (native)',
+      '[linux/amd64] build started on test-agent (native)',
       '[linux/amd64] STEP 1/2: RUN fake step 1',
       '[linux/amd64] STEP 2/2: RUN fake step 2',
     ];

@@ -64,8 +64,11 @@ export function crashPointSuite(dialect: 'sqlite' | 'postgres', postgres: () => 
         const db = dialect === 'postgres' ? await postgres()!.freshDatabase() : null;
         const dataDir = join(work, `data-${point}`);
         const port = await freePort();
+        // The parts' boundary is reached by a fanned-out build: two platforms, fanned out with one agent.
+        const parts = point === 'part.finished';
         const env = {
           ARCHWAY_AGENT_LEASE_SECONDS: '3',
+          ...(parts && { ARCHWAY_FANOUT: 'on' }),
           ...(db && { ARCHWAY_DATABASE_URL: db.url, ARCHWAY_SECRET_KEY: 'c'.repeat(64) }),
         };
         const start = (extra: Record<string, string> = {}) =>
@@ -89,6 +92,7 @@ export function crashPointSuite(dialect: 'sqlite' | 'postgres', postgres: () => 
               type: 'DOCKER_BUILD_MULTI_ARCH',
               name,
               repository: 'r.example/x',
+              ...(parts && { target_platform: 'linux/amd64,linux/arm64' }),
             });
 
           const first = await attempt(server, 'POST', `${P}/${pipeline}/executions`, {});
@@ -109,7 +113,11 @@ export function crashPointSuite(dialect: 'sqlite' | 'postgres', postgres: () => 
           server = await start();
           const ended = await untilEnded(server, pipeline, 45_000);
           for (const e of ended) expect(e.status, JSON.stringify(e)).toBe(cancelling ? 'TERMINATED' : 'SUCCESSFUL');
-          const ran = agent.claims.map((c) => c.actionExecutionId);
+          const ran = agent.claims.map((c) => `${c.actionExecutionId} ${c.part}`);
+          if (parts)
+            expect(new Set(agent.claims.map((c) => c.part))).toEqual(
+              new Set(['PLATFORM linux/amd64', 'PLATFORM linux/arm64', 'INDEX']),
+            );
           expect(new Set(ran).size, `handed out twice: ${JSON.stringify(agent.claims)}`).toBe(ran.length);
 
           // The pipeline is not blocked: a run after the restart goes through.

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Platform } from '../../src/domain/platform.js';
 import { AgentProtocolError, createAgentClient, type AgentClient } from '../../src/agent/http-client.js';
 
 export interface ScriptedJob {
@@ -7,13 +9,17 @@ export interface ScriptedJob {
   executionId: number;
   actionExecutionId: number;
   actionName: string;
+  /** The part of a fanned-out build: `PLATFORM linux/arm64`, `INDEX`; `BUILD` for a whole build. */
+  part: string;
+  /** The platform of a PLATFORM part (it finishes with a made-up image of it). */
+  platform: Platform | null;
 }
 
 /**
  * The agent protocol spoken over real HTTP with no build behind it: for tests of the server's state machine, where
  * what is under test is the server (its crashes, its replicas), not the engine. It claims a job, logs a line,
  * heartbeats and finishes SUCCESSFUL; an action named `hold*` heartbeats until it is cancelled and finishes
- * TERMINATED. When a server does not answer it moves to the next one in `servers()`, as behind a load balancer.
+ * TERMINATED; a platform part of a fanned-out build finishes with a made-up image of its platform. When a server does not answer it moves to the next one in `servers()`, as behind a load balancer.
  */
 export function startScriptedAgent(opts: {
   servers: () => string[];
@@ -58,7 +64,21 @@ export function startScriptedAgent(opts: {
         break;
       }
     }
-    await call((c) => c.finish(job.jobId, job.attempt, status, status === 'TERMINATED' ? 'Cancelled.' : null));
+    const image =
+      status === 'SUCCESSFUL' && job.platform
+        ? {
+            platform: job.platform,
+            digest: `sha256:${createHash('sha256').update(`${job.actionExecutionId} ${job.platform}`).digest('hex')}`,
+            emulated: false,
+            durationMs: opts.workMs ?? 200,
+            cachedSteps: 0,
+            totalSteps: 1,
+            sizeBytes: 1024,
+            mediaType: 'application/vnd.oci.image.manifest.v1+json',
+            manifestSize: 500,
+          }
+        : null;
+    await call((c) => c.finish(job.jobId, job.attempt, status, status === 'TERMINATED' ? 'Cancelled.' : null, image));
   }
 
   const loop = (async () => {
@@ -72,6 +92,10 @@ export function startScriptedAgent(opts: {
           executionId: claimed.spec.executionId,
           actionExecutionId: claimed.spec.actionExecutionId,
           actionName: claimed.spec.actionName,
+          part: claimed.spec.part
+            ? `${claimed.spec.part.kind}${claimed.spec.part.kind === 'PLATFORM' ? ` ${claimed.spec.part.platform}` : ''}`
+            : 'BUILD',
+          platform: claimed.spec.part?.kind === 'PLATFORM' ? claimed.spec.part.platform : null,
         };
         claims.push(job);
         await work(job);

@@ -1,4 +1,5 @@
-import type { JobSpec } from '../../domain/job-spec.js';
+import type { BuildPart, JobSpec } from '../../domain/job-spec.js';
+import type { PlatformImage } from '../../domain/platform-image.js';
 import type { Secret } from '../../domain/secret-masking.js';
 
 /**
@@ -8,8 +9,15 @@ import type { Secret } from '../../domain/secret-masking.js';
  */
 export type JobWork = (
   spec: JobSpec,
-  ctx: { dir: string; log: (line: string) => void; signal: AbortSignal; progress: (p: number) => void },
-) => Promise<void>;
+  ctx: {
+    dir: string;
+    log: (line: string) => void;
+    signal: AbortSignal;
+    progress: (p: number) => void;
+    /** The agent's name as the server knows it, for the log ("build started on <name>"). */
+    agentName?: string;
+  },
+) => Promise<PlatformImage | null>;
 
 /** The build an agent runs for a job, with every path already inside the checked-out work tree. */
 export interface BuildRequest {
@@ -26,10 +34,14 @@ export interface BuildRequest {
   mask: Secret[];
   log: (line: string) => void;
   progress: (percent: number) => void;
+  /** The part of a fanned-out build this job is; absent: the whole build. */
+  part?: BuildPart;
+  agentName?: string;
 }
 
 /**
  * Runs one build for the agent (resolves the registry target, drives the Engine, turns its events into log lines).
- * Lifecycle and concurrency: one call per job, as JobWork. Failure: rejects with the build's error.
+ * Lifecycle and concurrency: one call per job, as JobWork. Resolves with the image a platform part pushed (null for
+ * a whole build or an index). Failure: rejects with the build's error.
  */
-export type BuildRunner = (request: BuildRequest) => Promise<void>;
+export type BuildRunner = (request: BuildRequest) => Promise<PlatformImage | null>;
