@@ -48,7 +48,8 @@ export function createEngineBuildRunner(engine: Engine, resolve: RegistryResolve
       if (e.type === 'step') {
         done.set(e.platform, e.step / e.steps);
         const sum = [...done.values()].reduce((a, b) => a + b, 0);
-        r.progress(Math.floor((sum / r.spec.platforms.length) * 90));
+        const building = r.part?.kind === 'PLATFORM' ? 1 : r.spec.platforms.length;
+        r.progress(Math.floor((sum / building) * 90));
       }
     };
     const target = await resolve(r.spec.target);

@@ -386,7 +386,8 @@ export function createOrchestrator(deps: {
       if (indexLive(jobs)) return;
       const queued = await store
         .transaction(async (tx) => {
-          // The compare-and-set that makes one of two settling replicas queue the index.
+          // Only while the action runs (an INDEX that already ended made it final); of two settling at once, the
+          // one-live-INDEX index refuses the second.
           if (!(await tx.executions.updateActionExecution({ ...ae, progress: 95 }, ['INPROGRESS']))) return false;
           const job = {
             actionExecutionId: ae.id,

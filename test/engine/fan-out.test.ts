@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { BuildResult, PlatformImage } from '../../src/app/ports/engine.js';
+import type { BuildEvent, BuildResult, PlatformImage } from '../../src/app/ports/engine.js';
 import { createBuildahEngine } from '../../src/engine/buildah/buildah-engine.js';
 import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { ensureBusyboxBase } from '../support/busybox-base.js';
@@ -98,4 +98,48 @@ describe('fan-out in the buildah engine: platform images by digest, then their i
   it('assembles and verifies the index in well under a second once the last platform is pushed', () => {
     expect(indexMs).toBeLessThan(5_000); // loose here; measured by bench/build (target < 1 s)
   });
+});
+
+describe('fan-out in the buildah engine: an unchanged platform is reused, a changed one builds', () => {
+  let registry: LocalRegistry;
+  let work: string;
+  let repo: string;
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'archway-fan-out-reuse-'));
+    registry = await startOpenRegistry(join(work, 'registry'));
+    const base = await ensureBusyboxBase(registry.host);
+    repo = makeRepo({ Dockerfile: `FROM ${base}\nARG WHO=me\nRUN echo "$WHO on $(uname -m)" > /who.txt\n` });
+  }, 120_000);
+  afterAll(async () => {
+    await registry?.stop();
+    rmSync(work, { recursive: true, force: true });
+    if (repo) rmSync(repo, { recursive: true, force: true });
+  });
+
+  it('reuses the image of a platform built from the same inputs while it is in the registry', async () => {
+    const engine = createBuildahEngine({
+      dir: join(work, 'agent'),
+      access: { insecure: [registry.host], caDir: null },
+    });
+    const spec = specFor(repo, registry.host, {
+      platforms: ['linux/arm64'],
+      repository: 'team/reused',
+      cache: { mode: 'min', key: 'scope-1', clear: false },
+    });
+    const first = await engine.buildPlatform(spec, () => undefined);
+    const events: BuildEvent[] = [];
+    const again = await engine.buildPlatform(spec, (e) => events.push(e));
+    expect(again).toMatchObject({ digest: first.digest, platform: 'linux/arm64', durationMs: 0 });
+    expect(again.mediaType).toBe(first.mediaType);
+    expect(events.some((e) => e.type === 'platform-started')).toBe(false);
+    expect(events).toContainEqual({
+      type: 'preflight',
+      message: `Nothing changed since the build of linux/arm64 as ${first.digest}: reusing it`,
+    });
+    // A changed input builds.
+    const changed = await engine.buildPlatform({ ...spec, buildArgs: [['WHO', 'you']] }, (e) => events.push(e));
+    expect(changed.digest).not.toBe(first.digest);
+    expect(changed.durationMs).toBeGreaterThan(0);
+  }, 240_000);
 });

@@ -12,6 +12,8 @@ export interface RememberedBuild {
   platforms: Array<{ platform: Platform; emulated: boolean; totalSteps: number }>;
   /** The registry holds its MAX build record (absent in entries written before this field, and under MIN). */
   recorded?: boolean;
+  /** For one platform of a fanned-out build: `indexDigest` is then that image's manifest, and this the rest of it. */
+  image?: { mediaType: string; manifestSize: number; sizeBytes: number | null };
 }
 
 /** Per cache key: enough for a few branches and tags built alternately; the oldest is forgotten first. */

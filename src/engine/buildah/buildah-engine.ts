@@ -30,7 +30,8 @@ import { pushIndexOfImages } from './index-assembly.js';
 import { pushImageIndex, verifyPushedIndex, type IndexIo, type PushedPlatform } from './index-push.js';
 import type { UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
-import { prepareBuildRegistries, writeAuthFile } from './registry-access.js';
+import { prepareBuildRegistries, tlsFor, writeAuthFile } from './registry-access.js';
+import { readManifest } from './registry-reader.js';
 import { createUnchangedBuilds, recordRepoFor } from './unchanged-build.js';
 
 export interface BuildahEngineOptions {
@@ -164,8 +165,8 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
 
   /**
    * Pre-flight, then an unchanged build's reuse, or the units and their index (`held` gets the stores taken);
-   * for one platform of a fanned-out build, its unit and its image pushed by digest (no reuse yet: the
-   * unchanged-build record is an index's).
+   * for one platform of a fanned-out build, the reuse of that platform's unchanged image, or its unit and its
+   * image pushed by digest.
    */
   async function runBuild(
     base: Pick<BuildRun, 'spec' | 'onEvent' | 'id' | 'buildDir' | 'started' | 'signal'>,
@@ -198,6 +199,14 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
     const known =
       key === null || output === 'platform' ? null : await unchanged.reuseIfUnchanged(spec, key, checked, run);
     if (known?.result) return known.result;
+    const tls = tlsFor(spec.registry, opts.access);
+    const inRegistry = async (digest: string) =>
+      (await readManifest(`${spec.registry}/${spec.repository}@${digest}`, { authFile, tls, signal })) !== null;
+    const knownPart =
+      key === null || output !== 'platform'
+        ? null
+        : await unchanged.reusePlatformIfUnchanged(spec, key, checked, { ...run, verify: inRegistry });
+    if (knownPart?.image) return knownPart.image;
     const registries = await prepareBuildRegistries(join(buildDir, 'registries'), opts.access);
     const env = childEnv(join(buildDir, 'tmp'), registries.env);
     const stores = (held.stores = await storeUsers.acquire(buildDir, key, spec.cache.clear, spec.platforms));
@@ -213,9 +222,11 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       access: opts.access,
       parallel: opts.parallel ?? availableParallelism(),
     };
-    return output === 'platform'
-      ? buildAndPushPlatform(run, units)
-      : buildAndPush(run, units, known?.fingerprint ?? null);
+    if (output === 'index') return buildAndPush(run, units, known?.fingerprint ?? null);
+    const image = await buildAndPushPlatform(run, units);
+    if (key !== null && knownPart?.fingerprint)
+      await unchanged.rememberPlatform(spec, key, knownPart.fingerprint, image);
+    return image;
   }
 
   /** The one unit, then its image pushed by digest; its build image is dropped after. */

@@ -1,6 +1,14 @@
 import { BuildError } from '../../domain/errors.js';
 import { runChild } from '../../process/child.js';
-import type { BuildEvent, BuildResult, BuildSpec, PlatformResult, RegistryAccess } from '../../app/ports/engine.js';
+import type {
+  BuildEvent,
+  BuildResult,
+  BuildSpec,
+  PlatformImage,
+  PlatformResult,
+  RegistryAccess,
+} from '../../app/ports/engine.js';
+import type { Platform } from '../../domain/platform.js';
 import { versionArgv } from './argv.js';
 import { fingerprintBuild } from './build-fingerprint.js';
 import { createBuildMemo, type BuildMemo, type RememberedBuild } from './build-memo.js';
@@ -165,5 +173,60 @@ export function createUnchangedBuilds(dir: string, access: RegistryAccess) {
     await memo.remember(key, { ...build, recorded }).catch(() => undefined); // an optimisation: the next build then goes step by step
   }
 
-  return { reuseIfUnchanged, remember };
+  /**
+   * The same for one platform of a fanned-out build: its fingerprint (the spec holds only that platform) kept
+   * under a key of its own, with the image it pushed by digest; reused while that manifest is in the repository.
+   * Agent-local (the MAX record is an index's): a platform that moves to another agent builds again once.
+   */
+  async function reusePlatformIfUnchanged(
+    spec: BuildSpec,
+    key: string,
+    checked: { dockerfileText: string; bases: BaseImage[] },
+    o: ReuseIo & { verify: (digest: string) => Promise<boolean> },
+  ): Promise<{ fingerprint: string | null; image: PlatformImage | null }> {
+    const platformKey = `${key}#platform`;
+    const say = (message: string) => o.onEvent({ type: 'preflight', message });
+    if (spec.cache.clear) await memo.forget(platformKey);
+    const fingerprint = await fingerprintBuild(
+      spec,
+      checked.dockerfileText,
+      checked.bases,
+      await buildahVersion(o.signal),
+    );
+    if (fingerprint.value === null || spec.cache.clear) return { fingerprint: fingerprint.value, image: null };
+    const remembered = await memo.recall(platformKey, fingerprint.value, spec.registry, spec.repository);
+    const was = remembered?.image;
+    if (!remembered || !was || !(await o.verify(remembered.indexDigest)))
+      return { fingerprint: fingerprint.value, image: null };
+    const platform = spec.platforms[0] as Platform;
+    const steps = remembered.platforms[0]?.totalSteps ?? 0;
+    say(`Nothing changed since the build of ${platform} as ${remembered.indexDigest}: reusing it`);
+    const image: PlatformImage = {
+      platform,
+      digest: remembered.indexDigest,
+      emulated: remembered.platforms[0]?.emulated ?? false,
+      durationMs: 0,
+      cachedSteps: steps,
+      totalSteps: steps,
+      ...was,
+    };
+    const { mediaType: _m, manifestSize: _s, ...finished } = image;
+    o.onEvent({ type: 'platform-finished', ...finished });
+    return { fingerprint: fingerprint.value, image };
+  }
+
+  /** Remembers a platform image pushed by digest by its fingerprint, on this agent. */
+  async function rememberPlatform(spec: BuildSpec, key: string, fingerprint: string, image: PlatformImage) {
+    const build: RememberedBuild = {
+      fingerprint,
+      registry: spec.registry,
+      repository: spec.repository,
+      indexDigest: image.digest,
+      platforms: [{ platform: image.platform, emulated: image.emulated, totalSteps: image.totalSteps }],
+      image: { mediaType: image.mediaType, manifestSize: image.manifestSize, sizeBytes: image.sizeBytes },
+    };
+    await memo.remember(`${key}#platform`, build).catch(() => undefined);
+  }
+
+  return { reuseIfUnchanged, remember, reusePlatformIfUnchanged, rememberPlatform };
 }
