@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { ConflictError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.js';
-import { isKnown, type PlatformReport } from '../domain/agent-platforms.js';
-import { claimRoute, DEFAULT_NATIVE_WAIT_MS, routingPlatforms } from '../domain/platform-routing.js';
+import { isKnown, type EffectivePlatforms, type PlatformReport } from '../domain/agent-platforms.js';
+import { claimRouteWarm, DEFAULT_NATIVE_WAIT_MS, routingPlatforms } from '../domain/platform-routing.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createMasker, maskSecrets } from '../domain/secret-masking.js';
 import { openJobSpec } from './sealed-job-spec.js';
@@ -59,19 +59,26 @@ export function createAgentJobs(deps: {
 
   /**
    * The most urgent runnable job this agent may take, taken (compare-and-set): any BUILD or INDEX job; a PLATFORM
-   * part as `claimRoute` says (native first, emulated once no native agent is known or after the wait).
+   * part as `claimRouteWarm` says (native first, emulated once no native agent is known or after the wait; the
+   * agent whose MIN store for it is warm first among equals).
    */
   async function claimFor(agent: Agent, tx: Store, now: Date): Promise<Job | undefined> {
     const leaseUntil = new Date(now.getTime() + LEASE_MS);
     const me = routingPlatforms(agent.labels, agent.platforms);
-    let known: ReturnType<typeof routingPlatforms>[] | null = null;
+    let known: Map<string, EffectivePlatforms> | null = null;
     for (const job of await tx.jobs.candidates(now, agent.workspaceIds, CANDIDATES)) {
       if (job.kind === 'PLATFORM' && job.platform) {
-        known ??= (await tx.agents.list())
-          .filter((a) => a.id === agent.id || isKnown(a.lastSeenAt, now))
-          .map((a) => routingPlatforms(a.labels, a.platforms));
+        known ??= new Map(
+          (await tx.agents.list())
+            .filter((a) => a.id === agent.id || isKnown(a.lastSeenAt, now))
+            .map((a) => [a.id, routingPlatforms(a.labels, a.platforms)]),
+        );
+        const warmId = job.cacheKey === null ? null : await tx.jobs.warmAgent(job.cacheKey, job.platform);
+        const warmAgent = warmId === null ? undefined : known.get(warmId);
+        const warm = warmAgent ? { agent: warmAgent, isMe: warmId === agent.id } : null;
         const waited = now.getTime() - Math.max(job.createdAt.getTime(), job.notBefore.getTime());
-        if (!claimRoute(job.platform, me, known, waited, deps.nativeWaitMs ?? DEFAULT_NATIVE_WAIT_MS)) continue;
+        const nativeWait = deps.nativeWaitMs ?? DEFAULT_NATIVE_WAIT_MS;
+        if (!claimRouteWarm(job.platform, me, [...known.values()], waited, nativeWait, warm)) continue;
       }
       const claimed = await tx.jobs.claimById(job.id, agent.id, leaseUntil);
       if (claimed) return claimed;

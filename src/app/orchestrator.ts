@@ -202,7 +202,10 @@ export function createOrchestrator(deps: {
       );
     for (const { platform, inputs } of parts.build) {
       const part = { ...spec, part: { kind: 'PLATFORM' as const, platform } };
-      await tx.jobs.enqueue({ ...job, kind: 'PLATFORM', platform, inputs, spec: sealJobSpec(deps.secrets, part) });
+      // MIN stores are per agent, so the part records its key for routing to prefer the warm agent; MAX is shared.
+      const cacheKey = spec.build.cacheMode === 'min' ? spec.cacheKey : null;
+      const sealed = sealJobSpec(deps.secrets, part);
+      await tx.jobs.enqueue({ ...job, kind: 'PLATFORM', platform, inputs, cacheKey, spec: sealed });
     }
     if (parts.build.length === 0) await enqueueIndex(tx, job, spec, parts.reused);
     return true;

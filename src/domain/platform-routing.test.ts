@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { EffectivePlatforms } from './agent-platforms.js';
 import { PLATFORMS, type Platform } from './platform.js';
-import { canBuild, claimRoute, routingPlatforms } from './platform-routing.js';
+import { canBuild, claimRoute, claimRouteWarm, routingPlatforms, WARM_WAIT_MS } from './platform-routing.js';
 
 const platform = fc.constantFrom(...PLATFORMS);
 const platforms = fc.subarray([...PLATFORMS]);
@@ -74,5 +74,22 @@ describe('claimRoute', () => {
     expect(claimRoute('linux/arm64', silent, [silent, arm], 0, WAIT)).toBeNull();
     expect(claimRoute('linux/amd64', silent, [silent, arm], 0, WAIT)).toBe('fallback');
     expect(routingPlatforms(['platform=linux/arm/v7'], null).emulated).toEqual([]);
+  });
+
+  it('leaves a job with a MIN cache to the warm agent for a while, unless it would take it better', () => {
+    fc.assert(
+      fc.property(platform, agent, agent, fc.array(agent), fc.nat(2 * WARM_WAIT_MS), (p, me, warm, known, waited) => {
+        const all = [me, warm, ...known];
+        const plain = claimRoute(p, me, all, waited, WAIT);
+        // The warm agent itself, and no warm agent at all: routing as without a cache.
+        expect(claimRouteWarm(p, me, all, waited, WAIT, { agent: me, isMe: true })).toBe(plain);
+        expect(claimRouteWarm(p, me, all, waited, WAIT, null)).toBe(plain);
+        const theirs = claimRoute(p, warm, all, waited, WAIT);
+        const got = claimRouteWarm(p, me, all, waited, WAIT, { agent: warm, isMe: false });
+        if (plain === null || waited >= WARM_WAIT_MS) expect(got).toBe(plain);
+        else if (theirs === 'native' || theirs === plain) expect(got).toBeNull();
+        else expect(got).toBe(plain);
+      }),
+    );
   });
 });

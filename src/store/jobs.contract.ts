@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConflictError } from '../domain/errors.js';
 import type { Job } from '../app/ports/job-queue.js';
+import type { Platform } from '../domain/platform.js';
 import type { Store } from '../app/ports/store.js';
 import {
   jobSpec,
@@ -28,7 +29,7 @@ async function execution(store: Store, n: number) {
   const aeIds = (await store.executions.actionExecutions(made.id)).map((ae) => ae.id);
   const enqueue = (
     i: number,
-    over: Partial<Pick<Job, 'priority' | 'notBefore' | 'kind' | 'platform' | 'inputs'>> = {},
+    over: Partial<Pick<Job, 'priority' | 'notBefore' | 'kind' | 'platform' | 'inputs' | 'cacheKey'>> = {},
   ) =>
     store.jobs.enqueue({
       actionExecutionId: aeIds[i]!,
@@ -121,6 +122,30 @@ export function jobContract(makeStore: MakeStore): void {
       expect(await store().jobs.byId(other.id)).toMatchObject({ state: 'QUEUED', cancelRequested: false });
     });
 
+    it('names the agent that last built a platform with a MIN cache key successfully', async () => {
+      await drain(store());
+      const { enqueue } = await execution(store(), 3);
+      const key = `scope-${Math.random()}`;
+      expect(await store().jobs.warmAgent(key, 'linux/arm64')).toBeNull();
+      const run = async (
+        i: number,
+        agent: string,
+        outcome: 'SUCCESSFUL' | 'FAILED',
+        platform: Platform = 'linux/arm64',
+      ) => {
+        const job = await enqueue(i, { kind: 'PLATFORM', platform, cacheKey: key });
+        const claimed = (await store().jobs.claimById(job.id, agent, FAR))!;
+        await store().jobs.finish(job.id, claimed.attempt, { outcome });
+      };
+      await run(0, 'a', 'SUCCESSFUL');
+      await run(1, 'b', 'FAILED');
+      expect(await store().jobs.warmAgent(key, 'linux/arm64')).toBe('a');
+      await run(2, 'c', 'SUCCESSFUL', 'linux/arm/v7');
+      expect(await store().jobs.warmAgent(key, 'linux/arm64')).toBe('a');
+      expect(await store().jobs.warmAgent(key, 'linux/arm/v7')).toBe('c');
+      expect(await store().jobs.warmAgent('another', 'linux/arm64')).toBeNull();
+    });
+
     it('keeps how a job ended and what a PLATFORM job pushed', async () => {
       await drain(store());
       const { enqueue } = await execution(store(), 1);
@@ -178,6 +203,7 @@ export function jobContract(makeStore: MakeStore): void {
         result: null,
         error: null,
         inputs: null,
+        cacheKey: null,
       });
       expect(await store().jobs.byId(job.id)).toEqual(job);
       expect(await store().jobs.byId(job.id + 1000)).toBeUndefined();

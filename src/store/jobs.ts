@@ -29,6 +29,7 @@ function toJob(r: Selectable<JobsTable>): Job {
     result: r.result === null ? null : (JSON.parse(r.result) as PlatformImage),
     error: r.error,
     inputs: r.inputs,
+    cacheKey: r.cache_key,
   };
 }
 
@@ -84,6 +85,7 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
               result: null,
               error: null,
               inputs: job.inputs ?? null,
+              cache_key: job.cacheKey ?? null,
             })
             .returningAll()
             .executeTakeFirst();
@@ -223,6 +225,20 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .where('attempt', '=', attempt)
           .where('state', '=', 'RUNNING')
           .execute();
+      }),
+    warmAgent: (cacheKey, platform) =>
+      guarded(ctx, 'find the warm agent', async () => {
+        const row = await db
+          .selectFrom('jobs')
+          .select('agent_id')
+          .where('cache_key', '=', cacheKey)
+          .where('platform', '=', platform)
+          .where('kind', '=', 'PLATFORM')
+          .where('outcome', '=', 'SUCCESSFUL')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst();
+        return row?.agent_id ?? null;
       }),
     ofActionExecution: (actionExecutionId) =>
       guarded(ctx, 'read the jobs', async () =>

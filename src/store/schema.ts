@@ -177,6 +177,8 @@ export interface JobsTable {
   error: string | null;
   /** sha256 of what a PLATFORM job builds: a retry reuses its image only while this is the same. */
   inputs: string | null;
+  /** The MIN cache key a PLATFORM job builds with (its agent's store gets warm); null otherwise. */
+  cache_key: string | null;
 }
 
 export interface LogLinesTable {

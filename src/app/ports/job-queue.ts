@@ -47,6 +47,8 @@ export interface Job {
   error: string | null;
   /** A digest of what a PLATFORM job builds (revision, settings, platform): a retry reuses its image while equal. */
   inputs: string | null;
+  /** The MIN cache key a PLATFORM job builds with: the agent that ran it has that platform's store warm. */
+  cacheKey: string | null;
 }
 
 /**
@@ -75,8 +77,9 @@ export interface JobRepo {
       | 'result'
       | 'error'
       | 'inputs'
+      | 'cacheKey'
     > &
-      Partial<Pick<Job, 'kind' | 'platform' | 'inputs'>>,
+      Partial<Pick<Job, 'kind' | 'platform' | 'inputs' | 'cacheKey'>>,
   ): Promise<Job>;
   /** Runnable QUEUED jobs (of one of `workspaceIds` when not null), most urgent first: what a claim chooses from. */
   candidates(now: Date, workspaceIds: readonly number[] | null, limit: number): Promise<Job[]>;
@@ -117,6 +120,8 @@ export interface JobRepo {
   ): Promise<boolean>;
   /** Counts `lines` more lines received from this RUNNING attempt. */
   addReceived(id: number, attempt: number, lines: number): Promise<void>;
+  /** The agent whose SUCCESSFUL PLATFORM job of `platform` with that MIN cache key is the newest; null: none. */
+  warmAgent(cacheKey: string, platform: Platform): Promise<string | null>;
   /** Every job an action execution ever had (each try's BUILD job, or its parts), oldest first. */
   ofActionExecution(actionExecutionId: number): Promise<Job[]>;
   requestCancel(executionId: number): Promise<void>;
