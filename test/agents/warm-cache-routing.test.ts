@@ -1,11 +1,10 @@
-import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAgentClient, type AgentClient, type ClaimedJob } from '../../src/agent/http-client.js';
-import type { PlatformImage } from '../../src/domain/platform-image.js';
+import { createAgentClient, type AgentClient } from '../../src/agent/http-client.js';
 import { startApi, type Api } from '../support/api-harness.js';
+import { madeUpImage, partOf } from '../support/part-results.js';
 import { initDockerfileRepo } from '../support/runnable-pipeline.js';
 
 const P = '/workspaces/acme/projects/site/pipelines';
@@ -23,33 +22,12 @@ describe('platform jobs of a build with a MIN cache go to the agent whose store 
   let pipeline: number;
   const agents: Record<'a' | 'b', AgentClient> = {} as never;
 
-  const image = (job: ClaimedJob): PlatformImage => {
-    const platform = job.spec.part?.kind === 'PLATFORM' ? job.spec.part.platform : 'linux/amd64';
-    return {
-      platform,
-      digest: `sha256:${createHash('sha256').update(`${job.jobId}`).digest('hex')}`,
-      emulated: true,
-      durationMs: 10,
-      cachedSteps: 0,
-      totalSteps: 1,
-      sizeBytes: 1,
-      mediaType: 'application/vnd.oci.image.manifest.v1+json',
-      manifestSize: 500,
-    };
-  };
   /** Claims once; finishes what it got SUCCESSFUL (a platform part with its image). */
   async function take(name: 'a' | 'b'): Promise<string | null> {
     const job = await agents[name].claim();
     if (!job) return null;
-    const part = job.spec.part;
-    await agents[name].finish(
-      job.jobId,
-      job.attempt,
-      'SUCCESSFUL',
-      null,
-      part?.kind === 'PLATFORM' ? image(job) : null,
-    );
-    return part?.kind === 'PLATFORM' ? part.platform : (part?.kind ?? 'BUILD');
+    await agents[name].finish(job.jobId, job.attempt, 'SUCCESSFUL', null, madeUpImage(job));
+    return partOf(job);
   }
   async function ended(id: number) {
     for (let i = 0; i < 100; i++) {
