@@ -158,7 +158,7 @@ export interface JobsTable {
   lease_until: string | null;
   /** When the agent of this attempt first reported; null until then. */
   started_at: string | null;
-  /** Lines in the action execution's log when this attempt was claimed: where the agent's line 0 goes. */
+  /** Lines in the action execution's log when this attempt was claimed (appends now count `log_received`). */
   log_base: Generated<number>;
   cancel_requested: number;
   /** JSON JobSpec: holds opened secrets, so it is deleted when the job is done. */

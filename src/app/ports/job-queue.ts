@@ -24,7 +24,7 @@ export interface Job {
   leaseUntil: Date | null;
   /** When the agent of this attempt first reported (heartbeat or logs); null while it has not. */
   startedAt: Date | null;
-  /** Lines the action execution's log held when this attempt was claimed; the agent's offsets start there. */
+  /** Lines the action execution's log held when this attempt was claimed (its lines are counted by `logReceived`). */
   logBase: number;
   cancelRequested: boolean;
   /**
