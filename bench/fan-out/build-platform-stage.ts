@@ -8,8 +8,10 @@
  * Measured on this machine with buildah 1.28: `$BUILDPLATFORM` resolves to the *target* platform there, so the
  * stage runs under QEMU in every foreign unit, once per platform (13.4 s against 15.6 s for the plain FROM; the
  * stage's `uname -m` says aarch64 and armv7l). Passing `--build-arg BUILDPLATFORM=linux/amd64` makes the stage
- * native, but then buildah records the arm/v7 image as plain linux/arm, which the index check refuses: building
- * such a stage natively, and once per agent, needs a newer buildah or a build of that stage of its own.
+ * native, but then buildah records the arm/v7 image as plain linux/arm, which the index check refuses; and a literal
+ * `FROM --platform=linux/amd64` stage makes buildah build the later stages for amd64 too (an "arm64" image of x86_64
+ * binaries), which the pre-flight now refuses. Building such a stage natively, and once per agent, needs a newer
+ * buildah or a build of that stage of its own.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -100,6 +100,20 @@ describe('build errors a person can act on', () => {
     expectReason(b.error, 'DOCKERFILE_SYNTAX', 'RUN comes before the first FROM');
   });
 
+  it('a stage pinned to another platform than the one built (buildah 1.28 would mislabel the later stages)', async () => {
+    const pinned = `FROM --platform=linux/amd64 ${base} AS tool\nRUN uname -m > /on\nFROM ${base}\nCOPY --from=tool /on /on\n`;
+    const { error, ms } = await failure({ Dockerfile: pinned }, { platforms: ['linux/amd64', 'linux/arm64'] });
+    expectReason(error, 'DOCKERFILE_SYNTAX', 'pins the stage from');
+    expect(error.message).toContain('labelling the image linux/arm64; use --platform=$BUILDPLATFORM');
+    expect(ms).toBeLessThan(5_000);
+    // The same stage for its own platform alone builds; $BUILDPLATFORM is left to buildah.
+    const root = makeRepo({ Dockerfile: pinned });
+    repos.push(root);
+    await expect(engine.build(specFor(root, registry.host), collect().on)).resolves.toMatchObject({
+      platforms: [expect.objectContaining({ platform: 'linux/amd64' })],
+    });
+  });
+
   it('a base image without a requested platform is named with the platforms it has', async () => {
     const single = `${registry.host}/library/amd64-only:1`;
     const root = makeRepo({ Dockerfile: `FROM ${base}\n` });

@@ -41,16 +41,34 @@ async function insideRepo(root: string, path: string, field: string, kind: 'file
     throw new BuildError(missing, `The ${field} "${shown}" is not a ${kind}.`);
 }
 
-function hostPlatform(): Platform {
-  return process.arch === 'arm64' ? 'linux/arm64' : 'linux/amd64';
+/**
+ * Which platforms a stage's base must offer: its literal `--platform=` when it has one, else every target. A
+ * `$BUILDPLATFORM` is every target too: buildah 1.28 resolves it to the platform being built, not the host's
+ * (`bench/fan-out/build-platform-stage.ts`: the stage's `uname -m` said aarch64 in the arm64 unit).
+ */
+function wantedFor(stage: Stage, platforms: readonly Platform[]): readonly Platform[] {
+  if (!stage.platformFlag || /\$/.test(stage.platformFlag)) return platforms;
+  return [stage.platformFlag as Platform];
 }
 
-/** Which platforms a stage's base must offer: its `--platform=` flag when it has one, else every target. */
-function wantedFor(stage: Stage, platforms: readonly Platform[]): readonly Platform[] {
-  if (!stage.platformFlag) return platforms;
-  if (/\$\{?BUILDPLATFORM\b/.test(stage.platformFlag)) return [hostPlatform()];
-  if (/\$/.test(stage.platformFlag)) return platforms;
-  return [stage.platformFlag as Platform];
+/**
+ * A stage pinned to a platform that is not the one being built (`FROM --platform=linux/amd64 … AS tool`) is refused:
+ * buildah 1.28 then builds every later stage for that platform too and labels the image with the target's, so an
+ * "arm64" image held x86_64 binaries (seen by `bench/fan-out/build-platform-stage.ts`' probe; the config and the
+ * index say arm64, so no later check notices). `--platform=$BUILDPLATFORM` is left alone: buildah 1.28 resolves it
+ * to the target platform, which builds that stage under QEMU but right.
+ */
+function refusePinnedStages(stages: readonly Stage[], platforms: readonly Platform[]): void {
+  for (const stage of stages) {
+    const pinned = stage.platformFlag;
+    if (!pinned || pinned.includes('$')) continue;
+    const other = platforms.find((p) => p !== pinned);
+    if (!other) continue;
+    throw new BuildError(
+      'DOCKERFILE_SYNTAX',
+      `The Dockerfile pins the stage from ${stage.base} to --platform=${pinned}, and buildah 1.28 would build the later stages for ${pinned} too while labelling the image ${other}; use --platform=$BUILDPLATFORM, or build ${pinned} alone.`,
+    );
+  }
 }
 
 /** A base image a build starts from: its full reference and the digest the tag pointed at when it was read. */
@@ -143,7 +161,9 @@ export async function preflight(
       `The target stage "${spec.targetStage}" is not in the Dockerfile (its stages: ${named.join(', ') || 'none named'}).`,
     );
   }
-  const bases = await checkBases(spec, stagesNeeded(text, stages, spec.targetStage), o.access, o.authFile, o.log);
+  const needed = stagesNeeded(text, stages, spec.targetStage);
+  refusePinnedStages(needed, spec.platforms);
+  const bases = await checkBases(spec, needed, o.access, o.authFile, o.log);
   const tls = tlsFor(spec.registry, o.access);
   if (spec.credentials) {
     await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, {
