@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { JobSpec } from '../domain/job-spec.js';
 import type { Platform } from '../domain/platform.js';
 import type { PlatformImage } from '../domain/platform-image.js';
@@ -17,12 +16,12 @@ export function fansOut(spec: JobSpec, mode: FanOutMode, knownAgents: number): b
 /**
  * A digest of everything a platform's image is built from — the revision, the build settings, the FILE variables
  * and the platform — but not the registry credentials: a retry reuses an image only while this is unchanged.
+ * Build args and FILE variables may hold secrets, so the digest is keyed (`Secrets.keyedDigest`).
  */
-export function partInputs(spec: JobSpec, platform: Platform): string {
+export function partInputs(spec: JobSpec, platform: Platform, digest: (text: string) => string): string {
   const { target, ...build } = spec.build;
   const where = { registry: target.registry, repository: target.repository, dockerRegistry: target.dockerRegistry };
-  const text = JSON.stringify({ sha: spec.sha, build, where, files: spec.files, platform });
-  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+  return digest(JSON.stringify({ sha: spec.sha, build, where, files: spec.files, platform }));
 }
 
 /** The newest PLATFORM job of each platform: the current try's part, or the reused one of an earlier try. */

@@ -234,7 +234,7 @@ export function createOrchestrator(deps: {
     const latest = latestParts(await store.jobs.ofActionExecution(ae.id));
     const plan: PartsPlan = { build: [], reused: [] };
     for (const platform of spec.build.platforms) {
-      const inputs = partInputs(spec, platform);
+      const inputs = partInputs(spec, platform, (text) => deps.secrets.keyedDigest(text));
       const image = reusable(latest.get(platform), inputs);
       if (image) plan.reused.push(image);
       else plan.build.push({ platform, inputs });

@@ -1,4 +1,4 @@
-import { createCipheriv } from 'node:crypto';
+import { createCipheriv, createHash } from 'node:crypto';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,6 +41,15 @@ describe('secret box', () => {
     const v1 = 'v1.' + Buffer.concat([keyId, nonce, cipher.getAuthTag(), body]).toString('base64url');
     expect(box.open(v1, 'ws:9:anything')).toBe('legacy');
     expect(box.isUnbound(v1)).toBe(true);
+  });
+  it('keys its digests: equal texts are equal under one key, differ under another, and are not a plain sha256', () => {
+    const other = createSecretBox(Buffer.alloc(32, 8));
+    const text = '{"buildArgs":[["TOKEN","hunter2"]]}';
+    expect(box.keyedDigest(text)).toBe(box.keyedDigest(text));
+    expect(box.keyedDigest(text)).toMatch(/^hmac-sha256:[0-9a-f]{64}$/);
+    expect(box.keyedDigest(text)).not.toBe(other.keyedDigest(text));
+    expect(box.keyedDigest(text)).not.toBe(box.keyedDigest(`${text} `));
+    expect(box.keyedDigest(text)).not.toContain(createHash('sha256').update(text).digest('hex'));
   });
   it('makes a key file with mode 0600 once and reads it back; env keys of every form', () => {
     const dir = mkdtempSync(join(tmpdir(), 'archway-key-'));

@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Secrets } from '../app/ports/secrets.js';
 import { ConfigError, ValidationError } from '../domain/errors.js';
 import { looksSealed } from '../domain/sealed-form.js';
@@ -17,6 +17,8 @@ const UNBOUND = 'v1.';
 export function createSecretBox(key: Buffer): Secrets {
   if (key.length !== 32) throw new ConfigError('The secret key must be 32 bytes.');
   const keyId = createHash('sha256').update(key).digest().subarray(0, 4);
+  // Its own key for digests, so that no output of the digest is ever computed with the sealing key itself.
+  const digestKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'archway keyed digest', 32));
 
   const rawOf = (sealed: string): Buffer | null => {
     const prefix = sealed.startsWith(BOUND) ? BOUND : sealed.startsWith(UNBOUND) ? UNBOUND : null;
@@ -54,6 +56,7 @@ export function createSecretBox(key: Buffer): Secrets {
     isSealed: looksSealed,
     isUnbound: (text) => text.startsWith(UNBOUND) && rawOf(text) !== null,
     digestToken: (token) => createHash('sha256').update(token).digest('hex'),
+    keyedDigest: (text) => `hmac-sha256:${createHmac('sha256', digestKey).update(text).digest('hex')}`,
     newToken: () => randomBytes(32).toString('base64url'),
   };
 }

@@ -24,5 +24,10 @@ export interface Secrets {
   isUnbound(text: string): boolean;
   /** One-way digest for bearer tokens (high-entropy, so a fast hash is enough). */
   digestToken(token: string): string;
+  /**
+   * A digest keyed by the secret key (HMAC-SHA256 under a key derived from it) of text that may hold secrets: equal
+   * texts compare equal, and a copy of the database alone cannot test guesses of what went in.
+   */
+  keyedDigest(text: string): string;
   newToken(): string;
 }
