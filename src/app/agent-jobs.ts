@@ -24,8 +24,6 @@ export const MAX_UNSTARTED_CLAIMS = 3;
 export const logTopic = (actionExecutionId: number) => `log:${actionExecutionId}`;
 /** A platform part whose agent was lost goes back to the queue this many times before it fails the action. */
 export const MAX_PART_CLAIMS = 3;
-/** Runnable jobs a claim looks at: enough to pass the platform parts this agent should leave to a native one. */
-const CANDIDATES = 50;
 
 /** The server side of the agent protocol: agent tokens, claim (long-poll), heartbeat, logs, finish, the reaper. */
 export function createAgentJobs(deps: {
@@ -63,27 +61,23 @@ export function createAgentJobs(deps: {
    * agent whose MIN store for it is warm first among equals).
    */
   async function claimFor(agent: Agent, tx: Store, now: Date): Promise<Job | undefined> {
-    const leaseUntil = new Date(now.getTime() + LEASE_MS);
     const me = routingPlatforms(agent.labels, agent.platforms);
     let known: Map<string, EffectivePlatforms> | null = null;
-    for (const job of await tx.jobs.candidates(now, agent.workspaceIds, CANDIDATES)) {
-      if (job.kind === 'PLATFORM' && job.platform) {
-        known ??= new Map(
-          (await tx.agents.list())
-            .filter((a) => a.id === agent.id || isKnown(a.lastSeenAt, now))
-            .map((a) => [a.id, routingPlatforms(a.labels, a.platforms)]),
-        );
-        const warmId = job.cacheKey === null ? null : await tx.jobs.warmAgent(job.cacheKey, job.platform);
-        const warmAgent = warmId === null ? undefined : known.get(warmId);
-        const warm = warmAgent ? { agent: warmAgent, isMe: warmId === agent.id } : null;
-        const waited = now.getTime() - Math.max(job.createdAt.getTime(), job.notBefore.getTime());
-        const nativeWait = deps.nativeWaitMs ?? DEFAULT_NATIVE_WAIT_MS;
-        if (!claimRouteWarm(job.platform, me, [...known.values()], waited, nativeWait, warm)) continue;
-      }
-      const claimed = await tx.jobs.claimById(job.id, agent.id, leaseUntil);
-      if (claimed) return claimed;
-    }
-    return undefined;
+    const routed = async (job: Job): Promise<boolean> => {
+      if (job.kind !== 'PLATFORM' || !job.platform) return true;
+      known ??= new Map(
+        (await tx.agents.list())
+          .filter((a) => a.id === agent.id || isKnown(a.lastSeenAt, now))
+          .map((a) => [a.id, routingPlatforms(a.labels, a.platforms)]),
+      );
+      const warmId = job.cacheKey === null ? null : await tx.jobs.warmAgent(job.cacheKey, job.platform);
+      const warmAgent = warmId === null ? undefined : known.get(warmId);
+      const warm = warmAgent ? { agent: warmAgent, isMe: warmId === agent.id } : null;
+      const waited = now.getTime() - Math.max(job.createdAt.getTime(), job.notBefore.getTime());
+      const nativeWait = deps.nativeWaitMs ?? DEFAULT_NATIVE_WAIT_MS;
+      return claimRouteWarm(job.platform, me, [...known.values()], waited, nativeWait, warm) !== null;
+    };
+    return tx.jobs.claim(agent.id, now, new Date(now.getTime() + LEASE_MS), agent.workspaceIds, routed);
   }
 
   async function tryClaim(

@@ -9,7 +9,7 @@ export interface DialectAdapter {
   /** Column type of an auto-generated integer primary key ('integer' + autoIncrement, or 'serial'). */
   autoIdType: 'integer' | 'serial';
   autoIdNeedsAutoIncrement: boolean;
-  /** SELECT ... FOR UPDATE SKIP LOCKED, so replicas can claim jobs concurrently (SQLite has one writer anyway). */
+  /** SELECT ... FOR UPDATE, to serialise writers of one row across replicas (SQLite has one writer anyway). */
   rowLocks: boolean;
   isUniqueViolation(error: unknown): boolean;
   /**

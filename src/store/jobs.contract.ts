@@ -43,6 +43,10 @@ async function execution(store: Store, n: number) {
   return { executionId: made.id, workspaceId: workspace.id, aeIds, enqueue };
 }
 
+/** `agent` claims that one job, if it is still QUEUED. */
+const take = (store: Store, id: number, agent: string) =>
+  store.jobs.claim(agent, new Date(), FAR, null, (j) => j.id === id);
+
 /** Every test starts with no QUEUED or RUNNING job: the queue is global, the store is shared by the group. */
 async function drain(store: Store): Promise<void> {
   while (await store.jobs.claim('drain', FAR, FAR));
@@ -84,18 +88,24 @@ export function jobContract(makeStore: MakeStore): void {
       expect((await store().jobs.ofActionExecution(aeIds[0]!)).map((j) => j.id)).toEqual([arm.id, amd.id, index.id]);
     });
 
-    it('offers runnable jobs most urgent first, and claims one by id once (compare-and-set)', async () => {
+    it('claims only what `accept` agrees to, offered most urgent first; of claimers racing for one job one wins', async () => {
       await drain(store());
       const { enqueue, workspaceId } = await execution(store(), 3);
       const low = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' });
       const high = await enqueue(1, { priority: 2 });
       await enqueue(2, { notBefore: FAR });
       const now = new Date();
-      expect((await store().jobs.candidates(now, null, 10)).map((j) => j.id)).toEqual([high.id, low.id]);
-      expect((await store().jobs.candidates(now, [workspaceId], 1)).map((j) => j.id)).toEqual([high.id]);
-      expect(await store().jobs.candidates(now, [workspaceId + 1000], 10)).toEqual([]);
-      expect(await store().jobs.candidates(now, [], 10)).toEqual([]);
-      const races = await Promise.all(['a', 'b', 'c'].map((agent) => store().jobs.claimById(low.id, agent, FAR)));
+      const offered = async (workspaceIds: number[] | null) => {
+        const seen: number[] = [];
+        const got = await store().jobs.claim('picky', now, FAR, workspaceIds, (j) => (seen.push(j.id), false));
+        expect(got).toBeUndefined();
+        return seen;
+      };
+      expect(await offered(null)).toEqual([high.id, low.id]);
+      expect(await offered([workspaceId])).toEqual([high.id, low.id]);
+      expect(await offered([workspaceId + 1000])).toEqual([]);
+      expect(await offered([])).toEqual([]);
+      const races = await Promise.all(['a', 'b', 'c'].map((agent) => take(store(), low.id, agent)));
       const won = races.filter((j): j is Job => j !== undefined);
       expect(won).toHaveLength(1);
       expect(won[0]).toMatchObject({ state: 'RUNNING', attempt: 1, kind: 'PLATFORM', logReceived: 0 });
@@ -110,7 +120,7 @@ export function jobContract(makeStore: MakeStore): void {
       const running = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm64' });
       const queued = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v7' });
       const other = await enqueue(1);
-      await store().jobs.claimById(running.id, 'a', FAR);
+      await take(store(), running.id, 'a');
       await store().jobs.cancelParts(aeIds[0]!, 'Cancelled: linux/amd64 failed.');
       expect(await store().jobs.byId(running.id)).toMatchObject({ state: 'RUNNING', cancelRequested: true });
       expect(await store().jobs.byId(queued.id)).toMatchObject({
@@ -134,7 +144,7 @@ export function jobContract(makeStore: MakeStore): void {
         platform: Platform = 'linux/arm64',
       ) => {
         const job = await enqueue(i, { kind: 'PLATFORM', platform, cacheKey: key });
-        const claimed = (await store().jobs.claimById(job.id, agent, FAR))!;
+        const claimed = (await take(store(), job.id, agent))!;
         await store().jobs.finish(job.id, claimed.attempt, { outcome });
       };
       await run(0, 'a', 'SUCCESSFUL');
@@ -150,7 +160,7 @@ export function jobContract(makeStore: MakeStore): void {
       await drain(store());
       const { enqueue } = await execution(store(), 1);
       const job = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v7' });
-      const claimed = (await store().jobs.claimById(job.id, 'a', FAR))!;
+      const claimed = (await take(store(), job.id, 'a'))!;
       const image = {
         platform: 'linux/arm/v7' as const,
         digest: `sha256:${'7'.repeat(64)}`,
@@ -166,7 +176,7 @@ export function jobContract(makeStore: MakeStore): void {
       expect(await store().jobs.byId(job.id)).toMatchObject({ state: 'DONE', outcome: 'SUCCESSFUL', result: image });
       const failing = await enqueue(0, { kind: 'PLATFORM', platform: 'linux/arm/v6', inputs: 'sha256:abc' });
       expect(failing.inputs).toBe('sha256:abc');
-      const second = (await store().jobs.claimById(failing.id, 'b', FAR))!;
+      const second = (await take(store(), failing.id, 'b'))!;
       await store().jobs.finish(failing.id, second.attempt, { outcome: 'FAILED', error: 'RUN false exited 1.' });
       expect(await store().jobs.byId(failing.id)).toMatchObject({
         outcome: 'FAILED',

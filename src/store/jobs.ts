@@ -33,7 +33,13 @@ function toJob(r: Selectable<JobsTable>): Job {
   };
 }
 
-/** Job rows; `claim` is one atomic statement, safe with or without a transaction. */
+/**
+ * Runnable jobs a claim looks at: enough to pass over the platform jobs routing leaves to other agents (it takes
+ * the first it may of them, so a deeper queue only costs the claims that find nothing).
+ */
+const CANDIDATES = 50;
+
+/** Job rows; `claim` takes a job by compare-and-set, safe with or without a transaction. */
 export function createJobRepo(ctx: RepoContext): JobRepo {
   const { db, dialect } = ctx;
   const byId = async (id: number) => {
@@ -93,10 +99,10 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
         },
         'This action execution already has a job queued or running.',
       ),
-    candidates: (now, workspaceIds, limit) =>
-      guarded(ctx, 'find runnable jobs', async () => {
-        if (workspaceIds?.length === 0) return [];
-        const rows = await db
+    claim: (agentId, now, leaseUntil, workspaceIds = null, accept = () => true) =>
+      guarded(ctx, 'claim a job', async () => {
+        if (workspaceIds?.length === 0) return undefined;
+        const candidates = await db
           .selectFrom('jobs')
           .selectAll()
           .where('state', '=', 'QUEUED')
@@ -104,43 +110,21 @@ export function createJobRepo(ctx: RepoContext): JobRepo {
           .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scopedTo(workspaceIds ?? [])))
           .orderBy('priority', 'desc')
           .orderBy('id')
-          .limit(limit)
+          .limit(CANDIDATES)
           .execute();
-        return rows.map(toJob);
-      }),
-    claimById: (id, agentId, leaseUntil) =>
-      guarded(ctx, 'claim a job', async () => {
-        const row = await db
-          .updateTable('jobs')
-          .set(claimed(agentId, leaseUntil))
-          .where('id', '=', id)
-          .where('state', '=', 'QUEUED')
-          .returningAll()
-          .executeTakeFirst();
-        return row && toJob(row);
-      }),
-    claim: (agentId, now, leaseUntil, workspaceIds = null) =>
-      guarded(ctx, 'claim a job', async () => {
-        // One statement, so the pick and the take cannot be split by another claimer (in a transaction or not);
-        // replicas skip the rows others are taking instead of waiting on them.
-        if (workspaceIds?.length === 0) return undefined;
-        const pick = db
-          .selectFrom('jobs')
-          .select('id')
-          .where('state', '=', 'QUEUED')
-          .where('not_before', '<=', fromDate(now))
-          .$if(workspaceIds !== null, (q) => q.where('pipeline_id', 'in', scopedTo(workspaceIds ?? [])))
-          .orderBy('priority', 'desc')
-          .orderBy('id')
-          .limit(1);
-        const row = await db
-          .updateTable('jobs')
-          .set(claimed(agentId, leaseUntil))
-          .where('id', '=', dialect.rowLocks ? pick.forUpdate().skipLocked() : pick)
-          .where('state', '=', 'QUEUED')
-          .returningAll()
-          .executeTakeFirst();
-        return row && toJob(row);
+        for (const candidate of candidates.map(toJob)) {
+          if (!(await accept(candidate))) continue;
+          // Compare-and-set on QUEUED: of two claimers, one takes it and the other goes on to the next.
+          const row = await db
+            .updateTable('jobs')
+            .set(claimed(agentId, leaseUntil))
+            .where('id', '=', candidate.id)
+            .where('state', '=', 'QUEUED')
+            .returningAll()
+            .executeTakeFirst();
+          if (row) return toJob(row);
+        }
+        return undefined;
       }),
     byId: (id) => guarded(ctx, 'read the job', () => byId(id)),
     lockRunning: (id, attempt) =>

@@ -81,19 +81,18 @@ export interface JobRepo {
     > &
       Partial<Pick<Job, 'kind' | 'platform' | 'inputs' | 'cacheKey'>>,
   ): Promise<Job>;
-  /** Runnable QUEUED jobs (of one of `workspaceIds` when not null), most urgent first: what a claim chooses from. */
-  candidates(now: Date, workspaceIds: readonly number[] | null, limit: number): Promise<Job[]>;
   /**
-   * Takes that QUEUED job (compare-and-set: undefined when another claimer took it first), bumping its attempt,
-   * setting the lease and the attempt's log base, and counting no lines received yet.
+   * Takes the most urgent runnable job (of one of `workspaceIds` when not null) that `accept` agrees to, bumping its
+   * attempt, setting the lease and the attempt's log base, and counting no lines received yet. It looks at the 50
+   * most urgent and takes the first accepted one by compare-and-set: a claimer that lost a race to another moves on
+   * to the next, so each job goes to one agent, in a transaction or not.
    */
-  claimById(id: number, agentId: string, leaseUntil: Date): Promise<Job | undefined>;
-  /** Takes the most urgent runnable job (of one of `workspaceIds` when not null), bumping its attempt, setting the lease and the attempt's log base. */
   claim(
     agentId: string,
     now: Date,
     leaseUntil: Date,
     workspaceIds?: readonly number[] | null,
+    accept?: (job: Job) => boolean | Promise<boolean>,
   ): Promise<Job | undefined>;
   byId(id: number): Promise<Job | undefined>;
   /**
