@@ -80,6 +80,11 @@ export function createOrchestrator(deps: {
   }
 
   type ActionContext = Awaited<ReturnType<typeof contextOf>>;
+  /** A step another step or replica made first (a unique index or a compare-and-set said so): false. */
+  const falseOnConflict = (error: unknown): false => {
+    if (error instanceof ConflictError) return false;
+    throw error;
+  };
   const unlessAppError = (error: unknown): null => {
     if (error instanceof AppError) return null;
     throw error;
@@ -402,10 +407,7 @@ export function createOrchestrator(deps: {
           await enqueueIndex(tx, job, made.spec, state.images);
           return true;
         })
-        .catch((error: unknown) => {
-          if (error instanceof ConflictError) return false;
-          throw error;
-        });
+        .catch(falseOnConflict);
       if (queued) notifier.publish(JOBS_TOPIC);
       return;
     }
@@ -423,10 +425,7 @@ export function createOrchestrator(deps: {
             throw new ConflictError('The retry was queued by another step.');
           return true;
         })
-        .catch((e: unknown) => {
-          if (e instanceof ConflictError) return false;
-          throw e;
-        });
+        .catch(falseOnConflict);
       if (retried) notifier.publish(JOBS_TOPIC);
       return;
     }

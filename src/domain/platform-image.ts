@@ -20,3 +20,9 @@ export interface PlatformImage extends PlatformResult {
   mediaType: string;
   manifestSize: number;
 }
+
+/** What a platform image says of its build, without what only an index entry needs. */
+export function platformResultOf(image: PlatformImage): PlatformResult {
+  const { mediaType: _mediaType, manifestSize: _manifestSize, ...result } = image;
+  return result;
+}

@@ -1,3 +1,4 @@
+import { platformResultOf } from '../../domain/platform-image.js';
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
@@ -127,7 +128,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const verified = await verifyPushedIndex(spec, pushed.indexDigest, io);
       onEvent({ type: 'verified', digest: pushed.indexDigest, platforms: [...spec.platforms] });
       const platforms = spec.platforms.map((p) => {
-        const { mediaType: _m, manifestSize: _s, ...image } = images.find((i) => i.platform === p) as PlatformImage;
+        const image = platformResultOf(images.find((i) => i.platform === p) as PlatformImage);
         const r = { ...image, sizeBytes: verified.get(p)?.sizeBytes ?? image.sizeBytes };
         onEvent({ type: 'platform-finished', ...r });
         return r;
@@ -238,8 +239,7 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       const pushed = await pushPlatformByDigest(run.spec, unit, { ...run, env: units.env, access: opts.access });
       const { platform, emulated, durationMs, cachedSteps, totalSteps } = unit;
       const result = { platform, emulated, durationMs, cachedSteps, totalSteps, ...pushed };
-      const { mediaType: _m, manifestSize: _s, ...event } = result;
-      run.onEvent({ type: 'platform-finished', ...event });
+      run.onEvent({ type: 'platform-finished', ...platformResultOf(result) });
       return result;
     } finally {
       await dropBuildImages(finished, units.env);

@@ -1,3 +1,4 @@
+import { platformResultOf } from '../../domain/platform-image.js';
 import { BuildError } from '../../domain/errors.js';
 import { runChild } from '../../process/child.js';
 import type {
@@ -210,8 +211,7 @@ export function createUnchangedBuilds(dir: string, access: RegistryAccess) {
       totalSteps: steps,
       ...was,
     };
-    const { mediaType: _m, manifestSize: _s, ...finished } = image;
-    o.onEvent({ type: 'platform-finished', ...finished });
+    o.onEvent({ type: 'platform-finished', ...platformResultOf(image) });
     return { fingerprint: fingerprint.value, image };
   }
 

@@ -1,3 +1,4 @@
+import { platformResultOf } from '../../domain/platform-image.js';
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
@@ -227,7 +228,7 @@ export function createFakeEngine(opts: { native?: Platform | null } = {}): FakeE
         'VERIFY_FAILED',
         `The image index must list ${spec.platforms.join(', ')}; the platform builds gave ${images.map((i) => i.platform).join(', ') || 'nothing'}.`,
       );
-    const platforms = (ordered as PlatformImage[]).map(({ mediaType: _m, manifestSize: _s, ...p }) => p);
+    const platforms = (ordered as PlatformImage[]).map(platformResultOf);
     const pushed = await pushIndex(
       spec,
       onEvent,
