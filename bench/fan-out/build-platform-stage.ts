@@ -1,17 +1,13 @@
 /**
- * What a `FROM --platform=$BUILDPLATFORM` stage costs today (run: `npx tsx bench/fan-out/build-platform-stage.ts`;
- * a benchmark, never a timed test). The same 4-platform build through the buildah engine, its first stage a
- * CPU-bound loop (engine-notes section 1) whose result the final stage copies, once with
- * `FROM --platform=$BUILDPLATFORM` and once with a plain `FROM`; what ran where is read back from the images
- * (`/built-on`, the stage's `uname -m`).
+ * What a `FROM --platform=$BUILDPLATFORM` stage costs (run: `npx tsx bench/fan-out/build-platform-stage.ts`; a
+ * benchmark, never a timed test). The same 4-platform build through the buildah engine, its first stage a
+ * CPU-bound loop (engine-notes section 1) whose result the final stage copies: with a plain `FROM` (the stage
+ * runs for every target, under QEMU for three of them), with `FROM --platform=$BUILDPLATFORM` (Archway builds the
+ * stage apart, natively, once), and the same reading `ARG TARGETARCH` (natively, once per target). What ran where
+ * is read back from the images (`/built-on`, the stage's `uname -m`).
  *
- * Measured on this machine with buildah 1.28: `$BUILDPLATFORM` resolves to the *target* platform there, so the
- * stage runs under QEMU in every foreign unit, once per platform (13.4 s against 15.6 s for the plain FROM; the
- * stage's `uname -m` says aarch64 and armv7l). Passing `--build-arg BUILDPLATFORM=linux/amd64` makes the stage
- * native, but then buildah records the arm/v7 image as plain linux/arm, which the index check refuses; and a literal
- * `FROM --platform=linux/amd64` stage makes buildah build the later stages for amd64 too (an "arm64" image of x86_64
- * binaries), which the pre-flight now refuses. Building such a stage natively, and once per agent, needs a newer
- * buildah or a build of that stage of its own.
+ * Before the stage was built apart, buildah 1.28 resolved `$BUILDPLATFORM` to the target platform: the stage ran
+ * under QEMU once per platform, 13.4 s against 15.6 s for the plain FROM, on this machine.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -28,14 +24,20 @@ const registry = await startOpenRegistry(join(work, 'registry'));
 try {
   const base = await ensureBusyboxBase(registry.host);
   const engine = createBuildahEngine({ dir: join(work, 'engine'), access: { insecure: [registry.host], caDir: null } });
-  for (const [name, from] of [
-    ['FROM --platform=$BUILDPLATFORM', `FROM --platform=$BUILDPLATFORM ${base} AS tool`],
-    ['FROM (emulated stage)', `FROM ${base} AS tool`],
-  ] as const) {
+  const variants = [
+    ['FROM (every target, emulated)', 'emulated-stage', `FROM ${base} AS tool`],
+    ['$BUILDPLATFORM (once, native)', 'native-once', `FROM --platform=$BUILDPLATFORM ${base} AS tool`],
+    [
+      '$BUILDPLATFORM + ARG TARGETARCH',
+      'native-per-target',
+      `FROM --platform=$BUILDPLATFORM ${base} AS tool\nARG TARGETARCH`,
+    ],
+  ] as const;
+  for (const [name, slug, from] of variants) {
     const repo = makeRepo({
       Dockerfile: `${from}\nRUN ${LOOP}; uname -m > /built-on\nFROM ${base}\nCOPY --from=tool /built-on /built-on\n`,
     });
-    const repository = `bench/${name.includes('BUILDPLATFORM') ? 'native-stage' : 'emulated-stage'}`;
+    const repository = `bench/${slug}`;
     const started = Date.now();
     const result = await engine.build(specFor(repo, registry.host, { platforms: ALL_PLATFORMS, repository }), () => {});
     const wall = Date.now() - started;

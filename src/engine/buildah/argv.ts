@@ -191,11 +191,14 @@ export const fixPlatformArgv = {
     p.variant,
     container,
   ],
-  commit: (store: StoreDirs, container: string, image: string) => [
+  /** `docker` for an image a later FROM looks up by platform: buildah 1.28 reads no variant from an OCI config. */
+  commit: (store: StoreDirs, container: string, image: string, format: 'oci' | 'docker' = 'oci') => [
     'buildah',
     ...storeFlags(store),
     'commit',
     '--quiet',
+    '--format',
+    format,
     container,
     image,
   ],

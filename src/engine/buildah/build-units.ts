@@ -4,6 +4,7 @@ import type { BuildEvent, BuildSpec, RegistryAccess } from '../../app/ports/engi
 import { rmiArgv, tagArgv } from './argv.js';
 import { platformSlug, type ImageStore } from './image-store.js';
 import { LAST_BUILD } from './layer-cache-sync.js';
+import type { PinnedStagesOfBuild } from './pinned-stage-builds.js';
 import { runPlatformUnit, type UnitResult } from './platform-unit.js';
 import { tlsFor } from './registry-access.js';
 
@@ -50,6 +51,8 @@ export interface UnitsIo {
   access: RegistryAccess;
   /** Units at once. */
   parallel: number;
+  /** The build's pinned stages, built apart (null: none, or the build leaves them to buildah). */
+  pinned: PinnedStagesOfBuild | null;
 }
 
 /** One platform's unit of the build. */
@@ -66,6 +69,9 @@ function unitOf(spec: BuildSpec, platform: Platform, io: UnitsIo): Parameters<ty
     authFile: io.authFile,
     certDir: io.certDir,
     layers: io.layers,
+    prepare: io.pinned
+      ? (say) => (io.pinned as PinnedStagesOfBuild).dockerfileFor(platform, io.stores.get(platform) as ImageStore, say)
+      : null,
     cacheRepo:
       spec.cache.mode === 'max'
         ? {

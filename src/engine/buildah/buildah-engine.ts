@@ -29,11 +29,13 @@ import { createImageStoreUsers } from './image-store-users.js';
 import { pushPlatformByDigest } from './digest-push.js';
 import { pushIndexOfImages } from './index-assembly.js';
 import { pushImageIndex, verifyPushedIndex, type IndexIo, type PushedPlatform } from './index-push.js';
-import type { UnitResult } from './platform-unit.js';
 import { preflight } from './preflight.js';
 import { prepareBuildRegistries, tlsFor, writeAuthFile } from './registry-access.js';
 import { readManifest } from './registry-reader.js';
-import { createUnchangedBuilds, recordRepoFor } from './unchanged-build.js';
+import { buildahVersion, createUnchangedBuilds, recordRepoFor } from './unchanged-build.js';
+import { fingerprintBuild } from './build-fingerprint.js';
+import { createPinnedStageBuilds } from './pinned-stage-builds.js';
+import { hostPlatform, type UnitResult } from './platform-unit.js';
 
 export interface BuildahEngineOptions {
   /** The engine's own directory (`<ARCHWAY_DATA_DIR>/engine`): per-build dirs and cache stores. */
@@ -98,6 +100,7 @@ function platformResults(run: BuildRun, built: UnitResult[], pushed: Map<Platfor
 export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
   const storeUsers = createImageStoreUsers(opts.dir);
   const unchanged = createUnchangedBuilds(opts.dir, opts.access);
+  const pinnedStages = createPinnedStageBuilds(opts.dir, storeUsers);
 
   /** One build from pre-flight to verified push; whatever happens, its stores are released and its dir removed. */
   function build(spec: BuildSpec, onEvent: (e: BuildEvent) => void): Promise<BuildResult> {
@@ -222,12 +225,40 @@ export function createBuildahEngine(opts: BuildahEngineOptions): Engine {
       onEvent: run.onEvent,
       access: opts.access,
       parallel: opts.parallel ?? availableParallelism(),
+      pinned: null,
     };
-    if (output === 'index') return buildAndPush(run, units, known?.fingerprint ?? null);
-    const image = await buildAndPushPlatform(run, units);
-    if (key !== null && knownPart?.fingerprint)
-      await unchanged.rememberPlatform(spec, key, knownPart.fingerprint, image);
-    return image;
+    const host = hostPlatform();
+    if (checked.pinned.plan && host) {
+      const bases = checked.bases;
+      units.pinned = await pinnedStages.forBuild({
+        spec,
+        plan: checked.pinned.plan,
+        dockerfileText: checked.dockerfileText,
+        host,
+        buildId: run.id,
+        buildDir,
+        key,
+        fingerprint: async (stagesFile, platform) => {
+          const engineVersion = await buildahVersion(signal);
+          const spec1 = { ...spec, platforms: [platform], targetStage: null };
+          return (await fingerprintBuild(spec1, stagesFile, bases, engineVersion)).value;
+        },
+        env,
+        certDir: registries.certDir,
+        authFile,
+        layers: key !== null,
+        signal,
+      });
+    }
+    try {
+      if (output === 'index') return await buildAndPush(run, units, known?.fingerprint ?? null);
+      const image = await buildAndPushPlatform(run, units);
+      if (key !== null && knownPart?.fingerprint)
+        await unchanged.rememberPlatform(spec, key, knownPart.fingerprint, image);
+      return image;
+    } finally {
+      await units.pinned?.done();
+    }
   }
 
   /** The one unit, then its image pushed by digest; its build image is dropped after. */

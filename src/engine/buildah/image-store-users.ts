@@ -13,6 +13,8 @@ import {
  * Which persistent stores running builds use, so that a store is released (its mounts dropped) only by the last
  * build using it, and a cache is cleared only while no build uses it. In-process: one engine per data dir.
  */
+export type ImageStoreUsers = ReturnType<typeof createImageStoreUsers>;
+
 export function createImageStoreUsers(engineDir: string) {
   const users = new Map<string, number>();
   return {
@@ -32,6 +34,12 @@ export function createImageStoreUsers(engineDir: string) {
         stores.set(p, store);
       }
       return stores;
+    },
+    /** Opens one store besides the platforms' (a persistent one counts as used until released). */
+    async acquireOne(dir: string, persistent: boolean): Promise<ImageStore> {
+      const store = await openImageStore(dir, persistent);
+      if (persistent) users.set(store.dir, (users.get(store.dir) ?? 0) + 1);
+      return store;
     },
     /**
      * Releases the stores side by side (each is a `buildah rm --all`, an unmount and maybe a delete); all of them

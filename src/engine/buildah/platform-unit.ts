@@ -1,3 +1,5 @@
+import { machine } from 'node:os';
+import { platformOfMachine } from '../../domain/agent-platforms.js';
 import { BuildError } from '../../domain/errors.js';
 import type { Platform } from '../../domain/platform.js';
 import { runChild } from '../../process/child.js';
@@ -18,10 +20,14 @@ export interface UnitResult {
   totalSteps: number;
 }
 
-/** The architecture this machine runs natively; other platforms run under QEMU user emulation. */
+/** The platform this machine runs natively (`uname -m`); null for a machine Archway builds for none of. */
+export function hostPlatform(): Platform | null {
+  return platformOfMachine(machine());
+}
+
+/** Other platforms than the host's run under QEMU user emulation. */
 export function isEmulated(platform: Platform): boolean {
-  const native = process.arch === 'arm64' ? 'linux/arm64' : process.arch === 'x64' ? 'linux/amd64' : null;
-  return platform !== native;
+  return platform !== hostPlatform();
 }
 
 /**
@@ -30,7 +36,12 @@ export function isEmulated(platform: Platform): boolean {
  * Resolves with the local image; rejects with BuildError (CANCELLED when `signal` aborted).
  */
 export async function runPlatformUnit(
-  b: PlatformBuild & { store: ImageStore; cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null },
+  b: PlatformBuild & {
+    store: ImageStore;
+    cacheRepo: Omit<CacheRepo, 'env' | 'signal'> | null;
+    /** Work before the build (its pinned stages), which may give it another Dockerfile. */
+    prepare: ((say: (line: string) => void) => Promise<string>) | null;
+  },
   o: { env: NodeJS.ProcessEnv; signal: AbortSignal; onEvent: (e: BuildEvent) => void },
 ): Promise<UnitResult> {
   const started = Date.now();
@@ -47,6 +58,7 @@ export async function runPlatformUnit(
         : `Layer cache: nothing pulled from ${cacheRepo.repository} (${got.skipped})`,
     );
   }
+  const dockerfile = b.prepare ? await b.prepare(say) : b.dockerfile;
   const committed: string[] = [];
   let hitId = '';
   let cachedSteps = 0;
@@ -76,7 +88,7 @@ export async function runPlatformUnit(
     }
     o.onEvent({ type: 'log', platform: b.platform, line });
   };
-  const result = await runChild(buildArgv(b), {
+  const result = await runChild(buildArgv({ ...b, dockerfile }), {
     env: o.env,
     signal: o.signal,
     dieWithParent: true,
@@ -105,7 +117,8 @@ export async function runPlatformUnit(
   };
 }
 
-async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
+/** Runs a buildah or skopeo step that must work; its last stderr line, after `what`, is the ENGINE_FAILED message. */
+export async function must(argv: string[], env: NodeJS.ProcessEnv, what: string): Promise<string> {
   const r = await runChild(argv, { env });
   if (r.code !== 0) throw new BuildError('ENGINE_FAILED', `${what}: ${r.stderr.trim().split('\n').pop() ?? r.code}`);
   return r.stdout.trim();

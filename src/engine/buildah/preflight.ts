@@ -13,6 +13,8 @@ import {
   readImagePlatforms,
 } from './registry-reader.js';
 import { tlsFor } from './registry-access.js';
+import { planPinnedStages, type PinnedStages } from '../pinned-stages.js';
+import { hostPlatform } from './platform-unit.js';
 
 /** The host part of an image reference, as containers/image decides it (docker.io for short names). */
 export function qualifyImage(reference: string): { host: string; full: string } {
@@ -42,24 +44,36 @@ async function insideRepo(root: string, path: string, field: string, kind: 'file
 }
 
 /**
- * Which platforms a stage's base must offer: its literal `--platform=` when it has one, else every target. A
- * `$BUILDPLATFORM` is every target too: buildah 1.28 resolves it to the platform being built, not the host's
- * (`bench/fan-out/build-platform-stage.ts`: the stage's `uname -m` said aarch64 in the arm64 unit).
+ * Which platforms a stage's base must offer: a pinned stage Archway builds apart, the platform it is pinned to
+ * (the host's for `$BUILDPLATFORM`); any other literal `--platform=`, that one; else every target. A
+ * `$BUILDPLATFORM` left to buildah is every target too: buildah 1.28 resolves it to the platform being built.
  */
-function wantedFor(stage: Stage, platforms: readonly Platform[]): readonly Platform[] {
+function wantedFor(stage: Stage, platforms: readonly Platform[], pinned: PinnedStages, host: Platform | null) {
+  const apart = pinned.plan?.stages.find((s) => s.index === stage.index);
+  if (apart) return [apart.platform === 'build' ? (host as Platform) : apart.platform];
   if (!stage.platformFlag || /\$/.test(stage.platformFlag)) return platforms;
   return [stage.platformFlag as Platform];
+}
+
+/** The pinned stages to build apart: none on a host of no platform Archway knows ($BUILDPLATFORM means nothing). */
+function pinnedStagesOf(text: string, stages: Stage[], target: string | null, host: Platform | null): PinnedStages {
+  const planned = planPinnedStages(text, stages, target);
+  if (planned.plan === null || host !== null) return planned;
+  return { plan: null, why: 'this machine runs no platform Archway builds for' };
 }
 
 /**
  * A stage pinned to a platform that is not the one being built (`FROM --platform=linux/amd64 … AS tool`) is refused:
  * buildah 1.28 then builds every later stage for that platform too and labels the image with the target's, so an
  * "arm64" image held x86_64 binaries (seen by `bench/fan-out/build-platform-stage.ts`' probe; the config and the
- * index say arm64, so no later check notices). `--platform=$BUILDPLATFORM` is left alone: buildah 1.28 resolves it
- * to the target platform, which builds that stage under QEMU but right.
+ * index say arm64, so no later check notices). Such a stage is built apart (`pinned-stages.ts`) where it can be;
+ * only one that cannot (the image itself is that stage, it reads a target stage, …) is refused.
+ * `--platform=$BUILDPLATFORM` left to buildah is left alone: buildah 1.28 resolves it to the target platform,
+ * which builds that stage under QEMU but right.
  */
-function refusePinnedStages(stages: readonly Stage[], platforms: readonly Platform[]): void {
+function refusePinnedStages(stages: readonly Stage[], platforms: readonly Platform[], apart: PinnedStages): void {
   for (const stage of stages) {
+    if (apart.plan?.stages.some((s) => s.index === stage.index)) continue;
     const pinned = stage.platformFlag;
     if (!pinned || pinned.includes('$')) continue;
     const other = platforms.find((p) => p !== pinned);
@@ -80,10 +94,10 @@ export interface BaseImage {
 async function checkBases(
   spec: BuildSpec,
   stages: Stage[],
-  access: RegistryAccess,
-  authFile: string | null,
-  log: (m: string) => void,
+  pinned: PinnedStages,
+  o: { access: RegistryAccess; authFile: string | null; log: (m: string) => void },
 ): Promise<BaseImage[]> {
+  const { access, authFile, log } = o;
   const bases: BaseImage[] = [];
   const names = new Set(stages.flatMap((s) => (s.name ? [s.name, String(s.index)] : [String(s.index)])));
   const seen = new Set<string>();
@@ -111,7 +125,7 @@ async function checkBases(
       throw error;
     }
     const have = offered.platforms.map(platformName);
-    for (const wanted of wantedFor(stage, spec.platforms)) {
+    for (const wanted of wantedFor(stage, spec.platforms, pinned, hostPlatform())) {
       if (!offered.platforms.some((p) => matchesPlatform(p, wanted))) {
         throw new BuildError(
           'BASE_PLATFORM_MISSING',
@@ -134,7 +148,7 @@ async function checkBases(
 export async function preflight(
   spec: BuildSpec,
   o: { access: RegistryAccess; authFile: string | null; loginAuthFile: string; log: (m: string) => void },
-): Promise<{ bases: BaseImage[]; dockerfileText: string }> {
+): Promise<{ bases: BaseImage[]; dockerfileText: string; pinned: PinnedStages }> {
   await insideRepo(spec.repoRoot, spec.contextDir, 'context path', 'directory');
   await insideRepo(spec.repoRoot, spec.dockerfile, 'Dockerfile', 'file');
   if (spec.secret) {
@@ -162,8 +176,12 @@ export async function preflight(
     );
   }
   const needed = stagesNeeded(text, stages, spec.targetStage);
-  refusePinnedStages(needed, spec.platforms);
-  const bases = await checkBases(spec, needed, o.access, o.authFile, o.log);
+  const pinned = pinnedStagesOf(text, stages, spec.targetStage, hostPlatform());
+  refusePinnedStages(needed, spec.platforms, pinned);
+  if (pinned.plan)
+    o.log(`Stages built apart for their own platform: ${pinned.plan.stages.map((s) => s.name).join(', ')}`);
+  else if (pinned.why) o.log(`Pinned stages are left to buildah: ${pinned.why}`);
+  const bases = await checkBases(spec, needed, pinned, o);
   const tls = tlsFor(spec.registry, o.access);
   if (spec.credentials) {
     await checkLogin(spec.registry, spec.credentials.username, spec.credentials.password, {
@@ -179,5 +197,5 @@ export async function preflight(
       signal: spec.signal,
     });
   }
-  return { bases, dockerfileText: text };
+  return { bases, dockerfileText: text, pinned };
 }

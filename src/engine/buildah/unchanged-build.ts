@@ -46,7 +46,7 @@ export function recordRepoFor(
 }
 
 /** buildah's version, asked every build (32 ms), so that a buildah upgraded under a running agent is noticed. */
-async function buildahVersion(signal: AbortSignal): Promise<string> {
+export async function buildahVersion(signal: AbortSignal): Promise<string> {
   const version = await runChild(versionArgv(), { signal });
   if (version.aborted) throw new BuildError('CANCELLED', 'The build was cancelled before it started.');
   if (version.code !== 0)
