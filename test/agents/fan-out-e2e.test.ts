@@ -92,7 +92,11 @@ describe.runIf(machine() === 'x86_64')('a build fanned out over two agents', () 
     initDockerfileRepo(
       repo,
       [
+        // Cross-compilation's shape: a stage for the building machine, built apart and natively on each agent.
+        `FROM --platform=$BUILDPLATFORM ${base} AS tool`,
+        'RUN uname -m > /tool-on.txt',
         `FROM ${base}`,
+        'COPY --from=tool /tool-on.txt /',
         'ARG TARGETPLATFORM',
         // A step of its own per run, so that no layer cache skips the gate (a RETRY is the same run).
         'ARG RUN_ID',
@@ -162,7 +166,13 @@ describe.runIf(machine() === 'x86_64')('a build fanned out over two agents', () 
       const image = await fetchImage(`${registry.host}/team/fan@${m.digest}`, join(work, 'img', `${id}-${slug}`));
       const rootfs = await unpackLayers(image, join(work, 'rootfs', `${id}-${slug}`));
       expect(readFileSync(join(rootfs, 'arch.txt'), 'utf8').trim(), p).toBe(ARCH[p]);
+      expect(readFileSync(join(rootfs, 'tool-on.txt'), 'utf8').trim(), p).toBe('x86_64');
     }
+    // Each agent built the $BUILDPLATFORM stage once, natively, and its other platforms reused it.
+    const apart = log.filter((l) => l.includes('Stage tool (FROM --platform=$BUILDPLATFORM) is built on its own'));
+    expect(apart).toHaveLength(2);
+    expect(apart.every((l) => l.endsWith('for linux/amd64 (native)'))).toBe(true);
+    expect(log.filter((l) => l.includes('Stage tool: its linux/amd64 build is reused'))).toHaveLength(2);
   }, 300_000);
 
   it('a platform that fails fails the action; RETRY rebuilds only that platform and reuses the others', async () => {
