@@ -172,6 +172,10 @@ const AgentJson = Type.Object({
     Type.Object({
       job_id: Type.Integer(),
       attempt: Type.Integer(),
+      /** BUILD: the whole action; PLATFORM: one platform of a fanned-out build; INDEX: its index. */
+      kind: Type.Union([Type.Literal('BUILD'), Type.Literal('PLATFORM'), Type.Literal('INDEX')]),
+      /** The platform a PLATFORM job builds; null for the others. */
+      platform: Type.Union([Type.String(), Type.Null()]),
       execution_id: Type.Integer(),
       action_execution_id: Type.Integer(),
       action_id: Type.Integer(),
@@ -186,6 +190,8 @@ const AgentJson = Type.Object({
 const heldJson = (urls: Urls) => (j: HeldJob) => ({
   job_id: j.jobId,
   attempt: j.attempt,
+  kind: j.kind,
+  platform: j.platform,
   execution_id: j.executionId,
   action_execution_id: j.actionExecutionId,
   action_id: j.actionId,

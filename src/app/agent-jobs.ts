@@ -4,6 +4,7 @@ import { isKnown, type EffectivePlatforms, type PlatformReport } from '../domain
 import { claimRouteWarm, DEFAULT_NATIVE_WAIT_MS, routingPlatforms } from '../domain/platform-routing.js';
 import type { JobSpec } from '../domain/job-spec.js';
 import { createMasker, maskSecrets } from '../domain/secret-masking.js';
+import { partsProgress } from './build-parts.js';
 import { openJobSpec } from './sealed-job-spec.js';
 import { JOBS_TOPIC, executionTopic, type JobOutcome, type Orchestrator } from './orchestrator.js';
 import type { Agent } from './ports/agent-repo.js';
@@ -188,12 +189,19 @@ export function createAgentJobs(deps: {
       await store.agents.touch(agent.id, now);
       if (progress !== undefined) {
         const ae = await store.executions.actionExecution(job.actionExecutionId);
+        const own = Math.max(0, Math.min(100, progress));
+        const shown =
+          job.kind === 'PLATFORM'
+            ? Math.max(
+                ae?.progress ?? 0,
+                partsProgress(await store.jobs.ofActionExecution(job.actionExecutionId), job.id, own),
+              )
+            : own;
         // Only while INPROGRESS: a late heartbeat never puts a finished action back.
         if (ae)
-          await store.executions.updateActionExecution(
-            { ...ae, progress: Math.max(0, Math.min(99, Math.round(progress))) },
-            ['INPROGRESS'],
-          );
+          await store.executions.updateActionExecution({ ...ae, progress: Math.min(99, Math.round(shown)) }, [
+            'INPROGRESS',
+          ]);
       }
       return { cancel: job.cancelRequested };
     },

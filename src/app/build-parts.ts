@@ -36,6 +36,18 @@ export function reusable(job: Job | undefined, inputs: string): PlatformImage | 
   return job?.state === 'DONE' && job.outcome === 'SUCCESSFUL' && job.inputs === inputs ? job.result : null;
 }
 
+/**
+ * An action's progress from one part's heartbeat: the parts done count 100 each, the part heard from its own
+ * `progress`, the others 0; so the figure never overstates the parts' mean, and the caller keeps the larger of it
+ * and what the action shows (heartbeats of parts running side by side each see only themselves).
+ */
+export function partsProgress(jobs: readonly Job[], jobId: number, progress: number): number {
+  const parts = [...latestParts(jobs).values()];
+  if (parts.length === 0) return progress;
+  const sum = parts.reduce((n, j) => n + (j.id === jobId ? progress : j.state === 'DONE' ? 100 : 0), 0);
+  return sum / parts.length;
+}
+
 export type PartsState =
   | { kind: 'running' }
   | { kind: 'succeeded'; images: PlatformImage[] }

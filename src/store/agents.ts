@@ -1,5 +1,6 @@
 import type { Selectable } from 'kysely';
 import type { Agent, AgentRepo } from '../app/ports/agent-repo.js';
+import type { JobKind } from '../app/ports/job-queue.js';
 import type { PlatformReport } from '../domain/agent-platforms.js';
 import type { Platform } from '../domain/platform.js';
 import { fromDate, fromJson, guarded, must, toDate, toJson, type RepoContext } from './rows.js';
@@ -105,6 +106,8 @@ export function createAgentRepo(ctx: RepoContext): AgentRepo {
             'j.agent_id',
             'j.id',
             'j.attempt',
+            'j.kind',
+            'j.platform',
             'j.execution_id',
             'j.action_execution_id',
             'ae.action_id',
@@ -120,6 +123,8 @@ export function createAgentRepo(ctx: RepoContext): AgentRepo {
           agentId: r.agent_id!,
           jobId: r.id,
           attempt: r.attempt,
+          kind: r.kind as JobKind,
+          platform: r.platform as Platform | null,
           executionId: r.execution_id,
           actionExecutionId: r.action_execution_id,
           actionId: r.action_id,

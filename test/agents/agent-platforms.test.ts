@@ -164,6 +164,8 @@ describe('agents say what they run', () => {
       {
         job_id: job!.jobId,
         attempt: job!.attempt,
+        kind: 'BUILD',
+        platform: null,
         execution_id: run.body.id,
         action_execution_id: ae!.id,
         action_id: ae!.action.id,

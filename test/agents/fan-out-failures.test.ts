@@ -88,6 +88,28 @@ describe('a fanned-out build cancelled, or losing an agent mid-platform', () => 
     expect(await agents.b.claim()).toBeUndefined(); // and no INDEX was queued
   });
 
+  it("the action's progress counts every part; the agent list names the platform each part builds", async () => {
+    const id = (await api.post(`${P}/${pipeline}/executions`, {})).body.id as number;
+    const progress = async () => (await execution(id)).action_executions[0].progress as number;
+    const arm64 = await claim('a');
+    const armv7 = await claim('b');
+    expect([partOf(arm64), partOf(armv7)]).toEqual(['linux/arm64', 'linux/arm/v7']);
+    const listed = (await api.get('/agent/v1/agents')).body.agents as Array<{ name: string; building: unknown[] }>;
+    expect(listed.find((a) => a.name === 'a')?.building).toEqual([
+      expect.objectContaining({ job_id: arm64.jobId, kind: 'PLATFORM', platform: 'linux/arm64' }),
+    ]);
+    expect(listed.find((a) => a.name === 'b')?.building).toEqual([
+      expect.objectContaining({ job_id: armv7.jobId, kind: 'PLATFORM', platform: 'linux/arm/v7' }),
+    ]);
+    await agents.a.heartbeat(arm64.jobId, arm64.attempt, 80);
+    expect(await progress()).toBe(40); // (80 + 0) / 2, not the 80 of one part
+    await agents.b.heartbeat(armv7.jobId, armv7.attempt, 20);
+    expect(await progress()).toBe(40); // b sees (0 + 20) / 2; the action never goes back
+    await agents.b.finish(armv7.jobId, armv7.attempt, 'SUCCESSFUL', null, madeUpImage(armv7));
+    await agents.a.heartbeat(arm64.jobId, arm64.attempt, 90);
+    expect(await progress()).toBe(95); // (90 + 100) / 2
+  });
+
   it('an agent lost mid-platform: that platform alone goes back to the queue, its sibling goes on', async () => {
     const id = (await api.post(`${P}/${pipeline}/executions`, {})).body.id as number;
     const lost = await claim('a');

@@ -1,3 +1,5 @@
+import type { Platform } from '../../domain/platform.js';
+import type { JobKind } from './job-queue.js';
 import type { PlatformReport } from '../../domain/agent-platforms.js';
 
 /** A registered agent: it claims jobs with its own bearer token (stored as a digest). */
@@ -18,6 +20,9 @@ export interface HeldJob {
   agentId: string;
   jobId: number;
   attempt: number;
+  /** BUILD (a whole build), PLATFORM (one platform of a fanned-out build, `platform`) or INDEX. */
+  kind: JobKind;
+  platform: Platform | null;
   executionId: number;
   actionExecutionId: number;
   actionId: number;
