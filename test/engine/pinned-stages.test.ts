@@ -133,6 +133,24 @@ RUN uname -m > /final-on
     images.forEach((i) => expect(i.elfMachine).toBe(elfOf(i.platform)));
   }, 240_000);
 
+  it('a pinned stage that fails fails the build with its step, and nothing is pushed', async () => {
+    const dockerfile = `FROM --platform=$BUILDPLATFORM ${base} AS tool\nRUN echo broken && exit 3\nFROM ${base}\nCOPY --from=tool /x /x\n`;
+    const spec = specFor(repo({ Dockerfile: dockerfile }), registry.host, {
+      platforms: ALL_PLATFORMS,
+      repository: 't/broken',
+    });
+    const error = await engine
+      .build(spec, () => undefined)
+      .then(
+        () => null,
+        (e: unknown) => e as { reason: string; message: string },
+      );
+    expect(error?.reason).toBe('RUN_FAILED');
+    expect(error?.message).toMatch(/step 2\/2 \(RUN echo broken && exit 3\)/);
+    expect(error?.message).toMatch(/exit(ed with)? (status |code )?3/);
+    await expect(rawIndex(`${registry.host}/t/broken:latest`)).rejects.toThrow();
+  }, 120_000);
+
   it('platform jobs with a cache share the stage on one agent, and build it again when its inputs change', async () => {
     const root = repo({
       Dockerfile: `FROM --platform=$BUILDPLATFORM ${base} AS tool\nCOPY input /input\nRUN uname -m > /built-on\nFROM ${base}\nCOPY --from=tool /built-on /input /\n`,
