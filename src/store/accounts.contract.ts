@@ -159,6 +159,8 @@ function agentContract(makeStore: MakeStore): void {
         agentId: holder,
         jobId: job.id,
         attempt: 1,
+        kind: 'BUILD',
+        platform: null,
         executionId: run.executionId,
         actionExecutionId: run.actionExecutionId,
         actionId: run.action.id,
