@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Platform } from '../../src/domain/platform.js';
+import { runChild } from '../../src/process/child.js';
 import { createBuildahEngine } from '../../src/engine/buildah/buildah-engine.js';
 import type { LocalRegistry } from '../../src/registry-server/local-registry.js';
 import { BUSYBOX_PLATFORMS, ensureBusyboxBase } from '../support/busybox-base.js';
@@ -187,5 +188,25 @@ RUN uname -m > /final-on
       'two',
       expect.stringContaining('Stage tool: its linux/amd64 build is reused'),
     ]);
+    // The platform stores keep no pinned-stage copy after the builds (only the key's pinned-stages store has them).
+    const cache = join(work, 'engine', 'cache');
+    for (const key of readdirSync(cache)) {
+      for (const slug of readdirSync(join(cache, key)).filter((d) => d.startsWith('linux-'))) {
+        const dir = join(cache, key, slug);
+        const names = await runChild([
+          'buildah',
+          '--root',
+          join(dir, 'root'),
+          '--runroot',
+          join(dir, 'run'),
+          '--storage-driver',
+          'overlay',
+          'images',
+          '--format',
+          '{{.Name}}',
+        ]);
+        expect(names.stdout, slug).not.toContain('archway-stage');
+      }
+    }
   }, 240_000);
 });

@@ -126,7 +126,8 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
       shared ? join(cacheDir(engineDir, io.key as string), 'pinned-stages') : join(io.buildDir, 'stores', 'pinned'),
       shared,
     );
-    if (shared) for (const r of repositories.values()) await rememberKey(store, r, io.env);
+    // Pruning is best effort: a store that cannot be listed costs disk, not this build.
+    if (shared) for (const r of repositories.values()) await rememberKey(store, r, io.env).catch(() => undefined);
     const copies: Array<{ store: ImageStore; image: string }> = [];
 
     /** The image of a stage built for `target` (a TARGET*-reading stage has one per target). */
@@ -209,13 +210,16 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
         if (!fresh)
           say(`Stage ${stage.name}: its ${platformOf(stage)} build is reused (built on this agent for these inputs)`);
         const image = await relabelled(stage, built, target);
+        // A name of this build's own in the target's store (builds with the same cache key share it): the `rmi --force`
+        // after the build then drops only this name while another build's copy of the same image is in use.
+        const copy = image.replace(/:/, `-${io.buildId}:`);
         await must(
-          ['skopeo', 'copy', '--quiet', containersStorage(store, image), containersStorage(unitStore, image)],
+          ['skopeo', 'copy', '--quiet', containersStorage(store, image), containersStorage(unitStore, copy)],
           io.env,
           'Handing a pinned stage to the build',
         );
-        copies.push({ store: unitStore, image });
-        images.set(stage.index, image);
+        copies.push({ store: unitStore, image: copy });
+        images.set(stage.index, copy);
       }
       const file = join(io.buildDir, 'pinned', `Dockerfile.target-${platformSlug(target)}`);
       await mkdir(join(io.buildDir, 'pinned'), { recursive: true });
