@@ -4,6 +4,12 @@ export const PLATFORMS = ['linux/amd64', 'linux/arm64', 'linux/arm/v7', 'linux/a
 export type Platform = (typeof PLATFORMS)[number];
 export const DEFAULT_PLATFORMS: readonly Platform[] = ['linux/amd64'];
 
+/** A platform's os, architecture and variant ('' when it has none), as image configs name them. */
+export function platformParts(platform: Platform): { os: string; arch: string; variant: string } {
+  const [os = 'linux', arch = '', variant = ''] = platform.split('/');
+  return { os, arch, variant };
+}
+
 export function isPlatform(value: string): value is Platform {
   return (PLATFORMS as readonly string[]).includes(value);
 }

@@ -26,6 +26,11 @@ export interface PinnedPlan {
   readsTarget: boolean;
 }
 
+/** The platform a pinned stage is built for: `build` is the building machine's own. */
+export function pinnedPlatform(platform: PinnedStage['platform'], host: Platform): Platform {
+  return platform === 'build' ? host : platform;
+}
+
 /** No plan: no pinned stage (`why` null), or one Archway cannot build apart (the build goes as buildah has it). */
 export type PinnedStages = { plan: PinnedPlan } | { plan: null; why: string | null };
 
@@ -39,7 +44,7 @@ interface StageText {
   keywords: Array<{ keyword: string; args: string }>;
 }
 
-function stageTexts(text: string, count: number): StageText[] {
+function stageTexts(text: string): StageText[] {
   const lines = text.split(/\r?\n/).length;
   const out: StageText[] = [];
   for (const ins of parseInstructions(text)) {
@@ -48,13 +53,13 @@ function stageTexts(text: string, count: number): StageText[] {
     if (current) current.keywords.push({ keyword: ins.keyword, args: ins.args });
   }
   for (let i = 0; i + 1 < out.length; i++) (out[i] as StageText).end = (out[i + 1] as StageText).from;
-  return out.slice(0, count);
+  return out;
 }
 
 /** The pinned stages of a build of `target`, or why they cannot be built apart. */
 export function planPinnedStages(text: string, stages: Stage[], target: string | null): PinnedStages {
   const needed = stagesNeeded(text, stages, target);
-  const texts = stageTexts(text, stages.length);
+  const texts = stageTexts(text);
   const byName = new Map(stages.flatMap((s) => [[String(s.index), s], ...(s.name ? [[s.name, s] as const] : [])]));
   const platformOf = new Map<number, Platform | 'build'>();
   for (const s of needed) {
@@ -112,7 +117,7 @@ export function planPinnedStages(text: string, stages: Stage[], target: string |
 
 function splitLines(text: string): { lines: string[]; prelude: string[]; texts: StageText[] } {
   const lines = text.split(/\r?\n/);
-  const texts = stageTexts(text, Number.MAX_SAFE_INTEGER);
+  const texts = stageTexts(text);
   return { lines, prelude: lines.slice(0, (texts[0]?.from ?? 1) - 1), texts };
 }
 

@@ -134,6 +134,21 @@ RUN uname -m > /final-on
     images.forEach((i) => expect(i.elfMachine).toBe(elfOf(i.platform)));
   }, 240_000);
 
+  it('the relabel pinned stages use also corrects buildah recording a FROM scratch arm/v6 image as v7', async () => {
+    const log = collect();
+    const platforms: Platform[] = ['linux/arm/v6', 'linux/arm/v7'];
+    const spec = specFor(repo({ Dockerfile: 'FROM scratch\nCOPY Dockerfile /\n' }), registry.host, {
+      platforms,
+      repository: 't/scratch-v6',
+    });
+    await engine.build(spec, log.on);
+    expect(log.lines()).toContain(
+      '[linux/arm/v6] buildah recorded linux/arm/v7 for a linux/arm/v6 image; correcting its config.',
+    );
+    const index = await rawIndex(`${registry.host}/t/scratch-v6:latest`);
+    expect(index.manifests.map((m: { platform: { variant: string } }) => m.platform.variant)).toEqual(['v6', 'v7']);
+  }, 120_000);
+
   it('a pinned stage that fails fails the build with its step, and nothing is pushed', async () => {
     const dockerfile = `FROM --platform=$BUILDPLATFORM ${base} AS tool\nRUN echo broken && exit 3\nFROM ${base}\nCOPY --from=tool /x /x\n`;
     const spec = specFor(repo({ Dockerfile: dockerfile }), registry.host, {

@@ -78,16 +78,24 @@ export function manifestCreateArgv(store: StoreDirs, list: string): string[] {
   return ['buildah', ...storeFlags(store), 'manifest', 'create', list];
 }
 
+/** `image` in the store `store`, as containers/image names it from outside that store. */
+function storageReference(store: StoreDirs, image: string): string {
+  return `containers-storage:[overlay@${store.root}+${store.runroot}]${image}`;
+}
+
 /** Adds `image` from another store (`from`, each platform has its own) to the list kept in `store`. */
 export function manifestAddArgv(store: StoreDirs, list: string, from: StoreDirs, image: string): string[] {
-  return [
-    'buildah',
-    ...storeFlags(store),
-    'manifest',
-    'add',
-    list,
-    `containers-storage:[overlay@${from.root}+${from.runroot}]${image}`,
-  ];
+  return ['buildah', ...storeFlags(store), 'manifest', 'add', list, storageReference(from, image)];
+}
+
+/** Copies a local image from one store to another, under `name` there. */
+export function copyBetweenStoresArgv(from: StoreDirs, image: string, to: StoreDirs, name: string): string[] {
+  return ['skopeo', 'copy', '--quiet', storageReference(from, image), storageReference(to, name)];
+}
+
+/** Every image name in a store, one `name:tag` a line. */
+export function imageNamesArgv(store: StoreDirs): string[] {
+  return ['buildah', ...storeFlags(store), 'images', '--noheading', '--format', '{{.Name}}:{{.Tag}}'];
 }
 
 export function manifestPushArgv(

@@ -2,16 +2,22 @@ import { createHash } from 'node:crypto';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BuildError } from '../../domain/errors.js';
-import type { Platform } from '../../domain/platform.js';
+import { platformParts, type Platform } from '../../domain/platform.js';
 import { runChild } from '../../process/child.js';
 import type { BuildSpec } from '../../app/ports/engine.js';
-import { pinnedStagesFile, rewriteForTarget, type PinnedPlan, type PinnedStage } from '../pinned-stages.js';
-import { fixPlatformArgv, imageExistsArgv, rmiArgv, storeFlags, type StoreDirs } from './argv.js';
+import {
+  pinnedPlatform,
+  pinnedStagesFile,
+  rewriteForTarget,
+  type PinnedPlan,
+  type PinnedStage,
+} from '../pinned-stages.js';
+import { buildArgv, copyBetweenStoresArgv, imageExistsArgv, imageNamesArgv, rmiArgv } from './argv.js';
 import { buildFailure, type FailureContext } from './failure.js';
 import { cacheDir, platformSlug, type ImageStore } from './image-store.js';
 import type { ImageStoreUsers } from './image-store-users.js';
 import { isNoise, lastErrorLine, parseStepLine } from './output.js';
-import { must } from './platform-unit.js';
+import { must, relabelImage } from './platform-unit.js';
 
 /** Pinned-stage images kept in a cache key's store: those of the newest 4 inputs (commits, mostly) built. */
 const KEPT_KEYS = 4;
@@ -46,12 +52,8 @@ export interface PinnedStagesOfBuild {
   done(): Promise<void>;
 }
 
-function containersStorage(store: StoreDirs, image: string): string {
-  return `containers-storage:[overlay@${store.root}+${store.runroot}]${image}`;
-}
-
-function targetArgs(target: Platform): string[][] {
-  const [os = 'linux', arch = '', variant = ''] = target.split('/');
+function targetArgs(target: Platform): Array<[string, string]> {
+  const { os, arch, variant } = platformParts(target);
   return [
     ['TARGETPLATFORM', target],
     ['TARGETOS', os],
@@ -96,22 +98,19 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
     const kept = [key, ...recent.filter((k) => k !== key)];
     await writeFile(file, JSON.stringify(kept.slice(0, KEPT_KEYS)));
     for (const old of kept.slice(KEPT_KEYS)) {
-      const list = await runChild(
-        ['buildah', ...storeFlags(store), 'images', '--noheading', '--format', '{{.Name}}:{{.Tag}}'],
-        { env },
-      );
+      const list = await runChild(imageNamesArgv(store), { env });
       const names = list.stdout.split('\n').filter((n) => n.startsWith(`${old}:`));
       if (names.length > 0) await runChild(rmiArgv(store, names), { env });
     }
   }
 
   async function forBuild(io: PinnedStagesIo): Promise<PinnedStagesOfBuild> {
-    const platformOf = (s: PinnedStage): Platform => (s.platform === 'build' ? io.host : s.platform);
+    const platformOf = (s: PinnedStage): Platform => pinnedPlatform(s.platform, io.host);
     // A cache key's store is shared between builds, so its images are named by what they are built from; a group
     // without a fingerprint (a remote ADD, a huge context) makes the whole build use a store of its own.
     const repositories = new Map<Platform | 'build', string>();
     for (const group of new Set(io.plan.stages.map((s) => s.platform))) {
-      const platform = group === 'build' ? io.host : group;
+      const platform = pinnedPlatform(group, io.host);
       const fingerprint =
         io.key === null ? null : await io.fingerprint(pinnedStagesFile(io.dockerfileText, io.plan, group), platform);
       const id = createHash('sha256')
@@ -129,6 +128,7 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
     // Pruning is best effort: a store that cannot be listed costs disk, not this build.
     if (shared) for (const r of repositories.values()) await rememberKey(store, r, io.env).catch(() => undefined);
     const copies: Array<{ store: ImageStore; image: string }> = [];
+    await mkdir(join(io.buildDir, 'pinned'), { recursive: true }); // the Dockerfiles this build writes
 
     /** The image of a stage built for `target` (a TARGET*-reading stage has one per target). */
     const builtImage = (stage: PinnedStage, target: Platform) =>
@@ -143,17 +143,20 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
       const platform = platformOf(stage);
       const group = stage.platform;
       const file = join(io.buildDir, 'pinned', `Dockerfile.stages-${platformSlug(platform)}-${platformSlug(target)}`);
-      await mkdir(join(io.buildDir, 'pinned'), { recursive: true });
       await writeFile(file, pinnedStagesFile(io.dockerfileText, io.plan, group));
-      const args = [...io.spec.buildArgs.map(([k, v]) => [k, v]), ...(io.plan.readsTarget ? targetArgs(target) : [])];
-      const argv = ['buildah', ...storeFlags(store), 'build', '--isolation', 'chroot', '--platform', platform];
-      argv.push('--file', file, '--target', stage.name, '--tag', image, '--pull=true', '--retry', '1');
-      argv.push(`--layers=${io.layers || shared}`);
-      if (io.certDir) argv.push('--cert-dir', io.certDir);
-      for (const [k, v] of args) argv.push('--build-arg', `${k}=${v}`);
-      if (io.spec.secret) argv.push('--secret', `id=${io.spec.secret.id},src=${io.spec.secret.file}`);
-      if (io.authFile) argv.push('--authfile', io.authFile);
-      argv.push(io.spec.contextDir);
+      const argv = buildArgv({
+        store,
+        platform,
+        contextDir: io.spec.contextDir,
+        dockerfile: file,
+        image,
+        targetStage: stage.name,
+        buildArgs: [...io.spec.buildArgs, ...(io.plan.readsTarget ? targetArgs(target) : [])],
+        secret: io.spec.secret,
+        authFile: io.authFile,
+        certDir: io.certDir,
+        layers: io.layers || shared,
+      });
       const how = platform === io.host ? 'native' : 'emulated with QEMU';
       say(
         `Stage ${stage.name} (FROM --platform=${group === 'build' ? '$BUILDPLATFORM' : group}) is built on its own for ${platform} (${how})${io.plan.readsTarget ? `, with the TARGET* args of ${target}` : ''}`,
@@ -185,20 +188,9 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
     async function relabelled(stage: PinnedStage, built: string, target: Platform): Promise<string> {
       if (platformOf(stage) === target) return built;
       const image = `${built}-as-${platformSlug(target)}`;
-      await once(store, image, io.env, async () => {
-        const [os = 'linux', arch = '', variant = ''] = target.split('/');
-        const container = await must(fixPlatformArgv.from(store, built), io.env, 'Labelling a pinned stage');
-        try {
-          await must(
-            fixPlatformArgv.config(store, container, { os, arch, variant }),
-            io.env,
-            'Labelling a pinned stage',
-          );
-          await must(fixPlatformArgv.commit(store, container, image, 'docker'), io.env, 'Labelling a pinned stage');
-        } finally {
-          await runChild(fixPlatformArgv.rm(store, container), { env: io.env });
-        }
-      });
+      await once(store, image, io.env, () =>
+        relabelImage(store, built, image, target, { env: io.env, what: 'Labelling a pinned stage', format: 'docker' }),
+      );
       return image;
     }
 
@@ -213,16 +205,11 @@ export function createPinnedStageBuilds(engineDir: string, storeUsers: ImageStor
         // A name of this build's own in the target's store (builds with the same cache key share it): the `rmi --force`
         // after the build then drops only this name while another build's copy of the same image is in use.
         const copy = image.replace(/:/, `-${io.buildId}:`);
-        await must(
-          ['skopeo', 'copy', '--quiet', containersStorage(store, image), containersStorage(unitStore, copy)],
-          io.env,
-          'Handing a pinned stage to the build',
-        );
+        await must(copyBetweenStoresArgv(store, image, unitStore, copy), io.env, 'Handing a pinned stage to the build');
         copies.push({ store: unitStore, image: copy });
         images.set(stage.index, copy);
       }
       const file = join(io.buildDir, 'pinned', `Dockerfile.target-${platformSlug(target)}`);
-      await mkdir(join(io.buildDir, 'pinned'), { recursive: true });
       await writeFile(
         file,
         rewriteForTarget(io.dockerfileText, io.plan, (s) => images.get(s.index) as string),

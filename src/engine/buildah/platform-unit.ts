@@ -1,9 +1,9 @@
 import { machine } from 'node:os';
 import { platformOfMachine } from '../../domain/agent-platforms.js';
 import { BuildError } from '../../domain/errors.js';
-import type { Platform } from '../../domain/platform.js';
+import { platformParts, type Platform } from '../../domain/platform.js';
 import { runChild } from '../../process/child.js';
-import { buildArgv, fixPlatformArgv, imagePlatformArgv, type PlatformBuild } from './argv.js';
+import { buildArgv, fixPlatformArgv, imagePlatformArgv, type PlatformBuild, type StoreDirs } from './argv.js';
 import { buildFailure, type FailureContext } from './failure.js';
 import { isCacheHit, isNoise, lastErrorLine, parseStepLine } from './output.js';
 import type { BuildEvent } from '../../app/ports/engine.js';
@@ -134,7 +134,7 @@ async function ensurePlatformRecorded(
   b: PlatformBuild,
   o: { env: NodeJS.ProcessEnv; onEvent: (e: BuildEvent) => void },
 ): Promise<void> {
-  const [os = 'linux', arch = '', variant = ''] = b.platform.split('/');
+  const { os, arch, variant } = platformParts(b.platform);
   const recorded = (await must(imagePlatformArgv(b.store, b.image), o.env, 'Reading the built image')).split(' ');
   const recordedVariant = recorded[2] ?? '';
   if (
@@ -155,15 +155,25 @@ async function ensurePlatformRecorded(
     platform: b.platform,
     line: `buildah recorded ${recorded.filter(Boolean).join('/')} for a ${b.platform} image; correcting its config.`,
   });
-  const container = await must(fixPlatformArgv.from(b.store, b.image), o.env, 'Correcting the image platform');
+  await relabelImage(b.store, b.image, b.image, b.platform, { env: o.env, what: 'Correcting the image platform' });
+}
+
+/**
+ * Commits `image` as `name` with `platform` in its config (from, config, commit, rm). `docker` format for an image
+ * a later FROM looks up by platform: buildah 1.28 reads no variant from an OCI config.
+ */
+export async function relabelImage(
+  store: StoreDirs,
+  image: string,
+  name: string,
+  platform: Platform,
+  o: { env: NodeJS.ProcessEnv; what: string; format?: 'oci' | 'docker' },
+): Promise<void> {
+  const container = await must(fixPlatformArgv.from(store, image), o.env, o.what);
   try {
-    await must(
-      fixPlatformArgv.config(b.store, container, { os, arch, variant }),
-      o.env,
-      'Correcting the image platform',
-    );
-    await must(fixPlatformArgv.commit(b.store, container, b.image), o.env, 'Correcting the image platform');
+    await must(fixPlatformArgv.config(store, container, platformParts(platform)), o.env, o.what);
+    await must(fixPlatformArgv.commit(store, container, name, o.format), o.env, o.what);
   } finally {
-    await runChild(fixPlatformArgv.rm(b.store, container), { env: o.env });
+    await runChild(fixPlatformArgv.rm(store, container), { env: o.env });
   }
 }

@@ -13,7 +13,7 @@ import {
   readImagePlatforms,
 } from './registry-reader.js';
 import { tlsFor } from './registry-access.js';
-import { planPinnedStages, type PinnedStages } from '../pinned-stages.js';
+import { pinnedPlatform, planPinnedStages, type PinnedStages } from '../pinned-stages.js';
 import { hostPlatform } from './platform-unit.js';
 
 /** The host part of an image reference, as containers/image decides it (docker.io for short names). */
@@ -50,7 +50,7 @@ async function insideRepo(root: string, path: string, field: string, kind: 'file
  */
 function wantedFor(stage: Stage, platforms: readonly Platform[], pinned: PinnedStages, host: Platform | null) {
   const apart = pinned.plan?.stages.find((s) => s.index === stage.index);
-  if (apart) return [apart.platform === 'build' ? (host as Platform) : apart.platform];
+  if (apart) return [pinnedPlatform(apart.platform, host as Platform)];
   if (!stage.platformFlag || /\$/.test(stage.platformFlag)) return platforms;
   return [stage.platformFlag as Platform];
 }
